@@ -1,0 +1,47 @@
+/**
+ * Every command-line option, once: the parser, the `IMAGE_BUMP_*` environment names, `--help` and
+ * the component's documentation are all derived from this table.
+ */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  value?: string;
+  description: string;
+  commands: readonly ('push' | 'edit')[];
+}
+
+const both = ['push', 'edit'] as const;
+const push = ['push'] as const;
+
+export const OPTIONS = {
+  'target-env': { type: 'string', multiple: true, value: 'ENV', commands: push, description: 'Environment overlay(s) to bump: <overlays-dir>/<ENV>/ (repeat or comma-separate for several). Fallback: $TARGET_ENV.' },
+  'overlays-dir': { type: 'string', value: 'DIR', commands: push, description: 'Directory holding one overlay per environment (default manifests/overlays).' },
+  path: { type: 'string', multiple: true, value: 'DIR', commands: push, description: 'Directory of a kustomization, relative to the repository root, instead of --target-env (repeatable).' },
+  image: { type: 'string', multiple: true, value: 'ARG', commands: both, description: 'A `kustomize edit set image` argument: NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME:TAG, … (repeatable).' },
+  images: { type: 'string', value: 'LIST', commands: both, description: 'Several --image arguments as a JSON array or a comma-separated list.' },
+  'app-name': { type: 'string', value: 'NAME', commands: both, description: 'With --app-image: the same as --image NAME=IMAGE. Fallback: $APP_NAME.' },
+  'app-image': { type: 'string', value: 'IMAGE', commands: both, description: 'The new image reference for --app-name. Fallback: $APP_IMAGE.' },
+  'server-url': { type: 'string', value: 'URL', commands: push, description: 'GitLab URL (default $CI_SERVER_URL).' },
+  project: { type: 'string', value: 'PATH', commands: push, description: 'Path of the GitOps project, e.g. group/gitops (default $CI_PROJECT_PATH).' },
+  branch: { type: 'string', value: 'NAME', commands: push, description: "Branch to push to (default $CI_COMMIT_REF_NAME for the current project, else the project's default branch)." },
+  'token-variable': { type: 'string', value: 'NAME', commands: push, description: 'Name of the environment variable holding the token (default GITLAB_PUSHER_TOKEN). The token itself is never an option.' },
+  message: { type: 'string', value: 'TEMPLATE', commands: push, description: 'Commit subject; {name}, {image}, {previous}, {env} are filled in (default "[auto ci] Update {name} image to {image}").' },
+  'author-name': { type: 'string', value: 'NAME', commands: push, description: 'Commit author name (default "gitops-image-bump").' },
+  'author-email': { type: 'string', value: 'EMAIL', commands: push, description: 'Commit author email (default "gitops-image-bump@noreply.<server host>").' },
+  'on-downgrade': { type: 'string', value: 'MODE', commands: both, description: 'When a semver tag would go down: fail (default), skip, or allow.' },
+  'max-attempts': { type: 'string', value: 'N', commands: push, description: 'Push attempts when other pipelines move the branch first (default 40).' },
+  timeout: { type: 'string', value: 'SECONDS', commands: push, description: 'Give up on a stalled server after this many seconds without progress (default 60).' },
+  'dry-run': { type: 'boolean', commands: push, description: 'Clone and edit, print the diff, push nothing.' },
+  'keep-workdir': { type: 'string', value: 'DIR', commands: push, description: 'Clone into DIR and keep it afterwards (debugging).' },
+  dir: { type: 'string', value: 'DIR', commands: ['edit'], description: 'Directory holding the kustomization to edit (default: the current directory).' },
+  file: { type: 'string', value: 'FILE', commands: ['edit'], description: 'Kustomization file to edit, instead of --dir.' },
+  help: { type: 'boolean', commands: both, description: 'Show this help.' },
+  version: { type: 'boolean', commands: both, description: 'Show the version.' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** `--max-attempts` is read from `IMAGE_BUMP_MAX_ATTEMPTS`. */
+export function environmentName(option: string): string {
+  return `IMAGE_BUMP_${option.toUpperCase().replace(/-/g, '_')}`;
+}

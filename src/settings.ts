@@ -1,0 +1,266 @@
+import { parseArgs } from 'node:util';
+import { posix } from 'node:path';
+import { UsageError } from './errors.js';
+import { parseImageArgs, type ImageSetting } from './image-arg.js';
+import { assertValidSetting } from './image-reference.js';
+import { environmentName, OPTIONS, type OptionName } from './options.js';
+
+export type DowngradePolicy = 'fail' | 'skip' | 'allow';
+
+export interface ImageSettings {
+  /** The arguments as given, for messages. */
+  imageArgs: string[];
+  images: ImageSetting[];
+  onDowngrade: DowngradePolicy;
+}
+
+export interface PushSettings extends ImageSettings {
+  command: 'push';
+  /** Kustomization directories relative to the repository root, with the env name they came from. */
+  targets: { dir: string; env?: string }[];
+  overlaysDir: string;
+  serverUrl: string;
+  project: string;
+  branch?: string;
+  tokenVariable: string;
+  messageTemplate: string;
+  author: { name: string; email: string };
+  dryRun: boolean;
+  maxAttempts: number;
+  timeoutSeconds: number;
+  keepWorkdir?: string;
+}
+
+export interface EditSettings extends ImageSettings {
+  command: 'edit';
+  dir?: string;
+  file?: string;
+}
+
+export type Settings = PushSettings | EditSettings | { command: 'help' | 'version'; topic?: 'push' | 'edit' };
+
+export const DEFAULT_MESSAGE = '[auto ci] Update {name} image to {image}';
+const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PROJECT_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$/;
+
+type Values = Partial<Record<OptionName, string | string[] | boolean>>;
+
+/** Reads flags, then `IMAGE_BUMP_*`, then the drop-in variables of the hand-written job. Flags win. */
+export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Settings {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
+  if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command !== 'push' && command !== 'edit') {
+    throw new UsageError(`unknown command "${command}"`, { hint: 'Use `gitops-image-bump push …` or `gitops-image-bump edit …` (see --help).' });
+  }
+  const values = parseFlags(command, rest);
+  if (values.help) return { command: 'help', topic: command };
+  if (values.version) return { command: 'version' };
+  const read = reader(values, env);
+  const images = readImages(read, env);
+  if (command === 'edit') {
+    const dir = read.one('dir');
+    const file = read.one('file');
+    if (dir && file) throw new UsageError('--dir and --file cannot be used together', { hint: 'Give the directory of the kustomization or the file itself, not both.' });
+    return { command, ...images, dir, file };
+  }
+  return readPushSettings(read, env, images);
+}
+
+function parseFlags(command: 'push' | 'edit', args: string[]): Values {
+  const options = Object.fromEntries(
+    Object.entries(OPTIONS)
+      .filter(([, spec]) => (spec.commands as readonly string[]).includes(command))
+      .map(([name, spec]) => [name, { type: spec.type, multiple: 'multiple' in spec ? spec.multiple : false }]),
+  );
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected argument "${positionals[0]}"`, { hint: 'Images are given with --image NAME=IMAGE (repeatable); see --help.' });
+    }
+    return values as Values;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'), { hint: `See \`gitops-image-bump ${command} --help\`.` });
+  }
+}
+
+interface Reader {
+  one(name: OptionName): string | undefined;
+  many(name: OptionName): string[];
+  flag(name: OptionName): boolean;
+  source(name: OptionName): string;
+}
+
+function reader(values: Values, env: NodeJS.ProcessEnv): Reader {
+  const fromEnv = (name: OptionName) => {
+    const value = env[environmentName(name)];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  return {
+    one: (name) => {
+      const value = values[name];
+      if (Array.isArray(value)) return value.at(-1);
+      return typeof value === 'string' ? value : fromEnv(name);
+    },
+    many: (name) => {
+      const value = values[name];
+      if (Array.isArray(value)) return value;
+      if (typeof value === 'string') return [value];
+      const raw = fromEnv(name);
+      return raw === undefined ? [] : splitList(raw);
+    },
+    flag: (name) => {
+      if (values[name] === true) return true;
+      const raw = fromEnv(name);
+      if (raw === undefined) return false;
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      throw new UsageError(`${environmentName(name)} must be true or false, not "${raw}"`);
+    },
+    source: (name) => (values[name] !== undefined ? `--${name}` : environmentName(name)),
+  };
+}
+
+/** A list given as a JSON array (GitLab's rendering of an array input) or separated by commas or newlines. */
+export function splitList(raw: string): string[] {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (Array.isArray(parsed)) return parsed.map((item) => String(item).trim()).filter(Boolean);
+    } catch {
+      // not JSON after all: fall through to the plain separators
+    }
+  }
+  return trimmed.split(/[,\n]/).map((item) => item.trim()).filter(Boolean);
+}
+
+function readImages(read: Reader, env: NodeJS.ProcessEnv): ImageSettings {
+  const imageArgs = [...read.many('image'), ...read.many('images')];
+  const appName = read.one('app-name') ?? (imageArgs.length === 0 ? env.APP_NAME || undefined : undefined);
+  const appImage = read.one('app-image') ?? (imageArgs.length === 0 ? env.APP_IMAGE || undefined : undefined);
+  if (appName !== undefined || appImage !== undefined) {
+    if (!appName || !appImage) {
+      throw new UsageError(`${appName ? 'an app image' : 'an app name'} is missing: --app-name and --app-image (or APP_NAME and APP_IMAGE) go together`, {
+        hint: 'Give both, or use --image NAME=IMAGE.',
+      });
+    }
+    imageArgs.push(`${appName}=${appImage}`);
+  }
+  if (imageArgs.length === 0) {
+    throw new UsageError('no image given', { hint: 'Pass --image NAME=IMAGE (repeatable), or set APP_NAME and APP_IMAGE.' });
+  }
+  const images = parseImageArgs(imageArgs);
+  images.forEach((setting, index) => assertValidSetting(imageArgs[index] ?? setting.name, setting));
+  const onDowngrade = read.one('on-downgrade') ?? 'fail';
+  if (onDowngrade !== 'fail' && onDowngrade !== 'skip' && onDowngrade !== 'allow') {
+    throw new UsageError(`${read.source('on-downgrade')} must be fail, skip or allow, not "${onDowngrade}"`);
+  }
+  return { imageArgs, images, onDowngrade };
+}
+
+function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSettings): PushSettings {
+  const overlaysDir = checkRelativePath(read.one('overlays-dir') ?? 'manifests/overlays', read.source('overlays-dir'));
+  const paths = read.many('path').map((path) => ({ dir: checkRelativePath(path, read.source('path')) }));
+  const envNames = read.many('target-env').flatMap(splitList);
+  if (envNames.length === 0 && paths.length === 0 && env.TARGET_ENV) envNames.push(...splitList(env.TARGET_ENV));
+  for (const name of envNames) {
+    if (!ENV_NAME.test(name) || name === '.' || name === '..') {
+      throw new UsageError(`target env ${JSON.stringify(name)} is not a valid environment name`, {
+        hint: 'An environment is one directory name under the overlays directory: letters, digits, ".", "_" and "-".',
+      });
+    }
+  }
+  const targets = [...envNames.map((name) => ({ dir: posix.join(overlaysDir, name), env: name })), ...paths];
+  if (targets.length === 0) {
+    throw new UsageError('no target given', { hint: 'Pass --target-env ENV (an overlay under --overlays-dir) or --path DIR, or set TARGET_ENV.' });
+  }
+
+  const serverUrl = read.one('server-url') ?? env.CI_SERVER_URL;
+  if (!serverUrl) throw new UsageError('no GitLab server URL', { hint: 'Pass --server-url https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).' });
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    throw new UsageError(`${read.source('server-url')} "${serverUrl}" is not a URL`, { hint: 'Use the form https://gitlab.example.com.' });
+  }
+  if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    throw new UsageError(`${read.source('server-url')} must be a plain http(s) URL without credentials`, { hint: 'The token is read from the variable named by --token-variable, never from the URL.' });
+  }
+
+  const project = (read.one('project') ?? env.CI_PROJECT_PATH ?? '').replace(/\.git$/, '');
+  if (!PROJECT_PATH.test(project) || project.split('/').some((part) => part === '..' || part === '.')) {
+    throw new UsageError(project ? `project "${project}" is not a GitLab project path` : 'no GitOps project given', {
+      hint: 'Pass --project group/subgroup/project (the path of the GitOps project, as in its URL).',
+    });
+  }
+
+  const explicitBranch = read.one('branch');
+  const branch = explicitBranch ?? (project === env.CI_PROJECT_PATH && env.CI_COMMIT_REF_NAME ? env.CI_COMMIT_REF_NAME : undefined);
+  if (branch !== undefined && !isValidBranchName(branch)) {
+    throw new UsageError(`branch ${JSON.stringify(branch)} is not a valid branch name`, { hint: 'Use the name of an existing branch of the GitOps project, e.g. main.' });
+  }
+
+  const tokenVariable = read.one('token-variable') ?? 'GITLAB_PUSHER_TOKEN';
+  if (!VARIABLE_NAME.test(tokenVariable)) {
+    throw new UsageError(`${read.source('token-variable')} must be the NAME of an environment variable, not "${tokenVariable.length > 40 ? 'a long value' : tokenVariable}"`, {
+      hint: 'Store the token in a protected, masked CI/CD variable (e.g. GITLAB_PUSHER_TOKEN) and pass its name.',
+    });
+  }
+
+  return {
+    command: 'push',
+    ...images,
+    targets,
+    overlaysDir,
+    serverUrl: serverUrl.replace(/\/+$/, ''),
+    project,
+    branch,
+    tokenVariable,
+    messageTemplate: read.one('message') ?? DEFAULT_MESSAGE,
+    author: {
+      name: read.one('author-name') ?? 'gitops-image-bump',
+      email: read.one('author-email') ?? `gitops-image-bump@noreply.${url.hostname}`,
+    },
+    dryRun: read.flag('dry-run'),
+    maxAttempts: positiveInteger(read.one('max-attempts') ?? '40', read.source('max-attempts')),
+    timeoutSeconds: positiveInteger(read.one('timeout') ?? '60', read.source('timeout')),
+    keepWorkdir: read.one('keep-workdir'),
+  };
+}
+
+function positiveInteger(raw: string, source: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${source} must be a whole number of at least 1, not "${raw}"`);
+  return Number(raw);
+}
+
+/** A repository-relative directory: no absolute paths, no `..`, nothing a shell would read. */
+export function checkRelativePath(raw: string, source: string): string {
+  const normalized = posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || normalized.split('/').includes('..') || normalized === '' || normalized === '.') {
+    throw new UsageError(`${source} ${JSON.stringify(raw)} must be a directory inside the repository`, {
+      hint: 'Give a relative path such as manifests/overlays/prod, without ".." or a leading "/".',
+    });
+  }
+  if (/[\0-\x1f\x7f]/.test(raw)) throw new UsageError(`${source} contains control characters`);
+  return normalized;
+}
+
+/** The subset of git-check-ref-format that matters for a branch given by a user. */
+function isValidBranchName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    !/[\0-\x20\x7f~^:?*[\\]/.test(name) &&
+    !name.startsWith('-') &&
+    !name.startsWith('/') &&
+    !name.endsWith('/') &&
+    !name.endsWith('.') &&
+    !name.endsWith('.lock') &&
+    !name.includes('..') &&
+    !name.includes('@{') &&
+    !name.includes('//') &&
+    name !== '@'
+  );
+}

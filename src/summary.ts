@@ -1,0 +1,29 @@
+import type { EditPlan, FileEdit } from './overlay-edit.js';
+import type { PushResult } from './push.js';
+
+/** The one line that ends every successful run. */
+export function pushSummary(result: PushResult): string {
+  if (!result.changed) return `nothing to change: ${describeState(result.edits)}`;
+  const what = describeChanges(result.edits);
+  if (result.dryRun) return `dry run: would bump ${what} on ${result.branch}; nothing pushed`;
+  return `bumped ${what} (commit ${result.commit?.slice(0, 7)} on ${result.branch}${result.attempts > 1 ? `, after ${result.attempts} attempts` : ''})`;
+}
+
+export function editSummary(plan: EditPlan): string {
+  if (plan.changed.length === 0) return `nothing to change: ${describeState(plan.edits)}`;
+  return `set ${describeChanges(plan.changed)}`;
+}
+
+function describeChanges(edits: readonly FileEdit[]): string {
+  const changes = edits.flatMap((edit) => edit.changes.filter((c) => c.changed).map((c) => ({ ...c, dir: edit.dir })));
+  if (changes.length === 1) {
+    const [c] = changes;
+    return `${c!.name} in ${c!.dir}: ${c!.previousImage ?? '(not set)'} -> ${c!.newImage}`;
+  }
+  const dirs = [...new Set(changes.map((c) => c.dir))];
+  return `${changes.length} images in ${dirs.join(', ')}: ${changes.map((c) => `${c.name} -> ${c.newImage}`).join(', ')}`;
+}
+
+function describeState(edits: readonly FileEdit[]): string {
+  return edits.flatMap((edit) => edit.changes.map((c) => `${c.name} in ${edit.dir} is already ${c.newImage}`)).join('; ') || 'no images given';
+}

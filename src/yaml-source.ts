@@ -1,0 +1,51 @@
+import { parseAllDocuments, stringify, Scalar, type Document } from 'yaml';
+import { BumpError } from './errors.js';
+
+/** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
+export function parseSingleDocument(text: string, file: string): Document.Parsed {
+  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const all = Array.isArray(documents) ? documents : [];
+  for (const doc of all) {
+    const problem = doc.errors[0];
+    if (problem) {
+      const where = problem.linePos?.[0];
+      const location = where ? `${file}:${where.line}:${where.col}` : file;
+      throw new BumpError(`${location}: ${firstLine(problem.message)}`, {
+        hint: 'Fix the YAML in the GitOps repository (or with `edit --dir` locally), then run the bump again.',
+      });
+    }
+  }
+  if (all.length > 1) {
+    const second = all[1]!;
+    const line = text.slice(0, second.range[0]).split('\n').length;
+    throw new BumpError(`${file}:${line}:1: a kustomization holds one YAML document, this file holds ${all.length}`, {
+      hint: 'Remove the extra `---` documents: kustomize reads only the first, so the others are silently ignored.',
+    });
+  }
+  if (all.length === 0) return parseAllDocuments('{}', {})[0] as Document.Parsed;
+  return all[0]!;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** The scalar exactly as written (so `newTag: 1.10` reads as "1.10", not the number 1.1). */
+export function scalarText(node: unknown): string | undefined {
+  if (!(node instanceof Scalar)) return undefined;
+  if (node.value === null || node.value === undefined) return undefined;
+  if (node.type === Scalar.PLAIN && typeof node.source === 'string') return node.source;
+  return String(node.value);
+}
+
+/**
+ * Renders a string value as a YAML scalar in the given style when that style can hold it; plain
+ * scalars that would read back as something other than the same string (1234, true, ~) are
+ * double-quoted so a tag stays a string.
+ */
+export function renderScalar(value: string, style?: Scalar.Type): string {
+  if (style === Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+  if (style === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
+  const rendered = stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
+  return /^[|>]/.test(rendered) ? JSON.stringify(value) : rendered;
+}

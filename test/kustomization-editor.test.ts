@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { setImages } from '../src/kustomization-editor.js';
+import { parseImageArgs } from '../src/image-arg.js';
+
+function edit(text: string, ...args: string[]) {
+  return setImages(text, parseImageArgs(args));
+}
+
+const overlay = `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+# Production overlay: bumped by the release pipeline
+resources:
+  - ../../base
+images:
+  - name: registry.example.com/team/app1 # frontend
+    newTag: v1.0.0
+  - name: registry.example.com/team/app2
+    newTag: v1.0.0 # pinned by release
+`;
+
+describe('setImages keeps everything it does not have to change', () => {
+  it('changes only the tag scalar, keeping both kinds of end-of-line comment', () => {
+    const { text, changes } = edit(overlay, 'registry.example.com/team/app2:v1.2.3');
+    expect(text).toBe(overlay.replace('newTag: v1.0.0 # pinned', 'newTag: v1.2.3 # pinned'));
+    expect(changes).toEqual([
+      {
+        name: 'registry.example.com/team/app2',
+        before: { newTag: 'v1.0.0' },
+        after: { newTag: 'v1.2.3' },
+        previousImage: 'registry.example.com/team/app2:v1.0.0',
+        newImage: 'registry.example.com/team/app2:v1.2.3',
+        changed: true,
+      },
+    ]);
+  });
+
+  it('is a no-op, byte for byte, when the image is already set', () => {
+    const { text, changes } = edit(overlay, 'registry.example.com/team/app1:v1.0.0');
+    expect(text).toBe(overlay);
+    expect(changes[0]!.changed).toBe(false);
+  });
+
+  it('adds newName after name and clears fields the argument does not give, as kustomize does', () => {
+    const { text } = edit(overlay, 'registry.example.com/team/app1=mirror.example.com/app1@sha256:' + 'a'.repeat(64));
+    expect(text).toBe(
+      overlay.replace(
+        '  - name: registry.example.com/team/app1 # frontend\n    newTag: v1.0.0\n',
+        `  - name: registry.example.com/team/app1 # frontend\n    newName: mirror.example.com/app1\n    digest: sha256:${'a'.repeat(64)}\n`,
+      ),
+    );
+  });
+
+  it('keeps the old value for a "*" field', () => {
+    const { text } = edit(overlay, 'registry.example.com/team/app1=mirror.example.com/app1:*');
+    expect(text).toContain('  - name: registry.example.com/team/app1 # frontend\n    newName: mirror.example.com/app1\n    newTag: v1.0.0\n');
+  });
+
+  it('inserts a new entry where name order puts it, in the file’s own indentation', () => {
+    const { text } = edit(overlay, 'registry.example.com/team/app1b:v3');
+    expect(text).toBe(
+      overlay.replace(
+        '  - name: registry.example.com/team/app2\n',
+        '  - name: registry.example.com/team/app1b\n    newTag: v3\n  - name: registry.example.com/team/app2\n',
+      ),
+    );
+  });
+
+  it('appends a new last entry after the last one', () => {
+    const { text } = edit(overlay, 'zeta:1.0');
+    expect(text).toBe(`${overlay}  - name: zeta\n    newTag: "1.0"\n`);
+  });
+
+  it('inserts above the comment lines that belong to the following entry', () => {
+    const src = 'images:\n# the api\n- name: b\n  newTag: v1\n';
+    expect(edit(src, 'a:v2').text).toBe('images:\n- name: a\n  newTag: v2\n# the api\n- name: b\n  newTag: v1\n');
+  });
+
+  it('creates images: at the end when it is missing, following the file’s list indentation', () => {
+    const src = 'resources:\n  - ../../base\n';
+    expect(edit(src, 'app=reg.example.com/app:v1').text).toBe(`${src}images:\n  - name: app\n    newName: reg.example.com/app\n    newTag: v1\n`);
+  });
+
+  it('creates images: in kustomize style when the file has no list, adding the missing final newline', () => {
+    expect(edit('kind: Kustomization', 'app:v1').text).toBe('kind: Kustomization\nimages:\n- name: app\n  newTag: v1\n');
+  });
+
+  it('handles an empty file and a comment-only file', () => {
+    expect(edit('', 'app:v1').text).toBe('images:\n- name: app\n  newTag: v1\n');
+    expect(edit('# managed by CI\n', 'app:v1').text).toBe('# managed by CI\nimages:\n- name: app\n  newTag: v1\n');
+  });
+
+  it('fills an empty images: key', () => {
+    expect(edit('images:\nresources: []\n', 'app:v1').text).toBe('images:\n- name: app\n  newTag: v1\nresources: []\n');
+  });
+
+  it('keeps numeric-looking tags strings', () => {
+    const { text } = edit('images:\n- name: app\n  newTag: v1\n', 'app:1234');
+    expect(text).toBe('images:\n- name: app\n  newTag: "1234"\n');
+  });
+
+  it('reads a plain numeric tag as written (1.10 is not 1.1)', () => {
+    const { changes } = edit('images:\n- name: app\n  newTag: 1.10\n', 'app:1.10');
+    expect(changes[0]!.changed).toBe(false);
+  });
+
+  it('keeps the quoting style of the scalar it changes', () => {
+    expect(edit("images:\n- name: app\n  newTag: 'v1'\n", 'app:v2').text).toBe("images:\n- name: app\n  newTag: 'v2'\n");
+    expect(edit('images:\n- name: "app"\n  newTag: "v1"\n', 'app:v2').text).toBe('images:\n- name: "app"\n  newTag: "v2"\n');
+  });
+
+  it('keeps CRLF line endings and a UTF-8 byte order mark', () => {
+    const src = '\uFEFFresources:\r\n- ../../base\r\nimages:\r\n- name: app # web\r\n  newTag: v1\r\n';
+    expect(edit(src, 'app:v2', 'other:v9').text).toBe(
+      '\uFEFFresources:\r\n- ../../base\r\nimages:\r\n- name: app # web\r\n  newTag: v2\r\n- name: other\r\n  newTag: v9\r\n',
+    );
+  });
+
+  it('edits flow-style lists and maps in place', () => {
+    const src = 'images: [{name: app, newTag: v1}, {name: zed, newName: x}]\n';
+    expect(edit(src, 'app:v2', 'mid:v1', 'zed:v3').text).toBe('images: [{name: app, newTag: v2}, {name: mid, newTag: v1}, {name: zed, newTag: v3}]\n');
+  });
+
+  it('removes a field that sits on the dash line', () => {
+    const src = 'images:\n- newTag: v1\n  name: app\n';
+    expect(edit(src, 'app@sha256:' + 'b'.repeat(64)).text).toBe(`images:\n- name: app\n  digest: sha256:${'b'.repeat(64)}\n`);
+  });
+
+  it('sets tag and digest together', () => {
+    const src = 'images:\n- name: app\n  newTag: v1\n';
+    expect(edit(src, `app:v2@sha256:${'c'.repeat(64)}`).text).toBe(`images:\n- name: app\n  newTag: v2\n  digest: sha256:${'c'.repeat(64)}\n`);
+  });
+});
+
+describe('setImages refuses what it cannot edit safely', () => {
+  it('reports malformed YAML with file:line:column', () => {
+    expect(() => setImages('images:\n- name: a\n  newTag: [v1\n', parseImageArgs(['a:v2']), 'manifests/overlays/prod/kustomization.yaml')).toThrow(
+      /^manifests\/overlays\/prod\/kustomization\.yaml:\d+:\d+: /,
+    );
+  });
+
+  it('reports duplicate keys with their position', () => {
+    expect(() => setImages('images: []\nimages: []\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/^k\.yaml:2:1: Map keys must be unique/);
+  });
+
+  it('refuses a multi-document kustomization', () => {
+    expect(() => setImages('kind: Kustomization\n---\nkind: Other\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/^k\.yaml:3:1: a kustomization holds one YAML document/);
+  });
+
+  it('refuses images: that is not a list', () => {
+    expect(() => setImages('images: app\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/`images` must be a list/);
+  });
+});
