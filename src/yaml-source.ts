@@ -1,9 +1,9 @@
-import { parseAllDocuments, stringify, Scalar, type Document } from 'yaml';
+import { parseAllDocuments, parseDocument, stringify, Scalar, type Document } from 'yaml';
 import { BumpError } from './errors.js';
 
 /** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
 export function parseSingleDocument(text: string, file: string): Document.Parsed {
-  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
   const all = Array.isArray(documents) ? documents : [];
   for (const doc of all) {
     const problem = doc.errors[0];
@@ -22,7 +22,7 @@ export function parseSingleDocument(text: string, file: string): Document.Parsed
       hint: 'Remove the extra `---` documents: kustomize reads only the first, so the others are silently ignored.',
     });
   }
-  if (all.length === 0) return parseAllDocuments('{}', {})[0] as Document.Parsed;
+  if (all.length === 0) return parseDocument(text);
   return all[0]!;
 }
 

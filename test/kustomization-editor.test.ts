@@ -143,7 +143,7 @@ describe('setImages refuses what it cannot edit safely', () => {
   });
 
   it('refuses a multi-document kustomization', () => {
-    expect(() => setImages('kind: Kustomization\n---\nkind: Other\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/^k\.yaml:3:1: a kustomization holds one YAML document/);
+    expect(() => setImages('kind: Kustomization\n---\nkind: Other\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/^k\.yaml:2:1: a kustomization holds one YAML document/);
   });
 
   it('refuses images: that is not a list', () => {
