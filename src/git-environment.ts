@@ -8,6 +8,8 @@ export interface GitEnvironmentOptions {
   timeoutSeconds: number;
   author: { name: string; email: string };
   caFile?: string;
+  /** GitLab accepts any username with an access token, but a CI job token only as `gitlab-ci-token`. */
+  username?: string;
 }
 
 /** Ambient GIT_* variables a CI runner may set on purpose and that carry no secret. */
@@ -26,7 +28,6 @@ const PASSED_THROUGH = [
 const OWN = [
   'GIT_CONFIG_COUNT',
   'GIT_TERMINAL_PROMPT',
-  'GIT_ASKPASS',
   'GIT_AUTHOR_NAME',
   'GIT_AUTHOR_EMAIL',
   'GIT_COMMITTER_NAME',
@@ -47,7 +48,7 @@ export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
   }
   const scope = serverScope(options.serverUrl);
   const config: [string, string][] = [
-    [`http.${scope}.extraHeader`, `Authorization: Basic ${Buffer.from(`oauth2:${options.token}`).toString('base64')}`],
+    [`http.${scope}.extraHeader`, `Authorization: Basic ${Buffer.from(`${options.username ?? 'oauth2'}:${options.token}`).toString('base64')}`],
     // A helper from the user's config must not answer instead of (or prompt after) our header.
     ['credential.helper', ''],
     ['http.lowSpeedLimit', '1'],
@@ -65,7 +66,6 @@ export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
   env.GIT_TERMINAL_PROMPT = '0';
-  env.GIT_ASKPASS = 'true';
   env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = options.author.name;
   env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = options.author.email;
   const allowed = Object.keys(env).filter((name) => name.startsWith('GIT_'));

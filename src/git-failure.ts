@@ -21,6 +21,17 @@ export function isProtectedBranchRefusal(output: string): boolean {
   return /not allowed to (push code to|force push code to a) protected branch/i.test(output);
 }
 
+/** The server refused the credentials themselves (as opposed to what they may do). */
+export function isAuthenticationFailure(output: string): boolean {
+  return /HTTP Basic: Access denied|Authentication failed|returned error: 401|could not read (Username|Password)/i.test(output);
+}
+
+export function jobTokenError(tokenVariable: string): BumpError {
+  return new BumpError(`the token in ${tokenVariable} is a CI job token, and a job token cannot push here`, {
+    hint: `A CI job token can never push to another project (and to its own only when "Allow Git push requests to the repository" is on, GitLab 17.2+). ${capitalize(PAT_HOWTO)} and name it with --token-variable.`,
+  });
+}
+
 /** Turns git's output for a failed clone, fetch or push into one error and one hint a user can act on. */
 export function explainGitFailure(output: string, context: FailureContext): BumpError {
   const where = `${context.serverUrl}/${context.project}`;
@@ -36,7 +47,7 @@ export function explainGitFailure(output: string, context: FailureContext): Bump
       hint: `A CI job token (CI_JOB_TOKEN) can never push to another project (and to its own only with "Allow Git push requests to the repository", GitLab 17.2+); a token without the write_repository scope or with a role below Developer cannot push either. ${capitalize(PAT_HOWTO)} and name it with --token-variable.`,
     });
   }
-  if (/HTTP Basic: Access denied|Authentication failed|returned error: 401|\b401\b/i.test(output)) {
+  if (isAuthenticationFailure(output)) {
     return new BumpError(`GitLab rejected the token in ${variable} (HTTP 401): it is invalid, expired or revoked`, {
       hint: `Rotate it: ${PAT_HOWTO}, then update ${variable}. Tokens stop working at 00:00 UTC on their expiry date.`,
     });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -15,13 +15,8 @@ export class GitWorkspace {
   ) {}
 
   static async clone(options: { url: string; branch?: string; paths: string[]; environment: GitEnvironment; timeoutMs: number; keepDir?: string }): Promise<GitWorkspace> {
-    const dir = options.keepDir ?? (await mkdtemp(join(tmpdir(), 'image-bump-')));
-    const git = simpleGit({
-      baseDir: dir,
-      allowEnvironment: options.environment.allowed,
-      unsafe: { allowUnsafeConfigEnvCount: true },
-      timeout: { block: options.timeoutMs },
-    }).env(options.environment.env);
+    const dir = options.keepDir ? await mkdir(options.keepDir, { recursive: true }).then(() => options.keepDir!) : await mkdtemp(join(tmpdir(), 'image-bump-'));
+    const git = gitIn(dir, options.environment, options.timeoutMs);
     const workspace = new GitWorkspace(dir, git);
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
@@ -74,6 +69,26 @@ export class GitWorkspace {
   async dispose(keep = false): Promise<void> {
     if (!keep) await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Whether the server lets this token read the repository when it is presented as a CI job token. */
+export async function readsAsJobToken(url: string, environment: GitEnvironment, timeoutMs: number): Promise<boolean> {
+  try {
+    await gitIn(tmpdir(), environment, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    allowEnvironment: environment.allowed,
+    // The environment is ours: these settings switch helpers and hooks OFF, they do not run anything.
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true },
+    timeout: { block: timeoutMs },
+  }).env(environment.env);
 }
 
 function sparsePattern(path: string): string {

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BumpError } from './errors.js';
 import { commitMessage } from './commit-message.js';
 import { gitEnvironment } from './git-environment.js';
-import { explainGitFailure, isBranchMoved, type FailureContext } from './git-failure.js';
-import { GitWorkspace } from './git-workspace.js';
+import { explainGitFailure, isAuthenticationFailure, isBranchMoved, jobTokenError, type FailureContext } from './git-failure.js';
+import { GitWorkspace, readsAsJobToken } from './git-workspace.js';
 import { locateKustomizations, planEdits, type EditPlan, type FileEdit } from './overlay-edit.js';
 import type { Output } from './output.js';
 import { registerSecret } from './redact.js';
@@ -24,23 +24,29 @@ export interface PushResult {
 export async function runPush(settings: PushSettings, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<PushResult> {
   const token = readToken(settings.tokenVariable, env);
   registerSecret(token);
-  const environment = gitEnvironment({
+  const environmentOptions = {
     serverUrl: settings.serverUrl,
     token,
     timeoutSeconds: settings.timeoutSeconds,
     author: settings.author,
     caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
-  });
+  };
+  const environment = gitEnvironment(environmentOptions);
+  const url = `${settings.serverUrl}/${settings.project}.git`;
   const context: FailureContext = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone' };
-  const workspace = await guard(context, () =>
-    GitWorkspace.clone({
-      url: `${settings.serverUrl}/${settings.project}.git`,
-      branch: settings.branch,
-      paths: settings.targets.map((target) => `${target.dir}/`),
-      environment,
-      timeoutMs: settings.timeoutSeconds * 1000,
-      keepDir: settings.keepWorkdir,
-    }),
+  const workspace = await guard(
+    context,
+    () =>
+      GitWorkspace.clone({
+        url,
+        branch: settings.branch,
+        paths: settings.targets.map((target) => `${target.dir}/`),
+        environment,
+        timeoutMs: settings.timeoutSeconds * 1000,
+        keepDir: settings.keepWorkdir,
+      }),
+    // Refused credentials may be a CI job token, which GitLab only accepts under its own username.
+    async (output) => isAuthenticationFailure(output) && (await readsAsJobToken(url, gitEnvironment({ ...environmentOptions, username: 'gitlab-ci-token' }), settings.timeoutSeconds * 1000)) ? jobTokenError(settings.tokenVariable) : undefined,
   );
   try {
     const branch = settings.branch ?? (await workspace.currentBranch());
@@ -93,12 +99,13 @@ function backoffMs(attempt: number): number {
   return Math.round(Math.random() * ceiling);
 }
 
-async function guard<T>(context: FailureContext, action: () => Promise<T>): Promise<T> {
+async function guard<T>(context: FailureContext, action: () => Promise<T>, diagnose?: (output: string) => Promise<BumpError | undefined>): Promise<T> {
   try {
     return await action();
   } catch (error) {
     if (error instanceof BumpError) throw error;
-    throw explainGitFailure(gitOutput(error), context);
+    const output = gitOutput(error);
+    throw (await diagnose?.(output)) ?? explainGitFailure(output, context);
   }
 }
 
