@@ -1,5 +1,5 @@
 import { readdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { locateKustomizations, planEdits, type EditPlan } from './overlay-edit.js';
 import type { EditSettings } from './settings.js';
 
@@ -7,16 +7,19 @@ import type { EditSettings } from './settings.js';
 export async function runEdit(settings: EditSettings): Promise<EditPlan> {
   const targets = settings.file
     ? [{ path: resolve(settings.file), shown: settings.file, dir: dirname(settings.file) }]
-    : await locateInDirectory(resolve(settings.dir ?? '.'), settings.dir ?? '.');
+    : await locateInDirectory(resolve(settings.dir ?? '.'));
   const plan = await planEdits(targets, settings);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
   return plan;
 }
 
-async function locateInDirectory(dir: string, shownDir: string) {
-  const parent = dirname(dir);
-  const located = await locateKustomizations(parent, [{ dir: basename(dir) }], async (sub) =>
-    (await readdir(resolve(parent, sub), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name),
-  );
-  return located.map((target) => ({ ...target, shown: `${shownDir.replace(/\/+$/, '')}/${basename(target.path)}`, dir: shownDir }));
+/** Paths are shown relative to the working directory when the directory is below it. */
+async function locateInDirectory(dir: string) {
+  const below = relative(process.cwd(), dir);
+  const inside = below !== '' && !below.startsWith('..') && !isAbsolute(below);
+  const root = inside ? process.cwd() : dirname(dir);
+  const shownDir = inside ? below.split('\\').join('/') : basename(dir);
+  const subdirectories = async (parent: string) =>
+    (await readdir(resolve(root, parent), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  return locateKustomizations(root, [{ dir: shownDir }], subdirectories, '--dir');
 }

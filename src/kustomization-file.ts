@@ -9,7 +9,12 @@ export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.ym
  * The kustomization file in `dir` (relative to `root`), refusing anything that resolves outside `root`.
  * `siblings` lists what does exist beside a missing directory, for the message.
  */
-export async function findKustomization(root: string, dir: string, siblings: (parent: string) => Promise<string[]>): Promise<string> {
+export async function findKustomization(
+  root: string,
+  dir: string,
+  siblings: (parent: string) => Promise<string[]>,
+  options = '--target-env / --overlays-dir (or --path)',
+): Promise<string> {
   const absoluteDir = join(root, dir);
   const entries = await readdir(absoluteDir).catch(() => undefined);
   if (!entries) {
@@ -17,8 +22,8 @@ export async function findKustomization(root: string, dir: string, siblings: (pa
     const existing = await siblings(parent).catch(() => []);
     throw new BumpError(`directory ${dir} does not exist`, {
       hint: existing.length > 0
-        ? `Existing directories in ${parent}: ${existing.join(', ')}. Check --target-env / --overlays-dir (or --path).`
-        : `Nothing exists at ${parent} either: check --overlays-dir (or --path) and the branch.`,
+        ? `Existing directories in ${parent}: ${existing.join(', ')}. Check ${options}.`
+        : `Nothing exists at ${parent} either: check ${options}.`,
     });
   }
   const found = KUSTOMIZATION_FILE_NAMES.filter((name) => entries.includes(name));

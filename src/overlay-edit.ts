@@ -33,10 +33,11 @@ export async function locateKustomizations(
   root: string,
   targets: readonly { dir: string; env?: string }[],
   siblings: (parent: string) => Promise<string[]>,
+  options?: string,
 ): Promise<EditTarget[]> {
   const located: EditTarget[] = [];
   for (const target of targets) {
-    const path = await findKustomization(root, target.dir, siblings);
+    const path = await findKustomization(root, target.dir, siblings, options);
     located.push({ ...target, path, shown: relative(root, path).split('\\').join('/') });
   }
   return located;
