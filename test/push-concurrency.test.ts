@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
+import { branchTip, createGitOpsProject, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { git } from './support/git.js';
+import { lastLine, runCli } from './support/run-cli.js';
+
+const PROD = 'manifests/overlays/prod/kustomization.yaml';
+let server: GitLabServer;
+let counter = 0;
+
+beforeAll(async () => {
+  server = await startGitLabServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function newProject() {
+  const project = `team/race-${++counter}`;
+  await createGitOpsProject(server, project);
+  const token = `pat-race-${counter}-9c41d2`;
+  server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
+  return { project, token, env: { GITLAB_PUSHER_TOKEN: token } };
+}
+
+function push(project: string, env: Record<string, string>, ...args: string[]) {
+  return runCli(['push', '--server-url', server.url, '--project', project, ...args], { env });
+}
+
+function tagOf(text: string, name: string): string | undefined {
+  const images = (parse(text) as { images?: { name: string; newTag?: string }[] }).images ?? [];
+  return images.find((entry) => entry.name === name)?.newTag;
+}
+
+describe('concurrent writers', () => {
+  it('lands every one of 8 simultaneous bumps of different apps, with a linear history', async () => {
+    const { project, env } = await newProject();
+    const initial = await branchTip(server, project, 'main');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/svc${i}:v1.0.${i}`)),
+    );
+    expect(results.map((r) => r.exitCode), results.map((r) => r.stderr).join('\n')).toEqual(Array(8).fill(0));
+    const file = await readServerFile(server, project, 'main', PROD);
+    for (let i = 0; i < 8; i++) expect(tagOf(file, `${REGISTRY}/svc${i}`)).toBe(`v1.0.${i}`);
+    const log = await serverLog(server, project, 'main');
+    expect(log).toHaveLength(9);
+    expect(log.every((commit) => commit.parents.length <= 1)).toBe(true);
+    expect(log.at(-1)!.sha).toBe(initial);
+  });
+
+  it('ends at the highest version when 4 pipelines bump the same app, never lowering it', async () => {
+    const { project, env } = await newProject();
+    const versions = ['v1.1.0', 'v1.3.0', 'v1.2.0', 'v1.4.0'];
+    const results = await Promise.all(versions.map((v) => push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:${v}`)));
+    expect(results.every((r) => r.exitCode === 0 || /refusing to downgrade/.test(r.stderr))).toBe(true);
+    expect(tagOf(await readServerFile(server, project, 'main', PROD), `${REGISTRY}/app1`)).toBe('v1.4.0');
+    const log = await serverLog(server, project, 'main');
+    const tags: string[] = [];
+    for (const commit of [...log].reverse()) {
+      tags.push(tagOf(await git(['cat-file', 'blob', `${commit.sha}:${PROD}`], { cwd: server.repoPath(project), raw: true }), `${REGISTRY}/app1`)!);
+    }
+    expect([...tags].sort()).toEqual(tags);
+  });
+
+  it('fetches, re-applies and pushes again when the branch moves under it (deterministic)', async () => {
+    const { project, env } = await newProject();
+    server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'manifests/overlays/dev/kustomization.yaml': overlayKustomization('dev', 'v9.9.9') } });
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.5.0`);
+    server.setFault(null);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('main moved on the server (attempt 1)');
+    expect(lastLine(result.stdout)).toMatch(/, after 2 attempts\)$/);
+    const [bump, concurrent] = await serverLog(server, project, 'main');
+    expect(bump!.parents).toEqual([concurrent!.sha]);
+    expect(concurrent!.subject).toBe('Concurrent change');
+    expect(tagOf(await readServerFile(server, project, 'main', PROD), `${REGISTRY}/app1`)).toBe('v1.5.0');
+    expect(tagOf(await readServerFile(server, project, 'main', 'manifests/overlays/dev/kustomization.yaml'), `${REGISTRY}/app1`)).toBe('v9.9.9');
+  });
+
+  it('finishes with exit 0 and no commit when the other writer already set the same image', async () => {
+    const { project, env } = await newProject();
+    server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { [PROD]: overlayKustomization('prod').replace(/v1\.0\.0/, 'v1.6.0') } });
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.6.0`);
+    server.setFault(null);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(lastLine(result.stdout)).toBe(`nothing to change: ${REGISTRY}/app1 in manifests/overlays/prod is already ${REGISTRY}/app1:v1.6.0`);
+    expect((await serverLog(server, project, 'main'))[0]!.subject).toBe('Concurrent change');
+  });
+
+  it('gives up after --max-attempts, naming the attempts and the last rejection', async () => {
+    const { project, env } = await newProject();
+    server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'x.txt': 'moved\n' } });
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.7.0`, '--max-attempts', '1');
+    server.setFault(null);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^error: gave up after 1 push attempts: main kept moving \(last rejection: .*(failed to update ref|fetch first|non-fast-forward).*\)/);
+  });
+});
+
+describe('downgrade guard', () => {
+  it('refuses a lower semver tag and pushes nothing', async () => {
+    const { project, env } = await newProject();
+    const tip = await branchTip(server, project, 'main');
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v0.9.0`);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      `error: refusing to downgrade ${REGISTRY}/app1 v1.0.0 -> v0.9.0 in ${PROD}\n` +
+        'hint: A newer version is already there (an older pipeline finishing late?). For an intended rollback pass --on-downgrade allow; --on-downgrade skip leaves the files as they are and succeeds.\n',
+    );
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+  });
+
+  it('skip exits 0 with a warning and changes nothing; allow rolls back', async () => {
+    const { project, env } = await newProject();
+    const tip = await branchTip(server, project, 'main');
+    const skipped = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v0.9.0`, '--on-downgrade', 'skip');
+    expect(skipped.exitCode).toBe(0);
+    expect(skipped.stderr).toContain(`warning: not downgrading ${REGISTRY}/app1 v1.0.0 -> v0.9.0 in ${PROD} (--on-downgrade skip)`);
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+    const allowed = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v0.9.0`, '--on-downgrade', 'allow');
+    expect(allowed.exitCode).toBe(0);
+    expect(tagOf(await readServerFile(server, project, 'main', PROD), `${REGISTRY}/app1`)).toBe('v0.9.0');
+  });
+
+  it('does not compare digests or non-semver tags', async () => {
+    const { project, env } = await newProject();
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:latest`);
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+});
+
+describe('atomic multi-image, multi-overlay bumps', () => {
+  it('puts several images in several overlays into ONE commit with one body line per change', async () => {
+    const { project, env } = await newProject();
+    const result = await push(project, env, '--target-env', 'dev,staging', '--image', `${REGISTRY}/app1:v2.0.0`, '--image', `${REGISTRY}/app2:v3.0.0`);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const log = await serverLog(server, project, 'main');
+    expect(log).toHaveLength(2);
+    expect(log[0]!.subject).toBe(`[auto ci] Update ${REGISTRY}/app1, ${REGISTRY}/app2 image to ${REGISTRY}/app1:v2.0.0, ${REGISTRY}/app2:v3.0.0`);
+    expect(log[0]!.body).toBe(
+      [
+        `- ${REGISTRY}/app1 in manifests/overlays/dev: ${REGISTRY}/app1:v1.0.0 -> ${REGISTRY}/app1:v2.0.0`,
+        `- ${REGISTRY}/app2 in manifests/overlays/dev: ${REGISTRY}/app2:v1.0.0 -> ${REGISTRY}/app2:v3.0.0`,
+        `- ${REGISTRY}/app1 in manifests/overlays/staging: ${REGISTRY}/app1:v1.0.0 -> ${REGISTRY}/app1:v2.0.0`,
+        `- ${REGISTRY}/app2 in manifests/overlays/staging: ${REGISTRY}/app2:v1.0.0 -> ${REGISTRY}/app2:v3.0.0`,
+      ].join('\n'),
+    );
+    for (const env of ['dev', 'staging']) {
+      const file = await readServerFile(server, project, 'main', `manifests/overlays/${env}/kustomization.yaml`);
+      expect([tagOf(file, `${REGISTRY}/app1`), tagOf(file, `${REGISTRY}/app2`)]).toEqual(['v2.0.0', 'v3.0.0']);
+    }
+  });
+
+  it('pushes nothing when one argument among valid ones is invalid', async () => {
+    const { project, env } = await newProject();
+    const tip = await branchTip(server, project, 'main');
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v2.0.0`, '--image', `${REGISTRY}/app2:v 2`);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^error: image argument ".*app2:v 2": tag "v 2" is not valid/);
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+  });
+
+  it('pushes nothing when one overlay is missing, and lists the ones that exist', async () => {
+    const { project, env } = await newProject();
+    const tip = await branchTip(server, project, 'main');
+    const result = await push(project, env, '--target-env', 'dev,production', '--image', `${REGISTRY}/app1:v2.0.0`);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('error: directory manifests/overlays/production does not exist\nhint: Existing directories in manifests/overlays: dev, prod, staging.');
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+  });
+
+  it('pushes nothing when one image would be a downgrade', async () => {
+    const { project, env } = await newProject();
+    const tip = await branchTip(server, project, 'main');
+    const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v2.0.0`, '--image', `${REGISTRY}/app2:v0.1.0`);
+    expect(result.exitCode).toBe(1);
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+  });
+});
