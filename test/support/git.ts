@@ -2,7 +2,7 @@
  * Plain git for test fixtures: every call runs with a clean, explicit environment so that neither the
  * user's nor the machine's git configuration (or GIT_* variables) leak into a test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -14,12 +14,16 @@ export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
 let home: string | undefined;
 
-/** An empty HOME shared by this test process, removed when it exits. */
+/**
+ * An empty HOME, one per user and machine (test processes may be killed without running exit handlers,
+ * so a directory per process would be left behind). GIT_CONFIG_GLOBAL keeps git from reading config
+ * there even if something ever wrote one.
+ */
 export function emptyHome(): string {
   if (!home) {
-    const dir = mkdtempSync(join(tmpdir(), 'gitlab-test-home-'));
+    const dir = join(tmpdir(), `gitlab-test-home-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true });
     home = dir;
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return home;
 }
@@ -37,6 +41,7 @@ export function cleanGitEnv(extra: Record<string, string | undefined> = {}): Rec
     LC_ALL: 'C',
     TZ: 'UTC',
     GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
     GIT_AUTHOR_NAME: FIXTURE_AUTHOR.name,
     GIT_AUTHOR_EMAIL: FIXTURE_AUTHOR.email,
@@ -56,15 +61,18 @@ export interface GitOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Keep stdout exactly as written (by default one final newline is dropped). */
+  raw?: boolean;
 }
 
-/** Runs git with the clean environment and returns stdout (without the final newline); throws on failure. */
+/** Runs git with the clean environment and returns stdout; throws on failure. */
 export async function git(args: string[], options: GitOptions = {}): Promise<string> {
   const result = await execa('git', args, {
     cwd: options.cwd,
     env: cleanGitEnv(options.env),
     extendEnv: false,
     input: options.input,
+    stripFinalNewline: !options.raw,
     reject: false,
   });
   if (result.exitCode !== 0) {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 
 export const HOOK_URL_VARIABLE = 'GITLAB_TEST_HOOK_URL';
 export const HOOK_CONTEXT_VARIABLE = 'GITLAB_TEST_CONTEXT';
+/** `skip`: the server has no pre-receive rule for this push, so the hook exits 0 without starting node. */
+export const PRE_RECEIVE_VARIABLE = 'GITLAB_TEST_PRE_RECEIVE';
 
 export type HookName = 'pre-receive' | 'post-receive';
 
@@ -84,7 +86,8 @@ export async function installHooks(dir: string, nodePath = process.execPath): Pr
   await writeFile(script, HOOK_SCRIPT);
   for (const hook of ['pre-receive', 'post-receive'] satisfies HookName[]) {
     const path = join(dir, hook);
-    await writeFile(path, `#!/bin/sh\nexec ${shellQuote(nodePath)} ${shellQuote(script)} ${hook}\n`);
+    const skip = hook === 'pre-receive' ? `[ "$${PRE_RECEIVE_VARIABLE}" = skip ] && exit 0\n` : '';
+    await writeFile(path, `#!/bin/sh\n${skip}exec ${shellQuote(nodePath)} ${shellQuote(script)} ${hook}\n`);
     await chmod(path, 0o755);
   }
 }

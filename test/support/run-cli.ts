@@ -1,6 +1,6 @@
 /** Runs the built CLI (dist/image-bump.mjs) as a process, with an environment built from nothing. */
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Only PATH and a fresh HOME from the host: no GIT_*, no CI variables, no user git config. */
+/** An empty HOME shared by every run: the user's git configuration never reaches the CLI under test. */
+const HOME = join(tmpdir(), `image-bump-test-home-${process.getuid?.() ?? 'user'}`);
+mkdirSync(HOME, { recursive: true });
+
+/** Only PATH and an empty HOME from the host: no GIT_*, no CI variables, no user git config. */
 export function baseEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'image-bump-home-')), LANG: 'C.UTF-8' };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, LANG: 'C.UTF-8' };
 }
 
 export async function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
