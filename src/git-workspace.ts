@@ -4,25 +4,37 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
 
+export interface PushRequest {
+  refspec: string;
+  options?: readonly string[];
+  /** `refs/heads/x:<sha>` (or `refs/heads/x:` for "must not exist yet"): only for branches we own. */
+  forceWithLease?: string;
+}
+
 /**
  * A minimal clone of one branch: depth 1, no blobs but those of the paths asked for, in a
  * temporary directory. Every git process gets the same prepared environment.
  */
 export class GitWorkspace {
+  private stderr = '';
+
   private constructor(
     readonly dir: string,
     private readonly git: SimpleGit,
-  ) {}
+  ) {
+    git.outputHandler((_command, _stdout, stderr) => {
+      stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    });
+  }
 
   static async clone(options: { url: string; branch?: string; paths: string[]; environment: GitEnvironment; timeoutMs: number; keepDir?: string }): Promise<GitWorkspace> {
     const dir = options.keepDir ? await mkdir(options.keepDir, { recursive: true }).then(() => options.keepDir!) : await mkdtemp(join(tmpdir(), 'image-bump-'));
-    const git = gitIn(dir, options.environment, options.timeoutMs);
-    const workspace = new GitWorkspace(dir, git);
+    const workspace = new GitWorkspace(dir, gitIn(dir, options.environment, options.timeoutMs));
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
-      await git.raw(['clone', '--quiet', '--depth=1', '--filter=blob:none', '--no-checkout', '--single-branch', '--no-tags', ...branch, '--', options.url, '.']);
-      await git.raw(['sparse-checkout', 'set', '--no-cone', ...options.paths.map(sparsePattern)]);
-      await git.raw(['checkout', '--quiet']);
+      await workspace.git.raw(['clone', '--quiet', '--depth=1', '--filter=blob:none', '--no-checkout', '--single-branch', '--no-tags', ...branch, '--', options.url, '.']);
+      await workspace.git.raw(['sparse-checkout', 'set', '--no-cone', ...options.paths.map(sparsePattern)]);
+      await workspace.git.raw(['checkout', '--quiet']);
     } catch (error) {
       await workspace.dispose(options.keepDir !== undefined);
       throw error;
@@ -32,8 +44,20 @@ export class GitWorkspace {
 
   /** Moves to the branch's current tip on the server (after another writer pushed first). */
   async refresh(branch: string): Promise<void> {
-    await this.git.raw(['fetch', '--quiet', '--depth=1', '--filter=blob:none', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    await this.fetch(branch);
     await this.git.raw(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]);
+  }
+
+  /** Fetches one branch's tip (commit and trees only) as refs/remotes/origin/<branch>. */
+  async fetch(branch: string): Promise<string> {
+    await this.git.raw(['fetch', '--quiet', '--depth=1', '--filter=blob:none', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    return this.resolve(`refs/remotes/origin/${branch}`);
+  }
+
+  /** The branch's tip on the server, or undefined when it does not exist. */
+  async remoteTip(branch: string): Promise<string | undefined> {
+    const listing = await this.git.raw(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
+    return listing.split(/\s/)[0] || undefined;
   }
 
   async currentBranch(): Promise<string> {
@@ -46,8 +70,18 @@ export class GitWorkspace {
     return listing.split('\n').filter(Boolean);
   }
 
+  async resolve(rev: string): Promise<string> {
+    return (await this.git.revparse(['--verify', rev])).trim();
+  }
+
+  /** Parents as recorded in the commit object itself (a shallow clone hides them from rev-parse). */
+  async parentsOf(commit: string): Promise<string[]> {
+    const raw = await this.git.raw(['cat-file', 'commit', commit]);
+    return [...raw.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1]!);
+  }
+
   async head(): Promise<string> {
-    return (await this.git.revparse(['HEAD'])).trim();
+    return this.resolve('HEAD');
   }
 
   async commit(files: string[], message: string): Promise<string> {
@@ -60,10 +94,13 @@ export class GitWorkspace {
     return this.git.raw(['diff', '--no-color', '--no-ext-diff']);
   }
 
-  /** Pushes HEAD to the branch; resolves with git's combined output, rejects with a GitError. */
-  async push(refspec: string, pushOptions: readonly string[] = []): Promise<string> {
-    const args = ['push', '--porcelain', ...pushOptions.flatMap((option) => ['-o', option]), 'origin', refspec];
-    return this.git.raw(args);
+  /** Pushes; resolves with what the server said (`remote:` lines), rejects with a GitError. */
+  async push(request: PushRequest): Promise<string> {
+    const lease = request.forceWithLease ? [`--force-with-lease=${request.forceWithLease}`] : [];
+    const options = (request.options ?? []).flatMap((option) => ['-o', option]);
+    this.stderr = '';
+    await this.git.raw(['push', '--no-verify', ...lease, ...options, 'origin', request.refspec]);
+    return this.stderr;
   }
 
   async dispose(keep = false): Promise<void> {

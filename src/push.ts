@@ -1,92 +1,143 @@
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BumpError } from './errors.js';
+import { bumpBranchName } from './bump-branch.js';
 import { commitMessage } from './commit-message.js';
-import { gitEnvironment } from './git-environment.js';
-import { explainGitFailure, isAuthenticationFailure, isBranchMoved, jobTokenError, type FailureContext } from './git-failure.js';
-import { GitWorkspace, readsAsJobToken } from './git-workspace.js';
+import { BumpError } from './errors.js';
+import { isBranchMoved, isProtectedBranchRefusal } from './git-failure.js';
+import type { GitWorkspace } from './git-workspace.js';
 import { locateKustomizations, planEdits, type EditPlan, type FileEdit } from './overlay-edit.js';
 import type { Output } from './output.js';
+import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from './redact.js';
-import type { PushSettings } from './settings.js';
+import { gitOutput, Remote } from './remote.js';
+import type { PushMode, PushSettings } from './settings.js';
+import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
+
+export interface MergeRequestOutcome {
+  branch: string;
+  url?: string;
+  /** The bump branch already held exactly this change on the current target: nothing was pushed. */
+  upToDate: boolean;
+}
 
 export interface PushResult {
   changed: boolean;
   commit?: string;
+  /** The branch the change is for (the merge request's target in merge-request mode). */
   branch: string;
   attempts: number;
   edits: FileEdit[];
   dryRun: boolean;
+  mode: PushMode;
+  mergeRequest?: MergeRequestOutcome;
+}
+
+interface Run {
+  settings: PushSettings;
+  output: Output;
+  remote: Remote;
+  workspace: GitWorkspace;
+  branch: string;
 }
 
 /** Clone minimally, edit, commit, push; when another writer moved the branch first, do it again on the new tip. */
 export async function runPush(settings: PushSettings, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<PushResult> {
   const token = readToken(settings.tokenVariable, env);
   registerSecret(token);
-  const environmentOptions = {
-    serverUrl: settings.serverUrl,
-    token,
-    timeoutSeconds: settings.timeoutSeconds,
-    author: settings.author,
-    caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
-  };
-  const environment = gitEnvironment(environmentOptions);
-  const url = `${settings.serverUrl}/${settings.project}.git`;
-  const context: FailureContext = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone' };
-  const workspace = await guard(
-    context,
-    () =>
-      GitWorkspace.clone({
-        url,
-        branch: settings.branch,
-        paths: settings.targets.map((target) => `${target.dir}/`),
-        environment,
-        timeoutMs: settings.timeoutSeconds * 1000,
-        keepDir: settings.keepWorkdir,
-      }),
-    // Refused credentials may be a CI job token, which GitLab only accepts under its own username.
-    async (output) => isAuthenticationFailure(output) && (await readsAsJobToken(url, gitEnvironment({ ...environmentOptions, username: 'gitlab-ci-token' }), settings.timeoutSeconds * 1000)) ? jobTokenError(settings.tokenVariable) : undefined,
-  );
+  const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token) : undefined;
+  const remote = new Remote(settings, token, env);
+  const workspace = await output.section('clone', `Clone ${settings.project}`, () => remote.clone());
   try {
+    if (expiry) await reportExpiry(await expiry, settings, output);
     const branch = settings.branch ?? (await workspace.currentBranch());
-    context.branch = branch;
-    for (let attempt = 1; ; attempt++) {
-      const targets = await locateKustomizations(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
-      const plan = await planEdits(targets, settings);
-      reportDowngradesSkipped(plan, output);
-      if (plan.changed.length === 0) return { changed: false, branch, attempts: attempt, edits: plan.edits, dryRun: settings.dryRun };
-      await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
-      if (settings.dryRun) {
-        output.info(await workspace.diff());
-        return { changed: true, branch, attempts: attempt, edits: plan.changed, dryRun: true };
-      }
-      const commit = await workspace.commit(plan.changed.map((edit) => edit.shown), commitMessage(settings.messageTemplate, messageChanges(plan.changed)));
-      try {
-        context.stage = 'push';
-        await workspace.push(`HEAD:refs/heads/${branch}`);
-        return { changed: true, commit, branch, attempts: attempt, edits: plan.changed, dryRun: false };
-      } catch (error) {
-        const text = gitOutput(error);
-        if (!isBranchMoved(text)) throw explainGitFailure(text, context);
-        if (attempt >= settings.maxAttempts) {
-          throw new BumpError(`gave up after ${attempt} push attempts: ${branch} kept moving (last rejection: ${rejectionLine(text)})`, {
-            hint: 'Many pipelines are pushing to this branch at once; raise --max-attempts or run the bumps one after another (resource_group).',
-          });
-        }
-        output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
-        await sleep(backoffMs(attempt));
-        context.stage = 'fetch';
-        await guard(context, () => workspace.refresh(branch));
-      }
-    }
+    remote.context.branch = branch;
+    return await pushWithRetries({ settings, output, remote, workspace, branch });
   } finally {
     await workspace.dispose(settings.keepWorkdir !== undefined);
   }
 }
 
-function reportDowngradesSkipped(plan: EditPlan, output: Output): void {
+async function pushWithRetries(run: Run): Promise<PushResult> {
+  const { settings, output, remote, workspace, branch } = run;
+  let mode = settings.mode;
+  for (let attempt = 1; ; attempt++) {
+    const plan = await output.section('edit', 'Edit', () => applyEdits(run));
+    const result = { branch, attempts: attempt, edits: plan.changed.length ? plan.changed : plan.edits, dryRun: settings.dryRun, mode };
+    if (plan.changed.length === 0) return { ...result, changed: false };
+    if (settings.dryRun) return { ...result, changed: true, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings), upToDate: false } : undefined };
+    const message = commitMessage(settings.messageTemplate, messageChanges(plan.changed), settings.provenance);
+    const commit = await output.section('commit', 'Commit', () => workspace.commit(plan.changed.map((edit) => edit.shown), message));
+    try {
+      if (mode === 'merge-request') return { ...result, changed: true, commit, mergeRequest: await proposeMergeRequest(run, message) };
+      await output.section('push', `Push to ${branch}`, () => workspace.push({ refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }));
+      return { ...result, changed: true, commit };
+    } catch (error) {
+      if (error instanceof BumpError) throw error;
+      const text = gitOutput(error);
+      if (mode === 'direct' && settings.fallbackToMergeRequest && isProtectedBranchRefusal(text)) {
+        output.warn(`${branch} is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)`);
+        mode = 'merge-request';
+      } else if (!isBranchMoved(text)) {
+        throw await remote.explain(text);
+      } else if (attempt >= settings.maxAttempts) {
+        throw new BumpError(`gave up after ${attempt} push attempts: ${branch} kept moving (last rejection: ${rejectionLine(text)})`, {
+          hint: 'Many pipelines are pushing to this branch at once; raise --max-attempts or run the bumps one after another (resource_group).',
+        });
+      } else {
+        output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
+        await sleep(backoffMs(attempt));
+      }
+      await remote.run('fetch', () => workspace.refresh(branch));
+    }
+  }
+}
+
+/** Plans every file's edit on the checked-out tip, writes the changed ones and shows their diff. */
+async function applyEdits({ settings, output, workspace }: Run): Promise<EditPlan> {
+  const targets = await locateKustomizations(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
+  const plan = await planEdits(targets, settings);
   for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
+  await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
+  if (plan.changed.length > 0) output.info((await workspace.diff()).trimEnd());
+  return plan;
+}
+
+/**
+ * Pushes the commit (on top of the current target tip) to the bump branch with the options that open
+ * or update the merge request. The bump branch is ours: it is replaced with a lease, never blindly.
+ */
+async function proposeMergeRequest({ settings, output, remote, workspace, branch }: Run, message: string): Promise<MergeRequestOutcome> {
+  const bumpBranch = bumpBranchName(settings);
+  const existing = await remote.run('fetch', () => workspace.remoteTip(bumpBranch));
+  if (existing && (await holdsSameChange(workspace, existing, bumpBranch))) {
+    return { branch: bumpBranch, upToDate: true };
+  }
+  const [title, ...body] = message.split('\n\n');
+  const description = body.join('\n\n') || title!;
+  const options = [...ciOptions(settings.skipCi), ...mergeRequestOptions(settings.mergeRequest, branch, title!, description)];
+  const serverOutput = await output.section('push', `Push ${bumpBranch} and open a merge request into ${branch}`, () =>
+    workspace.push({ refspec: `HEAD:refs/heads/${bumpBranch}`, options, forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}` }),
+  );
+  return { branch: bumpBranch, url: mergeRequestLink(serverOutput), upToDate: false };
+}
+
+/** The bump branch already is our commit's tree on top of the same target tip. */
+async function holdsSameChange(workspace: GitWorkspace, existing: string, bumpBranch: string): Promise<boolean> {
+  await workspace.fetch(bumpBranch);
+  const [theirParents, ourParents, theirTree, ourTree] = await Promise.all([
+    workspace.parentsOf(existing),
+    workspace.parentsOf('HEAD'),
+    workspace.resolve(`${existing}^{tree}`),
+    workspace.resolve('HEAD^{tree}'),
+  ]);
+  return theirTree === ourTree && theirParents.join() === ourParents.join();
+}
+
+async function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): Promise<void> {
+  if ('unknown' in lookup) return output.debug(`token expiry unknown (${lookup.unknown}); carrying on`);
+  const warning = expiryWarning(lookup, settings.tokenVariable, settings.expiryWarningDays);
+  if (warning) output.warn(warning);
 }
 
 export function messageChanges(edits: readonly FileEdit[]) {
@@ -99,20 +150,8 @@ function backoffMs(attempt: number): number {
   return Math.round(Math.random() * ceiling);
 }
 
-async function guard<T>(context: FailureContext, action: () => Promise<T>, diagnose?: (output: string) => Promise<BumpError | undefined>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof BumpError) throw error;
-    const output = gitOutput(error);
-    throw (await diagnose?.(output)) ?? explainGitFailure(output, context);
-  }
-}
-
-function gitOutput(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function rejectionLine(output: string): string {
-  return (output.split('\n').find((line) => /rejected|failed to update|cannot lock/i.test(line)) ?? output.split('\n')[0] ?? '').trim();
+  const lines = output.split('\n');
+  const line = lines.find((l) => /\[(remote )?rejected\]/.test(l)) ?? lines.find((l) => /failed to update|cannot lock/i.test(l)) ?? lines[0] ?? '';
+  return line.replace(/^\s*!\s*/, '').replace(/\s{2,}/g, ' ').trim();
 }

@@ -7,11 +7,21 @@ import { environmentName, OPTIONS, type OptionName } from './options.js';
 
 export type DowngradePolicy = 'fail' | 'skip' | 'allow';
 
+export type PushMode = 'direct' | 'merge-request';
+
+export interface MergeRequestSettings {
+  branchTemplate: string;
+  labels: string[];
+  draft: boolean;
+  autoMerge?: 'auto_merge' | 'merge_when_pipeline_succeeds';
+}
+
 export interface ImageSettings {
   /** The arguments as given, for messages. */
   imageArgs: string[];
   images: ImageSetting[];
   onDowngrade: DowngradePolicy;
+  json: boolean;
 }
 
 export interface PushSettings extends ImageSettings {
@@ -29,6 +39,13 @@ export interface PushSettings extends ImageSettings {
   maxAttempts: number;
   timeoutSeconds: number;
   keepWorkdir?: string;
+  mode: PushMode;
+  fallbackToMergeRequest: boolean;
+  mergeRequest: MergeRequestSettings;
+  skipCi: boolean;
+  reportFile?: string;
+  expiryWarningDays: number;
+  provenance: string[];
 }
 
 export interface EditSettings extends ImageSettings {
@@ -154,11 +171,8 @@ function readImages(read: Reader, env: NodeJS.ProcessEnv): ImageSettings {
   }
   const images = parseImageArgs(imageArgs);
   images.forEach((setting, index) => assertValidSetting(imageArgs[index] ?? setting.name, setting));
-  const onDowngrade = read.one('on-downgrade') ?? 'fail';
-  if (onDowngrade !== 'fail' && onDowngrade !== 'skip' && onDowngrade !== 'allow') {
-    throw new UsageError(`${read.source('on-downgrade')} must be fail, skip or allow, not "${onDowngrade}"`);
-  }
-  return { imageArgs, images, onDowngrade };
+  const onDowngrade = oneOf(read, 'on-downgrade', ['fail', 'skip', 'allow'], 'fail');
+  return { imageArgs, images, onDowngrade, json: read.flag('json') };
 }
 
 function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSettings): PushSettings {
@@ -225,14 +239,43 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
       email: read.one('author-email') ?? `gitops-image-bump@noreply.${url.hostname}`,
     },
     dryRun: read.flag('dry-run'),
-    maxAttempts: positiveInteger(read.one('max-attempts') ?? '40', read.source('max-attempts')),
-    timeoutSeconds: positiveInteger(read.one('timeout') ?? '60', read.source('timeout')),
+    maxAttempts: wholeNumber(read.one('max-attempts') ?? '40', read.source('max-attempts'), 1),
+    timeoutSeconds: wholeNumber(read.one('timeout') ?? '60', read.source('timeout'), 1),
     keepWorkdir: read.one('keep-workdir'),
+    mode: oneOf(read, 'mode', ['direct', 'merge-request'], 'direct'),
+    fallbackToMergeRequest: oneOf(read, 'fallback', ['none', 'merge-request'], 'none') === 'merge-request',
+    mergeRequest: {
+      branchTemplate: read.one('mr-branch') ?? 'image-bump/{env}/{app}',
+      labels: read.many('mr-label').flatMap(splitList),
+      draft: read.flag('mr-draft'),
+      autoMerge: read.flag('mr-auto-merge') ? oneOf(read, 'mr-auto-merge-option', ['auto_merge', 'merge_when_pipeline_succeeds'] as const, 'auto_merge') : undefined,
+    },
+    skipCi: read.flag('skip-ci'),
+    reportFile: read.one('report'),
+    expiryWarningDays: wholeNumber(read.one('expiry-warning-days') ?? '14', read.source('expiry-warning-days'), 0),
+    provenance: provenanceTrailers(env),
   };
 }
 
-function positiveInteger(raw: string, source: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${source} must be a whole number of at least 1, not "${raw}"`);
+/** Trailers that link a bump commit back to the pipeline, job and commit it came from. */
+function provenanceTrailers(env: NodeJS.ProcessEnv): string[] {
+  const trailers: string[] = [];
+  if (env.CI_PIPELINE_URL) trailers.push(`Image-Bump-Pipeline: ${env.CI_PIPELINE_URL}`);
+  if (env.CI_JOB_URL) trailers.push(`Image-Bump-Job: ${env.CI_JOB_URL}`);
+  if (env.CI_PROJECT_PATH && env.CI_COMMIT_SHA) trailers.push(`Image-Bump-Source: ${env.CI_PROJECT_PATH}@${env.CI_COMMIT_SHA}`);
+  return trailers.map((line) => line.replace(/[\r\n]+/g, ' '));
+}
+
+function oneOf<T extends string>(read: Reader, name: OptionName, allowed: readonly T[], fallback: T): T {
+  const value = read.one(name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${read.source(name)} must be ${allowed.join(' or ')}, not ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+function wholeNumber(raw: string, source: string, minimum: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < minimum) throw new UsageError(`${source} must be a whole number of at least ${minimum}, not "${raw}"`);
   return Number(raw);
 }
 

@@ -1,0 +1,67 @@
+import { BumpError } from './errors.js';
+import { gitEnvironment, type GitEnvironmentOptions } from './git-environment.js';
+import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './git-failure.js';
+import { GitWorkspace, readsAsJobToken } from './git-workspace.js';
+import type { PushSettings } from './settings.js';
+
+/** The GitOps project on the server, and the one way this process talks to it. */
+export class Remote {
+  readonly url: string;
+  readonly context: FailureContext;
+  private readonly environmentOptions: GitEnvironmentOptions;
+
+  constructor(
+    private readonly settings: PushSettings,
+    token: string,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.url = `${settings.serverUrl}/${settings.project}.git`;
+    this.environmentOptions = {
+      serverUrl: settings.serverUrl,
+      token,
+      timeoutSeconds: settings.timeoutSeconds,
+      author: settings.author,
+      caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
+    };
+    this.context = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone' };
+  }
+
+  clone(): Promise<GitWorkspace> {
+    return this.run('clone', () =>
+      GitWorkspace.clone({
+        url: this.url,
+        branch: this.settings.branch,
+        paths: this.settings.targets.map((target) => `${target.dir}/`),
+        environment: gitEnvironment(this.environmentOptions),
+        timeoutMs: this.settings.timeoutSeconds * 1000,
+        keepDir: this.settings.keepWorkdir,
+      }),
+    );
+  }
+
+  /** Runs a git step; a failure becomes one BumpError that names its cause and its fix. */
+  async run<T>(stage: FailureContext['stage'], action: () => Promise<T>): Promise<T> {
+    this.context.stage = stage;
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof BumpError) throw error;
+      throw await this.explain(gitOutput(error));
+    }
+  }
+
+  async explain(output: string): Promise<BumpError> {
+    // Refused credentials may be a CI job token, which GitLab accepts only under its own username.
+    if (isAuthenticationFailure(output) && (await this.readsAsJobToken())) return jobTokenError(this.settings.tokenVariable);
+    return explainGitFailure(output, this.context);
+  }
+
+  private readsAsJobToken(): Promise<boolean> {
+    const environment = gitEnvironment({ ...this.environmentOptions, username: 'gitlab-ci-token' });
+    return readsAsJobToken(this.url, environment, this.settings.timeoutSeconds * 1000);
+  }
+}
+
+export function gitOutput(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
