@@ -27,5 +27,5 @@ export function mergeRequestOptions(settings: MergeRequestSettings, target: stri
 
 /** The merge request link GitLab prints in its `remote:` lines, if any. */
 export function mergeRequestLink(serverOutput: string): string | undefined {
-  return /https?:\/\/\S+\/-\/merge_requests\/(?:new\?\S+|\d+)/.exec(serverOutput)?.[0];
+  return /https?:\/\/\S+\/-\/merge_requests\/\d+/.exec(serverOutput)?.[0];
 }

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
+import { branchTip, createGitOpsProject, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { lastLine, runCli } from './support/run-cli.js';
+
+const PROD = 'manifests/overlays/prod/kustomization.yaml';
+let server: GitLabServer;
+let counter = 0;
+
+beforeAll(async () => {
+  server = await startGitLabServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function newProject(role = 30) {
+  const project = `team/review-${++counter}`;
+  await createGitOpsProject(server, project);
+  const token = `pat-review-${counter}-0b7e44`;
+  server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role });
+  return { project, env: { GITLAB_PUSHER_TOKEN: token } };
+}
+
+function push(project: string, env: Record<string, string>, ...args: string[]) {
+  return runCli(['push', '--server-url', server.url, '--project', project, '--target-env', 'prod', ...args], { env });
+}
+
+describe('--mode merge-request', () => {
+  it('pushes a bump branch named from the app and env with exactly GitLab’s merge-request push options', async () => {
+    const { project, env } = await newProject();
+    const tip = await branchTip(server, project, 'main');
+    const result = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`, '--mr-label', 'release', '--mr-label', 'prod', '--mr-draft', '--mr-auto-merge');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+
+    const [record] = server.pushLog(project);
+    expect(record!.refs.map((ref) => ref.ref)).toEqual(['refs/heads/image-bump/prod/app1']);
+    const subject = `[auto ci] Update ${REGISTRY}/app1 image to ${REGISTRY}/app1:v1.1.0`;
+    expect(record!.options).toEqual([
+      'merge_request.create',
+      'merge_request.target=main',
+      `merge_request.title=${subject}`,
+      `merge_request.description=${subject}`,
+      'merge_request.remove_source_branch',
+      'merge_request.label=release',
+      'merge_request.label=prod',
+      'merge_request.draft',
+      'merge_request.auto_merge',
+    ]);
+    const [mr] = server.mergeRequests(project);
+    expect(mr).toMatchObject({ sourceBranch: 'image-bump/prod/app1', targetBranch: 'main', title: subject, labels: ['release', 'prod'], draft: true, autoMerge: true });
+    expect(lastLine(result.stdout)).toBe(
+      `proposed ${REGISTRY}/app1 in manifests/overlays/prod: ${REGISTRY}/app1:v1.0.0 -> ${REGISTRY}/app1:v1.1.0 (commit ${record!.refs[0]!.new.slice(0, 7)} on image-bump/prod/app1, merge request into main: ${mr!.webUrl})`,
+    );
+    const [bump] = await serverLog(server, project, 'image-bump/prod/app1');
+    expect(bump!.parents).toEqual([tip]);
+  });
+
+  it('lists every change in a single-line description, selects the pre-17.11 auto-merge option, and hashes several names', async () => {
+    const { project, env } = await newProject();
+    const result = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`, '--image', `${REGISTRY}/app2:v2.0.0`, '--mr-auto-merge', '--mr-auto-merge-option', 'merge_when_pipeline_succeeds', '--skip-ci');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [record] = server.pushLog(project);
+    const branch = record!.refs[0]!.ref.replace('refs/heads/', '');
+    expect(branch).toMatch(/^image-bump\/prod\/[0-9a-f]{8}$/);
+    expect(record!.options[0]).toBe('ci.skip');
+    expect(record!.options).toContain(
+      `merge_request.description=- ${REGISTRY}/app1 in manifests/overlays/prod: ${REGISTRY}/app1:v1.0.0 -> ${REGISTRY}/app1:v1.1.0 - ${REGISTRY}/app2 in manifests/overlays/prod: ${REGISTRY}/app2:v1.0.0 -> ${REGISTRY}/app2:v2.0.0`,
+    );
+    expect(record!.options).toContain('merge_request.merge_when_pipeline_succeeds');
+    expect(record!.options.every((option) => !/[\r\n]/.test(option))).toBe(true);
+    // the same names in another order give the same branch
+    const again = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v2.0.0`, '--image', `${REGISTRY}/app1:v1.1.0`);
+    expect(again.exitCode).toBe(0);
+    expect(lastLine(again.stdout)).toContain(`merge request branch ${branch} already proposes`);
+  });
+
+  it('is idempotent: the same change again pushes nothing and opens no second merge request', async () => {
+    const { project, env } = await newProject();
+    const args = ['--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`];
+    expect((await push(project, env, ...args)).exitCode).toBe(0);
+    const bumpTip = await branchTip(server, project, 'image-bump/prod/app2');
+    const again = await push(project, env, ...args);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(lastLine(again.stdout)).toMatch(/^nothing to change: merge request branch image-bump\/prod\/app2 already proposes /);
+    expect(await branchTip(server, project, 'image-bump/prod/app2')).toBe(bumpTip);
+    expect(server.pushLog(project)).toHaveLength(1);
+    expect(server.mergeRequests(project)).toHaveLength(1);
+  });
+
+  it('rewrites the bump branch on the current target for a newer release: one MR, one up-to-date change', async () => {
+    const { project, env } = await newProject();
+    expect((await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`)).exitCode).toBe(0);
+    await server.advanceBranch(project, 'main', { 'notes.txt': 'someone else\n' });
+    const mainTip = await branchTip(server, project, 'main');
+    const newer = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.3.0`);
+    expect(newer.exitCode, newer.stderr).toBe(0);
+    const log = await serverLog(server, project, 'image-bump/prod/app2');
+    expect(log[0]!.parents).toEqual([mainTip]);
+    expect(log[0]!.subject).toBe(`[auto ci] Update ${REGISTRY}/app2 image to ${REGISTRY}/app2:v1.3.0`);
+    expect(await readServerFile(server, project, 'image-bump/prod/app2', PROD)).toContain('newTag: v1.3.0');
+    expect(server.mergeRequests(project)).toHaveLength(1);
+    expect(await branchTip(server, project, 'main')).toBe(mainTip);
+  });
+
+  it('uses --mr-branch as the bump branch template', async () => {
+    const { project, env } = await newProject();
+    const result = await push(project, env, '--mode', 'merge-request', '--mr-branch', 'deploy/{env}-{app}', '--image', `${REGISTRY}/app1:v1.1.0`);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(server.pushLog(project)[0]!.refs[0]!.ref).toBe('refs/heads/deploy/prod-app1');
+  });
+});
+
+describe('--fallback merge-request', () => {
+  it('opens a merge request when the branch is protected, and says so', async () => {
+    const { project, env } = await newProject(30);
+    server.protectBranch(project, 'main', { allowedRole: 40 });
+    const tip = await branchTip(server, project, 'main');
+    const result = await push(project, env, '--fallback', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('warning: main is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)');
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+    expect(server.mergeRequests(project)).toHaveLength(1);
+    expect(lastLine(result.stdout)).toMatch(/^proposed .* on image-bump\/prod\/app1, merge request into main: http/);
+  });
+
+  it('without the fallback, a protected branch is an error with a fix', async () => {
+    const { project, env } = await newProject(30);
+    server.protectBranch(project, 'main', { allowedRole: 40 });
+    const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^error: main is a protected branch of team\/review-\d+/);
+    expect(result.stderr).toContain('merge-request');
+  });
+});
+
+describe('--skip-ci', () => {
+  it('sends ci.skip with a direct push, and nothing without it', async () => {
+    const { project, env } = await newProject();
+    expect((await push(project, env, '--skip-ci', '--image', `${REGISTRY}/app1:v1.1.0`)).exitCode).toBe(0);
+    expect((await push(project, env, '--image', `${REGISTRY}/app1:v1.2.0`)).exitCode).toBe(0);
+    expect(server.pushLog(project).map((record) => record.options)).toEqual([['ci.skip'], []]);
+  });
+});
