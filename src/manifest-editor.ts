@@ -1,0 +1,114 @@
+import { PRESERVE, type ImageSetting } from './image-arg.js';
+import type { ImageChange, ImageFields } from './kustomization-editor.js';
+import { applyEdits, positionOf, type TextEdit } from './text-edits.js';
+import { parseDocuments, replaceScalar } from './yaml-documents.js';
+import { imageFieldsOf, type ImageField } from './yaml-image-fields.js';
+import { scalarText } from './yaml-source.js';
+
+/** One image field one setting matched; `path` is like `spec.template.spec.containers[0].image`, `line` is 1-based. */
+export interface ManifestImageChange extends ImageChange {
+  path: string;
+  line: number;
+}
+
+export interface ManifestEditResult {
+  text: string;
+  changes: ManifestImageChange[];
+}
+
+export interface ImageParts {
+  name: string;
+  tag: string;
+  digest: string;
+}
+
+/**
+ * Splits `name[:tag][@digest]` like kustomize's image.Split: ":" and "@" only count from the first "/"
+ * on, so a registry port is never read as a tag.
+ */
+export function splitImage(reference: string): ImageParts {
+  const slash = reference.indexOf('/');
+  const from = slash > 0 ? slash : 0;
+  const at = reference.indexOf('@', from);
+  const colon = reference.indexOf(':', from);
+  if (at < 0 && colon < 0) return { name: reference, tag: '', digest: '' };
+  if (at >= 0 && (colon < 0 || at < colon)) return { name: reference.slice(0, at), tag: '', digest: reference.slice(at + 1) };
+  if (at >= 0) return { name: reference.slice(0, colon), tag: reference.slice(colon + 1, at), digest: reference.slice(at + 1) };
+  return { name: reference.slice(0, colon), tag: reference.slice(colon + 1), digest: '' };
+}
+
+export function joinImage({ name, tag, digest }: ImageParts): string {
+  return name + (tag ? `:${tag}` : '') + (digest ? `@${digest}` : '');
+}
+
+/**
+ * kustomize's IsImageMatched: the whole name, then at most a tag and a digest. kustomize pastes the name
+ * into the pattern unescaped; here it is matched literally, so a "." in a registry matches only a ".".
+ */
+export function matchesImageName(reference: string, name: string): boolean {
+  const literal = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z][a-zA-Z0-9]*:[a-zA-Z0-9_.{}-]*)?$`).test(reference);
+}
+
+/** A setting's field, with PRESERVE standing for the current value; '' when not given. */
+function given(value: string | undefined, current: string): string {
+  return value === PRESERVE ? current : (value ?? '');
+}
+
+/**
+ * kustomize's image transformer on one reference: newName replaces the name and keeps tag and digest;
+ * a new tag alone drops the digest, a new digest alone drops the tag, both set both.
+ */
+export function rewriteImage(reference: string, setting: ImageSetting): string {
+  const current = splitImage(reference);
+  const name = given(setting.newName, current.name) || current.name;
+  const tag = given(setting.newTag, current.tag);
+  const digest = given(setting.digest, current.digest);
+  if (tag && digest) return joinImage({ name, tag, digest });
+  if (tag) return joinImage({ name, tag, digest: '' });
+  if (digest) return joinImage({ name, tag: '', digest });
+  return joinImage({ ...current, name });
+}
+
+/** A reference as the `before`/`after` fields of an ImageChange: the name is reported as `newName`. */
+export function imageFields(reference: string): ImageFields {
+  const { name, tag, digest } = splitImage(reference);
+  const fields: ImageFields = { newName: name };
+  if (tag) fields.newTag = tag;
+  if (digest) fields.digest = digest;
+  return fields;
+}
+
+/**
+ * What kustomize's `images:` transformer would do to plain manifests, written back into the source:
+ * only the changed scalars are replaced, so comments, quoting, line endings and every other document
+ * stay byte for byte. Settings apply in order, each to what the previous ones left (as kustomize chains
+ * one transformer per `images:` entry). Every matched field gets a change entry, changed or not.
+ */
+export function setManifestImages(text: string, settings: readonly ImageSetting[], file = 'manifest.yaml'): ManifestEditResult {
+  const fields: ImageField[] = parseDocuments(text, file).flatMap(imageFieldsOf);
+  const current = new Map(fields.map((field) => [field, scalarText(field.node) ?? ''] as const));
+  const changes: ManifestImageChange[] = [];
+  for (const setting of settings) {
+    for (const field of fields) {
+      const previousImage = current.get(field)!;
+      if (!matchesImageName(previousImage, setting.name)) continue;
+      const newImage = rewriteImage(previousImage, setting);
+      current.set(field, newImage);
+      changes.push({
+        name: setting.name,
+        before: imageFields(previousImage),
+        after: imageFields(newImage),
+        previousImage,
+        newImage,
+        changed: newImage !== previousImage,
+        path: field.path,
+        line: positionOf(text, field.node.range[0]).line,
+      });
+    }
+  }
+  const edits: TextEdit[] = fields
+    .filter((field) => current.get(field) !== scalarText(field.node))
+    .map((field) => replaceScalar(text, field.node, current.get(field)!));
+  return { text: applyEdits(text, edits), changes };
+}

@@ -1,0 +1,116 @@
+import { visit, type Scalar } from 'yaml';
+import { BumpError } from './errors.js';
+import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
+import type { ImageChange, ImageFields } from './kustomization-editor.js';
+import { imageFields, rewriteImage } from './manifest-editor.js';
+import { applyEdits, positionOf, type TextEdit } from './text-edits.js';
+import { isBlockScalar, isValueScalar, parseDocuments, replaceScalar } from './yaml-documents.js';
+import { scalarText } from './yaml-source.js';
+
+/** What a marked scalar holds: the whole reference, or one part of it. */
+export type MarkerPart = 'full' | 'name' | 'tag' | 'digest';
+
+/** `value: x  # image-bump: <name>[:name|:tag|:digest]`; `line` is 1-based. */
+export interface ImageMarker {
+  name: string;
+  part: MarkerPart;
+  line: number;
+  value: string;
+}
+
+export interface MarkerImageChange extends ImageChange {
+  part: MarkerPart;
+  line: number;
+}
+
+export interface MarkerEditResult {
+  text: string;
+  changes: MarkerImageChange[];
+  /** How many marked scalars now hold a different value. */
+  placesChanged: number;
+}
+
+const MARKER = /^[ \t]+#[ \t]*image-bump[ \t]*:[ \t]*(\S+?)(?:[ \t]*:[ \t]*(name|tag|digest))?[ \t]*\r?$/;
+
+const PART_FIELD = { name: 'newName', tag: 'newTag', digest: 'digest' } as const;
+
+interface MarkedScalar extends ImageMarker {
+  node: Scalar & { range: [number, number, number] };
+}
+
+function markedScalars(text: string, file: string): MarkedScalar[] {
+  const found: MarkedScalar[] = [];
+  for (const doc of parseDocuments(text, file)) {
+    visit(doc, {
+      Scalar(_key, node) {
+        // A block scalar's range ends on a later line than its header, where a comment would sit.
+        if (!isValueScalar(node) || isBlockScalar(node)) return;
+        const end = node.range[1];
+        const lineEnd = text.indexOf('\n', end);
+        const match = MARKER.exec(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
+        if (!match) return;
+        const part = (match[2] ?? 'full') as MarkerPart;
+        found.push({ name: match[1]!, part, line: positionOf(text, node.range[0]).line, value: scalarText(node) ?? '', node });
+      },
+    });
+  }
+  return found;
+}
+
+/** Every `# image-bump:` marker that follows a scalar, in source order. Malformed YAML is a BumpError. */
+export function findMarkers(text: string, file = 'file.yaml'): ImageMarker[] {
+  return markedScalars(text, file).map(({ node: _node, ...marker }) => marker);
+}
+
+/** Fails, naming every image that has no marker in `where` (e.g. a directory), given the marker names found there. */
+export function assertImagesMarked(settings: readonly ImageSetting[], markerNames: Iterable<string>, where: string): void {
+  const found = new Set(markerNames);
+  const missing = settings.map((setting) => setting.name).filter((name) => !found.has(name));
+  if (missing.length === 0) return;
+  const list = missing.map((name) => `\`# image-bump: ${name}\``).join(', ');
+  throw new BumpError(`${where}: no ${list} marker found`, {
+    hint: `Put the marker after the value to update, e.g. \`image: registry.example.com/app:1.0.0 # image-bump: ${missing[0]}\` (or \`:tag\`, \`:name\`, \`:digest\` after the name for a value holding only that part).`,
+  });
+}
+
+function partFields(part: Exclude<MarkerPart, 'full'>, value: string): ImageFields {
+  return { [PART_FIELD[part]]: value };
+}
+
+/**
+ * Rewrites every scalar marked with a setting's name: a full reference the way kustomize rewrites an
+ * image (a new tag alone drops the digest); a `:name`, `:tag` or `:digest` scalar only when the setting
+ * gives that part. Settings apply in order; each marked scalar written gets a change entry.
+ */
+export function setMarkedImages(text: string, settings: readonly ImageSetting[], file = 'file.yaml'): MarkerEditResult {
+  const markers = markedScalars(text, file);
+  const current = new Map(markers.map((marker) => [marker, marker.value] as const));
+  const changes: MarkerImageChange[] = [];
+  for (const setting of settings) {
+    for (const marker of markers) {
+      if (marker.name !== setting.name) continue;
+      const previous = current.get(marker)!;
+      let next: string;
+      let before: ImageFields;
+      let after: ImageFields;
+      if (marker.part === 'full') {
+        // An empty marked value has no name to keep: the marker's name stands in for it.
+        next = rewriteImage(previous || setting.name, setting);
+        before = imageFields(previous);
+        after = imageFields(next);
+      } else {
+        const wanted = setting[PART_FIELD[marker.part]];
+        if (wanted === undefined || wanted === PRESERVE) continue;
+        next = wanted;
+        before = partFields(marker.part, previous);
+        after = partFields(marker.part, next);
+      }
+      current.set(marker, next);
+      const previousImage = marker.part === 'full' ? previous : describeImage(setting.name, before);
+      const newImage = marker.part === 'full' ? next : describeImage(setting.name, after);
+      changes.push({ name: setting.name, before, after, previousImage, newImage, changed: next !== previous, part: marker.part, line: marker.line });
+    }
+  }
+  const edits: TextEdit[] = markers.filter((marker) => current.get(marker) !== marker.value).map((marker) => replaceScalar(text, marker.node, current.get(marker)!));
+  return { text: applyEdits(text, edits), changes, placesChanged: edits.length };
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { BumpError, UsageError } from '../src/errors.js';
+import { parseImageArgs } from '../src/image-arg.js';
+import { setHelmImage, type HelmImageTarget } from '../src/helm-values-editor.js';
+
+function edit(text: string, targets: HelmImageTarget | HelmImageTarget[], ...args: string[]) {
+  return setHelmImage(text, parseImageArgs(args), targets, 'charts/app/values.yaml');
+}
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+
+const values = `# Default values for app.
+replicaCount: 2
+
+image:
+  repository: registry.example.com/team/app # the app
+  pullPolicy: IfNotPresent
+  # Overrides the image tag whose default is the chart appVersion.
+  tag: "1.4.0"
+  digest: ""
+
+backend:
+  image:
+    repository: 'registry.example.com/team/backend'
+    tag: 2.0
+  resources: {}
+`;
+
+describe('setHelmImage: repository, tag and digest keys', () => {
+  it('writes only the tag for a tag-only setting, keeping quotes and comments', () => {
+    const { text, changes } = edit(values, { path: 'image' }, 'app:1.5.0');
+    expect(text).toBe(values.replace('tag: "1.4.0"', 'tag: "1.5.0"'));
+    expect(changes).toEqual([
+      {
+        name: 'app',
+        before: { newName: 'registry.example.com/team/app', newTag: '1.4.0' },
+        after: { newName: 'registry.example.com/team/app', newTag: '1.5.0' },
+        previousImage: 'registry.example.com/team/app:1.4.0',
+        newImage: 'registry.example.com/team/app:1.5.0',
+        changed: true,
+        path: 'image',
+        line: 5,
+      },
+    ]);
+  });
+
+  it('writes repository, tag and digest from a full setting', () => {
+    const { text } = edit(values, { path: 'image' }, `app=mirror.example.com/app:1.5.0@${DIGEST}`);
+    expect(text).toBe(
+      values
+        .replace('repository: registry.example.com/team/app #', 'repository: mirror.example.com/app #')
+        .replace('tag: "1.4.0"', 'tag: "1.5.0"')
+        .replace('digest: ""', `digest: "${DIGEST}"`),
+    );
+  });
+
+  it('follows a nested path and keeps a numeric-looking tag a string', () => {
+    const { text, changes } = edit(values, { path: 'backend.image' }, 'backend:2.1');
+    expect(text).toBe(values.replace('    tag: 2.0\n', '    tag: "2.1"\n'));
+    expect(changes[0]).toMatchObject({ before: { newTag: '2.0' }, after: { newTag: '2.1' }, changed: true, line: 13 });
+  });
+
+  it('adds a key the mapping lacks, after the keys that come before it', () => {
+    const { text } = edit(values, { path: 'backend.image' }, `backend@${DIGEST}`);
+    expect(text).toBe(values.replace('    tag: 2.0\n', `    tag: 2.0\n    digest: ${DIGEST}\n`));
+  });
+
+  it('adds several missing keys in image-key order, after the image key before them', () => {
+    const src = 'image:\n  repository: app\n  pullPolicy: Always\nother: 1';
+    expect(edit(src, { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(`image:\n  repository: app\n  tag: v2\n  digest: ${DIGEST}\n  pullPolicy: Always\nother: 1`);
+    const last = 'image:\n  pullPolicy: Always\n  repository: app';
+    expect(edit(last, { path: 'image' }, 'app:v2').text).toBe(`${last}\n  tag: v2\n`);
+  });
+
+  it('uses configured key names and fills an empty value', () => {
+    const src = 'web:\n  img:\n    name: app\n    version:\n    pullPolicy: Always\n';
+    const { text } = edit(src, { path: 'web.img', keys: { repository: 'name', tag: 'version' } }, 'app=reg/app:v2');
+    expect(text).toBe('web:\n  img:\n    name: reg/app\n    version: v2\n    pullPolicy: Always\n');
+  });
+
+  it('edits a flow mapping in place', () => {
+    const src = 'image: {repository: app, tag: v1}\r\n';
+    expect(edit(src, { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(`image: {repository: app, tag: v2, digest: ${DIGEST}}\r\n`);
+  });
+
+  it('is a no-op, byte for byte, when the values already hold the image', () => {
+    const { text, changes } = edit(values, { path: 'image' }, 'app:1.4.0');
+    expect(text).toBe(values);
+    expect(changes[0]!.changed).toBe(false);
+  });
+
+  it('leaves "*" fields as they are', () => {
+    const { text } = edit(values, { path: 'image' }, 'app=*:1.5.0');
+    expect(text).toBe(values.replace('tag: "1.4.0"', 'tag: "1.5.0"'));
+  });
+});
+
+describe('setHelmImage: full-reference values', () => {
+  const full = 'app:\n  image: registry.example.com/team/app:1.4.0@sha256:old # pinned\nsidecars:\n  - image: "busybox:1.36"\n';
+
+  it('rewrites a key holding the full reference like a manifest image (a new tag drops the digest)', () => {
+    const { text, changes } = edit(full, { path: 'app', keys: { full: 'image' } }, 'app:1.5.0');
+    expect(text).toBe(full.replace('app:1.4.0@sha256:old # pinned', 'app:1.5.0 # pinned'));
+    expect(changes[0]).toMatchObject({ path: 'app.image', previousImage: 'registry.example.com/team/app:1.4.0@sha256:old', newImage: 'registry.example.com/team/app:1.5.0' });
+  });
+
+  it('accepts a path that leads straight to the reference, list indexes included', () => {
+    expect(edit(full, { path: 'sidecars.0.image' }, 'busybox:1.37').text).toBe(full.replace('"busybox:1.36"', '"busybox:1.37"'));
+  });
+});
+
+describe('setHelmImage: several paths and images', () => {
+  it('picks each path’s image by explicit name or by the repository written there', () => {
+    const { text, changes } = setHelmImage(
+      values,
+      parseImageArgs(['registry.example.com/team/app:1.5.0', 'backend:3.0.0']),
+      [{ path: 'image' }, { path: 'backend.image', image: 'backend' }],
+    );
+    expect(text).toBe(values.replace('tag: "1.4.0"', 'tag: "1.5.0"').replace('    tag: 2.0\n', '    tag: 3.0.0\n'));
+    expect(changes.map((change) => [change.path, change.name])).toEqual([
+      ['image', 'registry.example.com/team/app'],
+      ['backend.image', 'backend'],
+    ]);
+  });
+
+  it('fails when several images are given and a path names none of them', () => {
+    expect(() => edit(values, { path: 'image' }, 'one:1', 'two:2')).toThrow(UsageError);
+  });
+});
+
+describe('setHelmImage: errors', () => {
+  it('names a missing path and lists the top-level keys', () => {
+    const attempt = () => edit(values, { path: 'frontend.image' }, 'app:1');
+    expect(attempt).toThrow(BumpError);
+    expect(attempt).toThrow('charts/app/values.yaml: `frontend.image` not found: there is no top-level key `frontend`; top-level keys: replicaCount, image, backend');
+  });
+
+  it('names the step that is missing deeper down', () => {
+    expect(() => edit(values, { path: 'backend.img' }, 'app:1')).toThrow(
+      'charts/app/values.yaml: `backend.img` not found: `backend` has no `img` (it has: image, resources); top-level keys: replicaCount, image, backend',
+    );
+  });
+
+  it('refuses a path that holds neither image keys nor a reference', () => {
+    expect(() => edit(values, { path: 'backend.resources' }, 'app:1')).toThrow('`backend.resources` is neither a mapping with repository, tag or digest nor an image reference');
+  });
+
+  it('reports malformed YAML with file:line:col', () => {
+    expect(() => edit('image:\n  tag: [1\nx: y\n', { path: 'image' }, 'app:1')).toThrow(/^charts\/app\/values\.yaml:\d+:\d+: /);
+  });
+});

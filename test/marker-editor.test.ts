@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { BumpError } from '../src/errors.js';
+import { parseImageArgs } from '../src/image-arg.js';
+import { assertImagesMarked, findMarkers, setMarkedImages } from '../src/marker-editor.js';
+
+function edit(text: string, ...args: string[]) {
+  return setMarkedImages(text, parseImageArgs(args), 'apps/web.yaml');
+}
+
+const DIGEST = `sha256:${'b'.repeat(64)}`;
+
+const release = `# HelmRelease values, bumped by CI
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+spec:
+  values:
+    image: registry.example.com/team/web:1.4.0 # image-bump: web
+    split:
+      repository: registry.example.com/team/web   #image-bump:web:name
+      tag: "1.4.0"  # image-bump: web : tag
+      digest: ''    # image-bump:  web:digest
+    worker:
+      image: registry.example.com/team/worker:0.9.0 # image-bump: worker
+    notes: "web stays here"   # not a marker
+---
+apiVersion: v1
+kind: ConfigMap
+data:
+  WEB_TAG: '1.4.0' # image-bump: web:tag
+  UNRELATED: x # image-bump: other
+`;
+
+describe('setMarkedImages: the four marker kinds', () => {
+  it('writes the full reference, the name, the tag and the digest where each is marked', () => {
+    const { text, changes, placesChanged } = edit(release, `web=mirror.example.com/web:1.5.0@${DIGEST}`);
+    expect(text).toBe(
+      release
+        .replace('image: registry.example.com/team/web:1.4.0 #', `image: mirror.example.com/web:1.5.0@${DIGEST} #`)
+        .replace('repository: registry.example.com/team/web ', 'repository: mirror.example.com/web ')
+        .replace('tag: "1.4.0"', 'tag: "1.5.0"')
+        .replace("digest: ''", `digest: '${DIGEST}'`)
+        .replace("WEB_TAG: '1.4.0'", "WEB_TAG: '1.5.0'"),
+    );
+    expect(placesChanged).toBe(5);
+    expect(changes.map((change) => [change.part, change.line, change.previousImage, change.newImage])).toEqual([
+      ['full', 8, 'registry.example.com/team/web:1.4.0', `mirror.example.com/web:1.5.0@${DIGEST}`],
+      ['name', 10, 'registry.example.com/team/web', 'mirror.example.com/web'],
+      ['tag', 11, 'web:1.4.0', 'web:1.5.0'],
+      ['digest', 12, 'web', `web@${DIGEST}`],
+      ['tag', 20, 'web:1.4.0', 'web:1.5.0'],
+    ]);
+  });
+
+  it('writes only the parts a tag-only setting gives; the full reference follows kustomize', () => {
+    const { text, changes, placesChanged } = edit(release, 'web:1.5.0');
+    expect(text).toBe(
+      release
+        .replace('image: registry.example.com/team/web:1.4.0 #', 'image: registry.example.com/team/web:1.5.0 #')
+        .replace('tag: "1.4.0"', 'tag: "1.5.0"')
+        .replace("WEB_TAG: '1.4.0'", "WEB_TAG: '1.5.0'"),
+    );
+    expect(placesChanged).toBe(3);
+    expect(changes[1]).toEqual({
+      name: 'web',
+      before: { newTag: '1.4.0' },
+      after: { newTag: '1.5.0' },
+      previousImage: 'web:1.4.0',
+      newImage: 'web:1.5.0',
+      changed: true,
+      part: 'tag',
+      line: 11,
+    });
+  });
+
+  it('counts places already up to date as changes that changed nothing', () => {
+    const { text, changes, placesChanged } = edit(release, 'web:1.4.0');
+    expect(text).toBe(release);
+    expect(placesChanged).toBe(0);
+    expect(changes.map((change) => change.changed)).toEqual([false, false, false]);
+  });
+
+  it('handles several images in one call, each only at its own markers', () => {
+    const { text, placesChanged } = edit(release, 'worker:1.0.0', 'other=reg/other:2');
+    expect(text).toBe(release.replace('worker:0.9.0', 'worker:1.0.0').replace('UNRELATED: x #', 'UNRELATED: reg/other:2 #'));
+    expect(placesChanged).toBe(2);
+  });
+
+  it('keeps CRLF line endings and the quoting of the marked scalar', () => {
+    const crlf = release.replace(/\n/g, '\r\n');
+    expect(edit(crlf, 'web:1.5.0').text).toBe(
+      crlf
+        .replace('image: registry.example.com/team/web:1.4.0 #', 'image: registry.example.com/team/web:1.5.0 #')
+        .replace('tag: "1.4.0"', 'tag: "1.5.0"')
+        .replace("WEB_TAG: '1.4.0'", "WEB_TAG: '1.5.0'"),
+    );
+  });
+
+  it('quotes a plain scalar whose new value would read as a number', () => {
+    expect(edit('tag: 1.4 # image-bump: web:tag\n', 'web:1.5').text).toBe('tag: "1.5" # image-bump: web:tag\n');
+  });
+
+  it('marks list items and flow values too', () => {
+    const src = 'args:\n  - --image=unused\n  - registry.example.com/web:1 # image-bump: web\nflow: [a, b] # image-bump: web\n';
+    expect(edit(src, 'web:2').text).toBe(src.replace('registry.example.com/web:1', 'registry.example.com/web:2'));
+  });
+});
+
+describe('findMarkers and assertImagesMarked', () => {
+  it('lists every marker with its name, part, line and value', () => {
+    expect(findMarkers(release)).toEqual([
+      { name: 'web', part: 'full', line: 8, value: 'registry.example.com/team/web:1.4.0' },
+      { name: 'web', part: 'name', line: 10, value: 'registry.example.com/team/web' },
+      { name: 'web', part: 'tag', line: 11, value: '1.4.0' },
+      { name: 'web', part: 'digest', line: 12, value: '' },
+      { name: 'worker', part: 'full', line: 14, value: 'registry.example.com/team/worker:0.9.0' },
+      { name: 'web', part: 'tag', line: 20, value: '1.4.0' },
+      { name: 'other', part: 'full', line: 21, value: 'x' },
+    ]);
+  });
+
+  it('reads a registry port as part of the name, and ignores comments on lines of their own', () => {
+    const src = '# image-bump: lonely\nimage: localhost:5000/app:1 # image-bump: localhost:5000/app\ntag: v1 # image-bump: localhost:5000/app:tag\n';
+    expect(findMarkers(src).map(({ name, part }) => [name, part])).toEqual([
+      ['localhost:5000/app', 'full'],
+      ['localhost:5000/app', 'tag'],
+    ]);
+  });
+
+  it('fails, naming each image without a marker', () => {
+    const names = findMarkers(release).map((marker) => marker.name);
+    expect(() => assertImagesMarked(parseImageArgs(['web:1', 'worker:2']), names, 'clusters/prod')).not.toThrow();
+    const attempt = () => assertImagesMarked(parseImageArgs(['web:1', 'api:2', 'db:3']), names, 'clusters/prod');
+    expect(attempt).toThrow(BumpError);
+    expect(attempt).toThrow('clusters/prod: no `# image-bump: api`, `# image-bump: db` marker found');
+  });
+
+  it('reports malformed YAML with file:line:col', () => {
+    expect(() => edit('a: 1\n---\nb: "open\n', 'web:2')).toThrow(/^apps\/web\.yaml:\d+:\d+: /);
+  });
+});
