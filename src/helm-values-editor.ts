@@ -2,7 +2,8 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap
 import { BumpError, UsageError } from './errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
-import { imageFields, rewriteImage, splitImage } from './manifest-editor.js';
+import { splitImage } from './image-arg.js';
+import { imageFields, rewriteImage } from './manifest-editor.js';
 import { applyEdits, columnOf, lineBreakOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
 import { isValueScalar, keyText, parseDocuments, replaceScalar } from './yaml-documents.js';
 import { renderScalar, scalarText } from './yaml-source.js';

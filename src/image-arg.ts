@@ -32,11 +32,17 @@ function invalidFormat(arg: string): UsageError {
   });
 }
 
+export interface ImageParts {
+  name: string;
+  tag: string;
+  digest: string;
+}
+
 /**
  * Splits `name[:tag][@digest]` like kustomize's image.Split. ":" and "@" only count from the first "/" on,
  * so the port of a registry is never read as a tag; nothing is validated here.
  */
-function splitReference(ref: string): { name: string; tag: string; digest: string } {
+export function splitImage(ref: string): ImageParts {
   const slash = ref.indexOf('/');
   const from = slash > 0 ? slash : 0;
   const at = ref.indexOf('@', from);
@@ -51,7 +57,7 @@ export function parseImageArg(arg: string): ImageSetting {
   const eq = arg.indexOf('=');
   const key = eq < 0 ? '' : arg.slice(0, eq);
   const value = eq < 0 ? arg : arg.slice(eq + 1);
-  const { name, tag, digest } = splitReference(value);
+  const { name, tag, digest } = splitImage(value);
   // kustomize's only rejection: an argument that is nothing but a name.
   if (name === arg) throw invalidFormat(arg);
 

@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLM
 import { applySetting, describeImage, type ImageSetting } from './image-arg.js';
 import { BumpError } from './errors.js';
 import { applyEdits, columnOf, lineBreakOf, lineStartOf, nextLineStart, type TextEdit } from './text-edits.js';
+import { replaceScalar } from './yaml-documents.js';
 import { parseSingleDocument, renderScalar, scalarText } from './yaml-source.js';
 
 export interface ImageFields {
@@ -127,7 +128,7 @@ function editEntry(text: string, entry: YAMLMap, after: ImageFields, eol: string
     if (wanted === undefined) {
       if (pair) edits.push(removePair(text, entry, pair));
     } else if (pair && isScalar(pair.value) && pair.value.range && !isNullScalar(pair.value)) {
-      if (current !== wanted) edits.push(replaceScalar(pair.value, wanted));
+      if (current !== wanted) edits.push(replaceScalar(text, pair.value, wanted));
     } else if (pair) {
       edits.push(replaceNullValue(text, pair, wanted));
     } else {
@@ -135,11 +136,6 @@ function editEntry(text: string, entry: YAMLMap, after: ImageFields, eol: string
     }
   }
   return edits;
-}
-
-function replaceScalar(node: Scalar, value: string): TextEdit {
-  const [start, end] = node.range!;
-  return { start, end, text: renderScalar(value, node.type) };
 }
 
 /** `newTag:` with no value (or `~`): the value goes right after the colon. */

@@ -1,4 +1,4 @@
-import { PRESERVE, type ImageSetting } from './image-arg.js';
+import { PRESERVE, splitImage, type ImageParts, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
 import { applyEdits, positionOf, type TextEdit } from './text-edits.js';
 import { parseDocuments, replaceScalar } from './yaml-documents.js';
@@ -14,27 +14,6 @@ export interface ManifestImageChange extends ImageChange {
 export interface ManifestEditResult {
   text: string;
   changes: ManifestImageChange[];
-}
-
-export interface ImageParts {
-  name: string;
-  tag: string;
-  digest: string;
-}
-
-/**
- * Splits `name[:tag][@digest]` like kustomize's image.Split: ":" and "@" only count from the first "/"
- * on, so a registry port is never read as a tag.
- */
-export function splitImage(reference: string): ImageParts {
-  const slash = reference.indexOf('/');
-  const from = slash > 0 ? slash : 0;
-  const at = reference.indexOf('@', from);
-  const colon = reference.indexOf(':', from);
-  if (at < 0 && colon < 0) return { name: reference, tag: '', digest: '' };
-  if (at >= 0 && (colon < 0 || at < colon)) return { name: reference.slice(0, at), tag: '', digest: reference.slice(at + 1) };
-  if (at >= 0) return { name: reference.slice(0, colon), tag: reference.slice(colon + 1, at), digest: reference.slice(at + 1) };
-  return { name: reference.slice(0, colon), tag: reference.slice(colon + 1), digest: '' };
 }
 
 export function joinImage({ name, tag, digest }: ImageParts): string {

@@ -1,20 +1,10 @@
-import { parseAllDocuments, parseDocument, stringify, Scalar, type Document } from 'yaml';
+import { parseDocument, stringify, Scalar, type Document } from 'yaml';
+import { parseDocuments } from './yaml-documents.js';
 import { BumpError } from './errors.js';
 
 /** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
 export function parseSingleDocument(text: string, file: string): Document.Parsed {
-  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
-  const all = Array.isArray(documents) ? documents : [];
-  for (const doc of all) {
-    const problem = doc.errors[0];
-    if (problem) {
-      const where = problem.linePos?.[0];
-      const location = where ? `${file}:${where.line}:${where.col}` : file;
-      throw new BumpError(`${location}: ${firstLine(problem.message)}`, {
-        hint: 'Fix the YAML in the GitOps repository (or with `edit --dir` locally), then run the bump again.',
-      });
-    }
-  }
+  const all = parseDocuments(text, file);
   if (all.length > 1) {
     const second = all[1]!;
     const line = text.slice(0, second.range[0]).split('\n').length;
@@ -24,10 +14,6 @@ export function parseSingleDocument(text: string, file: string): Document.Parsed
   }
   if (all.length === 0) return parseDocument(text);
   return all[0]!;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /** The scalar exactly as written (so `newTag: 1.10` reads as "1.10", not the number 1.1). */

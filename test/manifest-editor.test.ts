@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BumpError } from '../src/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
-import { matchesImageName, rewriteImage, setManifestImages, splitImage } from '../src/manifest-editor.js';
+import { parseImageArgs, splitImage, type ImageSetting } from '../src/image-arg.js';
+import { matchesImageName, rewriteImage, setManifestImages } from '../src/manifest-editor.js';
 
 function edit(text: string, ...args: string[]) {
   return setManifestImages(text, parseImageArgs(args));
