@@ -8,7 +8,9 @@ import type { PushSettings } from './settings.js';
 export function bumpBranchName(settings: Pick<PushSettings, 'images' | 'targets' | 'mergeRequest'>): string {
   const names = [...new Set(settings.images.map((image) => image.name))].sort();
   const app = names.length === 1 ? names[0]!.split('/').at(-1)! : createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 8);
-  const env = [...new Set(settings.targets.map((target) => target.env ?? target.dir.replace(/\//g, '-')))].join('+');
+  const { kustomizations, files, helm, markers } = settings.targets;
+  const places = [...kustomizations.map((target) => target.env ?? target.dir), ...files, ...helm.files, ...markers];
+  const env = [...new Set(places.map((place) => place.replace(/\//g, '-')))].join('+');
   return settings.mergeRequest.branchTemplate
     .replace(/\{app\}/g, app)
     .replace(/\{env\}/g, env)

@@ -5,7 +5,7 @@ import { commitMessage } from './commit-message.js';
 import { BumpError } from './errors.js';
 import { isBranchMoved, isProtectedBranchRefusal } from './git-failure.js';
 import type { GitWorkspace } from './git-workspace.js';
-import { locateKustomizations, planEdits, type EditPlan, type FileEdit } from './overlay-edit.js';
+import { planEdits, type EditPlan, type FileEdit } from './edit-plan.js';
 import type { Output } from './output.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from './redact.js';
@@ -13,6 +13,7 @@ import { gitOutput, Remote } from './remote.js';
 import type { PushMode, PushSettings } from './settings.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
+import { resolveTargets } from './targets.js';
 
 export interface MergeRequestOutcome {
   branch: string;
@@ -95,7 +96,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
 
 /** Plans every file's edit on the checked-out tip, writes the changed ones and shows their diff. */
 async function applyEdits({ settings, output, workspace }: Run): Promise<EditPlan> {
-  const targets = await locateKustomizations(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
+  const targets = await resolveTargets(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
   const plan = await planEdits(targets, settings);
   for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));

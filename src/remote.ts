@@ -3,6 +3,7 @@ import { gitEnvironment, type GitEnvironmentOptions } from './git-environment.js
 import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './git-failure.js';
 import { GitWorkspace, readsAsJobToken } from './git-workspace.js';
 import type { PushSettings } from './settings.js';
+import { sparsePaths } from './targets.js';
 
 /** The GitOps project on the server, and the one way this process talks to it. */
 export class Remote {
@@ -31,7 +32,7 @@ export class Remote {
       GitWorkspace.clone({
         url: this.url,
         branch: this.settings.branch,
-        paths: this.settings.targets.map((target) => `${target.dir}/`),
+        paths: sparsePaths(this.settings.targets),
         environment: gitEnvironment(this.environmentOptions),
         timeoutMs: this.settings.timeoutSeconds * 1000,
         keepDir: this.settings.keepWorkdir,

@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { parseImageArgs, type ImageSetting } from './image-arg.js';
 import { assertValidSetting } from './image-reference.js';
 import { environmentName, OPTIONS, type OptionName } from './options.js';
+import { hasTargets, type TargetSpec } from './targets.js';
 
 export type DowngradePolicy = 'fail' | 'skip' | 'allow';
 
@@ -26,8 +27,8 @@ export interface ImageSettings {
 
 export interface PushSettings extends ImageSettings {
   command: 'push';
-  /** Kustomization directories relative to the repository root, with the env name they came from. */
-  targets: { dir: string; env?: string }[];
+  /** What to edit, relative to the repository root. */
+  targets: TargetSpec;
   overlaysDir: string;
   serverUrl: string;
   project: string;
@@ -50,8 +51,8 @@ export interface PushSettings extends ImageSettings {
 
 export interface EditSettings extends ImageSettings {
   command: 'edit';
-  dir?: string;
-  file?: string;
+  /** What to edit, relative to the working directory. */
+  targets: TargetSpec;
 }
 
 export type Settings = PushSettings | EditSettings | { command: 'help' | 'version'; topic?: 'push' | 'edit' };
@@ -77,10 +78,11 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const read = reader(values, env);
   const images = readImages(read, env);
   if (command === 'edit') {
+    const source = (name: OptionName) => read.source(name);
+    const others = readFileTargets(read, (path, name) => checkRelativePath(path, source(name), 'working directory', false, 'path'));
     const dir = read.one('dir');
-    const file = read.one('file');
-    if (dir && file) throw new UsageError('--dir and --file cannot be used together', { hint: 'Give the directory of the kustomization or the file itself, not both.' });
-    return { command, ...images, dir, file };
+    const kustomizations = dir !== undefined || !hasTargets({ kustomizations: [], ...others }) ? [{ dir: checkRelativePath(dir ?? '.', source('dir'), 'working directory', true) }] : [];
+    return { command, ...images, targets: { kustomizations, ...others } };
   }
   return readPushSettings(read, env, images);
 }
@@ -179,7 +181,8 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
   const overlaysDir = checkRelativePath(read.one('overlays-dir') ?? 'manifests/overlays', read.source('overlays-dir'));
   const paths = read.many('path').map((path) => ({ dir: checkRelativePath(path, read.source('path')) }));
   const envNames = read.many('target-env').flatMap(splitList);
-  if (envNames.length === 0 && paths.length === 0 && env.TARGET_ENV) envNames.push(...splitList(env.TARGET_ENV));
+  const otherLayouts = read.many('file').length + read.many('helm-values').length + read.many('markers').length > 0;
+  if (envNames.length === 0 && paths.length === 0 && !otherLayouts && env.TARGET_ENV) envNames.push(...splitList(env.TARGET_ENV));
   for (const name of envNames) {
     if (!ENV_NAME.test(name) || name === '.' || name === '..') {
       throw new UsageError(`target env ${JSON.stringify(name)} is not a valid environment name`, {
@@ -187,9 +190,14 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
       });
     }
   }
-  const targets = [...envNames.map((name) => ({ dir: posix.join(overlaysDir, name), env: name })), ...paths];
-  if (targets.length === 0) {
-    throw new UsageError('no target given', { hint: 'Pass --target-env ENV (an overlay under --overlays-dir) or --path DIR, or set TARGET_ENV.' });
+  const targets: TargetSpec = {
+    kustomizations: [...envNames.map((name) => ({ dir: posix.join(overlaysDir, name), env: name })), ...paths],
+    ...readFileTargets(read, (path, name) => checkRelativePath(path, read.source(name), 'repository', false, 'path')),
+  };
+  if (!hasTargets(targets)) {
+    throw new UsageError('no target given', {
+      hint: 'Pass --target-env ENV (an overlay under --overlays-dir) or --path DIR, or set TARGET_ENV; or --file, --helm-values or --markers for other layouts.',
+    });
   }
 
   const serverUrl = read.one('server-url') ?? env.CI_SERVER_URL;
@@ -219,8 +227,9 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
 
   const tokenVariable = read.one('token-variable') ?? 'GITLAB_PUSHER_TOKEN';
   if (!VARIABLE_NAME.test(tokenVariable)) {
-    throw new UsageError(`${read.source('token-variable')} must be the NAME of an environment variable, not "${tokenVariable.length > 40 ? 'a long value' : tokenVariable}"`, {
-      hint: 'Store the token in a protected, masked CI/CD variable (e.g. GITLAB_PUSHER_TOKEN) and pass its name.',
+    // The value is never shown: it may be the token itself.
+    throw new UsageError(`${read.source('token-variable')} must be the NAME of the environment variable that holds the token (letters, digits and "_"), not a value`, {
+      hint: 'Store the token in a protected, masked CI/CD variable (e.g. GITLAB_PUSHER_TOKEN) and pass its name. If the token itself was given here, treat it as exposed and rotate it.',
     });
   }
 
@@ -279,12 +288,34 @@ function wholeNumber(raw: string, source: string, minimum: number): number {
   return Number(raw);
 }
 
-/** A repository-relative directory: no absolute paths, no `..`, nothing a shell would read. */
-export function checkRelativePath(raw: string, source: string): string {
-  const normalized = posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || normalized.split('/').includes('..') || normalized === '' || normalized === '.') {
-    throw new UsageError(`${source} ${JSON.stringify(raw)} must be a directory inside the repository`, {
-      hint: 'Give a relative path such as manifests/overlays/prod, without ".." or a leading "/".',
+/** Manifests, Helm values and marker directories, each path checked by `check`. */
+function readFileTargets(read: Reader, check: (path: string, option: OptionName) => string): Omit<TargetSpec, 'kustomizations'> {
+  const helmFiles = read.many('helm-values').map((path) => check(path, 'helm-values'));
+  const helmPaths = read.many('helm-path').flatMap(splitList);
+  for (const path of helmPaths) {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) throw new UsageError(`--helm-path ${JSON.stringify(path)} is not a dot path of keys`, { hint: 'Write it like image or backend.image.' });
+  }
+  return {
+    files: read.many('file').map((path) => check(path, 'file')),
+    helm: {
+      files: helmFiles,
+      paths: helmPaths.length > 0 ? helmPaths : ['image'],
+      keys: definedOnly({ repository: read.one('helm-repository-key'), tag: read.one('helm-tag-key'), digest: read.one('helm-digest-key') }),
+    },
+    markers: read.many('markers').map((path) => check(path, 'markers')),
+  };
+}
+
+function definedOnly<T extends object>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** A relative path inside the repository (or the working directory): no absolute paths, no `..`, no control characters. */
+export function checkRelativePath(raw: string, source: string, inside = 'repository', allowRoot = false, noun = 'directory'): string {
+  const normalized = posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '') || '.';
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || normalized.split('/').includes('..') || (!allowRoot && normalized === '.')) {
+    throw new UsageError(`${source} ${JSON.stringify(raw)} must be a ${noun} inside the ${inside}`, {
+      hint: `Give a relative path such as manifests/overlays/prod, without ".." or a leading "/"${inside === 'repository' ? '' : ', and run the command from the directory that holds it'}.`,
     });
   }
   if (/[\0-\x1f\x7f]/.test(raw)) throw new UsageError(`${source} contains control characters`);

@@ -1,4 +1,4 @@
-import type { EditPlan, FileEdit } from './overlay-edit.js';
+import type { EditPlan, FileEdit } from './edit-plan.js';
 import type { PushResult } from './push.js';
 
 /** The one line that ends every successful run. */

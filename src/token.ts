@@ -23,9 +23,20 @@ export function multiLineTokenError(variable: string): UsageError {
   });
 }
 
+/** `--token-variable $GITLAB_PUSHER_TOKEN`: the "name" is a value (likely the token), so it is never shown. */
+export function tokenVariableIsValueError(holder: string): UsageError {
+  return new UsageError(`the name given for the token variable is the value of ${holder}, not the name of a variable that is set (the value is not shown)`, {
+    hint: `Pass the variable's name, not its value: --token-variable ${holder} (without "$"). If that value is a token, treat it as exposed and rotate it.`,
+  });
+}
+
 /** The token, read from the variable the user named; checked only for presence, never for its shape. */
 export function readToken(variable: string, env: NodeJS.ProcessEnv): string {
   const token = env[variable];
+  if (token === undefined) {
+    const holder = Object.keys(env).find((name) => !name.startsWith('IMAGE_BUMP_') && env[name] === variable);
+    if (holder) throw tokenVariableIsValueError(holder);
+  }
   if (token === undefined || token.trim() === '') throw missingTokenError(variable, token === undefined ? 'not set' : 'empty');
   if (env.CI_JOB_TOKEN && token.trim() === env.CI_JOB_TOKEN.trim()) throw ciJobTokenInVariableError(variable);
   if (/[\r\n]/.test(token.trim())) throw multiLineTokenError(variable);

@@ -1,19 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
-import { BumpError } from './errors.js';
 import { findDowngrades } from './downgrade.js';
-import { setImages, type ImageChange } from './kustomization-editor.js';
-import { findKustomization } from './kustomization-file.js';
+import { BumpError } from './errors.js';
+import type { ImageChange } from './kustomization-editor.js';
+import { assertImagesMarked, findMarkers } from './marker-editor.js';
 import type { ImageSettings } from './settings.js';
-
-export interface EditTarget {
-  /** Absolute path of the file. */
-  path: string;
-  /** Path relative to the repository (or as the user gave it), for messages and git. */
-  shown: string;
-  dir: string;
-  env?: string;
-}
+import type { EditTarget } from './targets.js';
 
 export interface FileEdit extends EditTarget {
   before: string;
@@ -28,21 +19,6 @@ export interface EditPlan {
   skippedDowngrades: string[];
 }
 
-/** The kustomization file of every target directory; any missing one stops the whole bump. */
-export async function locateKustomizations(
-  root: string,
-  targets: readonly { dir: string; env?: string }[],
-  siblings: (parent: string) => Promise<string[]>,
-  options?: string,
-): Promise<EditTarget[]> {
-  const located: EditTarget[] = [];
-  for (const target of targets) {
-    const path = await findKustomization(root, target.dir, siblings, options);
-    located.push({ ...target, path, shown: relative(root, path).split('\\').join('/') });
-  }
-  return located;
-}
-
 /**
  * Computes every file's new text and applies the downgrade policy; writes nothing. All files are
  * read and checked before anything is decided, so one bad file stops the whole bump.
@@ -53,9 +29,10 @@ export async function planEdits(targets: readonly EditTarget[], images: ImageSet
     const before = await readFile(target.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new BumpError(`cannot read ${target.shown}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
     });
-    const { text, changes } = setImages(before, images.images, target.shown);
+    const { text, changes } = target.editor(before, images.images, target.shown);
     edits.push({ ...target, before, after: text, changes });
   }
+  assertEveryImageFound(edits, images);
   const downgrades = edits.flatMap((edit) => findDowngrades(edit.changes).map((d) => `${d.name} ${d.from} -> ${d.to} in ${edit.shown}`));
   if (downgrades.length > 0 && images.onDowngrade === 'fail') {
     throw new BumpError(`refusing to downgrade ${downgrades.join('; ')}`, {
@@ -64,4 +41,21 @@ export async function planEdits(targets: readonly EditTarget[], images: ImageSet
   }
   if (downgrades.length > 0 && images.onDowngrade === 'skip') return { edits, changed: [], skippedDowngrades: downgrades };
   return { edits, changed: edits.filter((edit) => edit.after !== edit.before), skippedDowngrades: [] };
+}
+
+/**
+ * An image that no manifest field, values path or marker refers to would silently change nothing. A
+ * kustomization always takes the image (as a new entry), so then there is nothing to check.
+ */
+function assertEveryImageFound(edits: readonly FileEdit[], images: ImageSettings): void {
+  if (edits.length === 0 || edits.some((edit) => edit.kind === 'kustomization')) return;
+  const found = new Set(edits.flatMap((edit) => edit.changes.map((change) => change.name)));
+  const marked = edits.filter((edit) => edit.kind === 'markers');
+  for (const edit of marked) for (const marker of findMarkers(edit.before, edit.shown)) found.add(marker.name);
+  const missing = images.images.filter((image) => !found.has(image.name));
+  if (missing.length === 0) return;
+  if (marked.length > 0) assertImagesMarked(missing, [], marked.map((edit) => edit.shown).join(', '));
+  throw new BumpError(`no image field matches ${missing.map((image) => image.name).join(', ')} in ${edits.map((edit) => edit.shown).join(', ')}`, {
+    hint: 'The name left of "=" must equal the whole image name in the files (registry and port included, without tag or digest), as in kustomize.',
+  });
 }

@@ -1,0 +1,172 @@
+/**
+ * Which container images a kustomization's resources use, so that an `images:` entry that can match
+ * nothing is caught: kustomize sets an image only where the entry's name equals the image's whole
+ * name (registry and path, without tag or digest), and silently does nothing otherwise.
+ */
+import { readFile as readFileFromDisk, realpath } from 'node:fs/promises';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
+
+/** Reads a repository file by its repository-relative path; undefined when there is no such file. */
+export type ReadRepositoryFile = (path: string) => Promise<string | undefined>;
+
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+/** Resource fields that name other kustomizations or manifests, in kustomize's order. */
+const RESOURCE_FIELDS = ['resources', 'bases', 'components'] as const;
+
+/**
+ * The image names used by the resources of the kustomization at `kustomizationPath` (absolute, or
+ * relative to `root`), read from the file system. Nothing outside `root` is read.
+ */
+export async function imageNamesInResources(root: string, kustomizationPath: string): Promise<string[]> {
+  const realRoot = await realpath(root).catch(() => resolve(root));
+  const relativePath = isAbsolute(kustomizationPath) ? relative(resolve(root), kustomizationPath).split(sep).join('/') : kustomizationPath;
+  return imageNamesInResourcesWith(async (path) => {
+    try {
+      const real = await realpath(resolve(root, path));
+      const rel = relative(realRoot, real);
+      if (rel === '' || rel.split(sep)[0] === '..' || isAbsolute(rel)) return undefined;
+      return await readFileFromDisk(real, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }, relativePath);
+}
+
+/**
+ * The same, reading through `readFile` (for example blobs of a sparse, blobless clone). Paths given
+ * to `readFile` are repository-relative, with "/" separators, and never climb above the root.
+ * Local resources are followed recursively (directories through their kustomization file, files as
+ * multi-document YAML); remote ones (URLs, `github.com/…`) and unreadable ones are skipped. A nested
+ * kustomization's own `images:` entries rename what it passes up, as in kustomize.
+ */
+export async function imageNamesInResourcesWith(readFile: ReadRepositoryFile, kustomizationPath: string): Promise<string[]> {
+  const path = normalize(kustomizationPath);
+  if (path === undefined) return [];
+  const text = await readFile(path);
+  if (text === undefined) return [];
+  const walk: Walk = { readFile, chain: new Set([path]), done: new Map() };
+  const names = await namesFromResources(walk, firstDocument(text), posix.dirname(path));
+  return [...names].sort();
+}
+
+/** `chain` is the path from the top to here (a resource already on it is a cycle); `done` remembers finished resources. */
+interface Walk {
+  readFile: ReadRepositoryFile;
+  chain: Set<string>;
+  done: Map<string, Set<string>>;
+}
+
+/**
+ * A warning when an `images:` entry name equals none of the images found, or undefined when it
+ * matches one (or when no image was found at all, so nothing can be said).
+ */
+export function unmatchedImageWarning(names: readonly string[], settingName: string): string | undefined {
+  if (names.length === 0 || names.includes(settingName)) return undefined;
+  const similar = names.filter((name) => name.endsWith(`/${settingName}`) || settingName.endsWith(`/${name}`) || lastSegment(name) === lastSegment(settingName));
+  const suggestion = similar.length > 0 ? ` Did you mean ${similar.map((name) => `"${name}"`).join(' or ')}?` : '';
+  return (
+    `no container image named "${settingName}" in the resources (found: ${names.join(', ')}): ` +
+    `kustomize sets an image only where the entry's name equals the image's whole name, registry and path included, so this entry changes nothing.${suggestion}`
+  );
+}
+
+/** The name part of an image reference: ":" and "@" count only from the first "/" on, as kustomize splits. */
+export function imageName(reference: string): string {
+  const slash = reference.indexOf('/');
+  const from = slash > 0 ? slash : 0;
+  const ends = [reference.indexOf('@', from), reference.indexOf(':', from)].filter((index) => index >= 0);
+  return ends.length > 0 ? reference.slice(0, Math.min(...ends)) : reference;
+}
+
+async function namesFromResources(walk: Walk, kustomization: unknown, dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  if (!isRecord(kustomization)) return names;
+  for (const field of RESOURCE_FIELDS) {
+    const entries = kustomization[field];
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries) {
+      if (typeof entry !== 'string' || isRemote(entry)) continue;
+      const path = normalize(posix.join(dir, entry));
+      if (path === undefined || walk.chain.has(path)) continue;
+      let found = walk.done.get(path);
+      if (!found) {
+        walk.chain.add(path);
+        found = await namesFromResource(walk, path).finally(() => walk.chain.delete(path));
+        walk.done.set(path, found);
+      }
+      for (const name of found) names.add(name);
+    }
+  }
+  return names;
+}
+
+/** One resource: a directory with a kustomization file, or a file of manifests. */
+async function namesFromResource(walk: Walk, path: string): Promise<Set<string>> {
+  for (const fileName of KUSTOMIZATION_FILE_NAMES) {
+    const kustomizationPath = path === '.' ? fileName : `${path}/${fileName}`;
+    if (walk.chain.has(kustomizationPath)) return new Set();
+    const text = await walk.readFile(kustomizationPath);
+    if (text === undefined) continue;
+    const kustomization = firstDocument(text);
+    return renamed(await namesFromResources(walk, kustomization, path), kustomization);
+  }
+  const text = await walk.readFile(path);
+  return text === undefined ? new Set() : namesInManifests(text);
+}
+
+/** What a nested kustomization's own `images:` entries turn the names into before passing them up. */
+function renamed(names: Set<string>, kustomization: unknown): Set<string> {
+  const entries = isRecord(kustomization) && Array.isArray(kustomization.images) ? kustomization.images : [];
+  const renames = new Map<string, string>();
+  for (const entry of entries) {
+    if (isRecord(entry) && typeof entry.name === 'string' && typeof entry.newName === 'string' && entry.newName !== '') renames.set(entry.name, entry.newName);
+  }
+  return new Set([...names].map((name) => renames.get(name) ?? name));
+}
+
+function namesInManifests(text: string): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!isRecord(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (CONTAINER_LISTS.has(key) && Array.isArray(value)) {
+        for (const container of value) {
+          if (isRecord(container) && typeof container.image === 'string' && container.image.trim() !== '') names.add(imageName(container.image.trim()));
+        }
+      }
+      visit(value);
+    }
+  };
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length === 0) visit(document.toJS());
+  }
+  return names;
+}
+
+function firstDocument(text: string): unknown {
+  const [document] = parseAllDocuments(text);
+  return document && document.errors.length === 0 ? document.toJS() : undefined;
+}
+
+/** URLs, scp-like and go-getter forms: kustomize fetches these, they are not in the repository. */
+function isRemote(entry: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry) || /^[^/]+@[^/]+:/.test(entry) || entry.startsWith('git::') || entry.includes('?') || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry);
+}
+
+/** A repository-relative path without "." or ".." segments; undefined when it climbs above the root. */
+function normalize(path: string): string | undefined {
+  const normalized = posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (normalized === '..' || normalized.startsWith('../') || normalized.startsWith('/')) return undefined;
+  return normalized === '' ? '.' : normalized;
+}
+
+function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,257 @@
+/**
+ * Every failure a user can meet, once: an example built by the very code that builds the error at run
+ * time, the cause in a few words, and a pattern that recognises the `error:` line. The README's
+ * troubleshooting table is generated from this list (and a test fails when the two differ).
+ */
+import { BumpError } from './errors.js';
+import {
+  jobTokenError,
+  missingBranchError,
+  projectNotFoundError,
+  protectedBranchError,
+  pushForbiddenError,
+  readForbiddenError,
+  retriesExhaustedError,
+  serverError,
+  timeoutError,
+  unauthorizedError,
+  unexplainedGitError,
+  unreachableError,
+  type FailureContext,
+} from './git-failure.js';
+import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError } from './kustomization-file.js';
+import { readSettings } from './settings.js';
+import { ciJobTokenInVariableError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
+import { parseSingleDocument } from './yaml-source.js';
+
+export interface Trouble {
+  id: string;
+  /** Why it happens, for the table's "Cause" column. */
+  cause: string;
+  /** A real instance of the error; its message and hint are what the table shows. */
+  example: () => BumpError;
+  /** Recognises the `error:` line (without the `error: ` prefix) of every instance, and of no other trouble. */
+  pattern: RegExp;
+}
+
+const SERVER = 'https://gitlab.example.com';
+const PROJECT = 'group/gitops';
+const OVERLAY = 'manifests/overlays/prod';
+const FILE = `${OVERLAY}/kustomization.yaml`;
+const context = (stage: FailureContext['stage'] = 'push'): FailureContext => ({
+  serverUrl: SERVER,
+  project: PROJECT,
+  branch: 'main',
+  tokenVariable: 'GITLAB_PUSHER_TOKEN',
+  stage,
+  timeoutSeconds: 60,
+});
+
+/** The error a function throws: for errors built inline by parsers and option readers. */
+function thrown(action: () => unknown): BumpError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof BumpError) return error;
+    throw error;
+  }
+  throw new Error('expected an error');
+}
+
+const push = (...args: string[]) => thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, ...args], {}));
+
+export const TROUBLES: readonly Trouble[] = [
+  {
+    id: 'token-missing',
+    cause: 'The token variable is not in the job: another name, or a protected variable in a pipeline on an unprotected branch.',
+    example: () => missingTokenError('GITLAB_PUSHER_TOKEN', 'not set'),
+    pattern: /^\S+ is (not set|empty): no token to push with$/,
+  },
+  {
+    id: 'token-is-ci-job-token',
+    cause: "The variable holds the job's own CI_JOB_TOKEN.",
+    example: () => ciJobTokenInVariableError('GITLAB_PUSHER_TOKEN'),
+    pattern: /^\S+ holds this job's CI_JOB_TOKEN, /,
+  },
+  {
+    id: 'token-multi-line',
+    cause: 'The variable holds more than the token.',
+    example: () => multiLineTokenError('GITLAB_PUSHER_TOKEN'),
+    pattern: /^\S+ holds more than one line$/,
+  },
+  {
+    id: 'token-variable-invalid',
+    cause: '--token-variable was given a value (perhaps the token itself) instead of a variable name.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--token-variable', 'not-a-name'),
+    pattern: /must be the NAME of the environment variable that holds the token/,
+  },
+  {
+    id: 'token-variable-is-value',
+    cause: 'The value of a variable (perhaps the token) was given as the token variable\'s name, e.g. --token-variable $GITLAB_PUSHER_TOKEN.',
+    example: () => tokenVariableIsValueError('GITLAB_PUSHER_TOKEN'),
+    pattern: /^the name given for the token variable is the value of \S+, /,
+  },
+  {
+    id: 'job-token',
+    cause: 'The variable holds a CI job token (of this or another pipeline).',
+    example: () => jobTokenError('GITLAB_PUSHER_TOKEN'),
+    pattern: /is a CI job token, and a job token cannot push here$/,
+  },
+  {
+    id: 'token-rejected',
+    cause: 'GitLab does not know the token: mistyped, expired or revoked (HTTP 401).',
+    example: () => unauthorizedError(context('clone')),
+    pattern: /^GitLab rejected the token in \S+ \(HTTP 401\)/,
+  },
+  {
+    id: 'push-forbidden',
+    cause: 'The token may read but not write: no write_repository scope, or a role below Developer (HTTP 403).',
+    example: () => pushForbiddenError(context('push')),
+    pattern: /^the token in \S+ may not push to \S+ \(HTTP 403/,
+  },
+  {
+    id: 'read-forbidden',
+    cause: 'The token may not even read the repository (HTTP 403).',
+    example: () => readForbiddenError(context('clone')),
+    pattern: /^the token in \S+ may not read \S+ \(HTTP 403/,
+  },
+  {
+    id: 'project-not-found',
+    cause: 'Wrong --project, or a Project Access Token of another project: GitLab hides what a token cannot see (HTTP 404).',
+    example: () => projectNotFoundError(context('clone')),
+    pattern: /^project \S+ was not found on \S+: /,
+  },
+  {
+    id: 'protected-branch',
+    cause: "The branch is protected and the token's role is not allowed to push to it.",
+    example: () => protectedBranchError(context('push')),
+    pattern: /is a protected branch of \S+ and the token's role may not push to it$/,
+  },
+  {
+    id: 'branch-missing',
+    cause: '--branch names a branch the GitOps project does not have.',
+    example: () => missingBranchError(context('clone')),
+    pattern: /^branch \S+ does not exist in \S+$/,
+  },
+  {
+    id: 'server-error',
+    cause: 'GitLab failed (HTTP 5xx).',
+    example: () => serverError(context('clone'), '500'),
+    pattern: /^GitLab answered with a server error \(HTTP 5\d\d\) while /,
+  },
+  {
+    id: 'unreachable',
+    cause: 'No connection to the server: wrong --server-url, proxy, firewall or DNS.',
+    example: () => unreachableError(context('clone'), 'Failed to connect to gitlab.example.com port 443 after 3 ms: Could not connect to server'),
+    pattern: /^cannot connect to \S+ while /,
+  },
+  {
+    id: 'timeout',
+    cause: 'The server (or a proxy) stopped sending data for --timeout seconds.',
+    example: () => timeoutError(context('clone')),
+    pattern: /stopped answering while .*: no progress within /,
+  },
+  {
+    id: 'retries-exhausted',
+    cause: 'Other pipelines pushed to the branch first, --max-attempts times in a row.',
+    example: () => retriesExhaustedError(40, 'main', '[rejected] HEAD -> main (fetch first)'),
+    pattern: /^gave up after \d+ push attempts: /,
+  },
+  {
+    id: 'git-failed',
+    cause: 'git failed in a way not listed here; the message quotes git.',
+    example: () => unexplainedGitError(context('push'), 'fatal: the remote end hung up unexpectedly'),
+    pattern: /^git (clone|fetch|push) failed while /,
+  },
+  {
+    id: 'overlay-missing',
+    cause: 'No such overlay: --target-env, --overlays-dir or --path names a directory the repository does not have (or a symbolic link).',
+    example: () => missingDirectoryError(OVERLAY, 'manifests/overlays', ['dev', 'staging']),
+    pattern: /^directory \S+ does not exist$/,
+  },
+  {
+    id: 'no-kustomization',
+    cause: 'The directory has no kustomization file.',
+    example: () => noKustomizationError(OVERLAY),
+    pattern: /^no kustomization file in \S+$/,
+  },
+  {
+    id: 'several-kustomizations',
+    cause: 'The directory has more than one kustomization file.',
+    example: () => severalKustomizationsError(OVERLAY, ['kustomization.yaml', 'kustomization.yml']),
+    pattern: /has more than one kustomization file: /,
+  },
+  {
+    id: 'outside-repository',
+    cause: 'The kustomization is a symbolic link that leads out of the repository.',
+    example: () => outsideRepositoryError(FILE),
+    pattern: /leads outside the repository/,
+  },
+  {
+    id: 'yaml-invalid',
+    cause: 'The kustomization is not valid YAML (file:line:column of the first problem).',
+    example: () => thrown(() => parseSingleDocument('images:\n  - name: app\n   newTag: v1\n', FILE)),
+    pattern: /^\S+:\d+:\d+: (?!a kustomization holds one YAML document)(?!Map keys must be unique)/,
+  },
+  {
+    id: 'yaml-duplicate-key',
+    cause: 'A key appears twice in one mapping, which kustomize rejects.',
+    example: () => thrown(() => parseSingleDocument('images: []\nimages: []\n', FILE)),
+    pattern: /^\S+:\d+:\d+: Map keys must be unique/,
+  },
+  {
+    id: 'yaml-several-documents',
+    cause: 'The kustomization holds several YAML documents (`---`).',
+    example: () => thrown(() => parseSingleDocument('images: []\n---\nimages: []\n', FILE)),
+    pattern: /^\S+:\d+:\d+: a kustomization holds one YAML document/,
+  },
+  {
+    id: 'image-invalid',
+    cause: 'The new image is not a valid container image reference (checked before anything is cloned).',
+    example: () => push('--target-env', 'prod', '--image', 'app=registry.example.com/Team/App:1.0.0'),
+    pattern: /^image argument ".*": /s,
+  },
+  {
+    id: 'image-argument-format',
+    cause: 'The --image argument is not one of the `kustomize edit set image` forms.',
+    example: () => push('--target-env', 'prod', '--image', 'app'),
+    pattern: /^invalid format of image /,
+  },
+  {
+    id: 'target-env-invalid',
+    cause: 'The environment name is not a plain directory name (".." , "/", spaces or shell characters).',
+    example: () => push('--target-env', '../prod', '--image', 'app:1.0.0'),
+    pattern: /^target env .* is not a valid environment name$/s,
+  },
+  {
+    id: 'path-outside',
+    cause: '--path or --overlays-dir is absolute or climbs out with "..".',
+    example: () => push('--path', '../outside', '--image', 'app:1.0.0'),
+    pattern: /must be a directory inside the repository$/,
+  },
+];
+
+/** The trouble an `error:` line (with or without its prefix) belongs to. */
+export function troubleFor(errorLine: string): Trouble | undefined {
+  const message = errorLine.replace(/^error: /, '');
+  return TROUBLES.find((trouble) => trouble.pattern.test(message));
+}
+
+/** The README's table: the message, its exit code, the cause and the fix (the hint, word for word). */
+export function troubleshootingTable(): string {
+  const rows = TROUBLES.map((trouble) => {
+    const error = trouble.example();
+    const message = error.message.split('\n')[0]!;
+    return `| ${code(`error: ${message}`)} | ${error.exitCode} | ${cell(trouble.cause)} | ${cell(error.hint ?? '')} |`;
+  });
+  return ['| Message (example) | Exit | Cause | Fix |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function code(text: string): string {
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${fence === '``' ? ' ' : ''}${cell(text)}${fence === '``' ? ' ' : ''}${fence}`;
+}
