@@ -87,7 +87,7 @@ async function namesFromResources(walk: Walk, kustomization: unknown, dir: strin
     const entries = kustomization[field];
     if (!Array.isArray(entries)) continue;
     for (const entry of entries) {
-      if (typeof entry !== 'string' || isRemote(entry)) continue;
+      if (typeof entry !== 'string' || isRemote(entry) || entry.startsWith('/')) continue;
       const path = normalize(posix.join(dir, entry));
       if (path === undefined || walk.chain.has(path)) continue;
       let found = walk.done.get(path);

@@ -190,7 +190,7 @@ export const TROUBLES: readonly Trouble[] = [
   {
     id: 'yaml-invalid',
     cause: 'The kustomization is not valid YAML (file:line:column of the first problem).',
-    example: () => thrown(() => parseSingleDocument('images:\n  - name: app\n   newTag: v1\n', FILE)),
+    example: () => thrown(() => parseSingleDocument('images:\n  - name: app\n\tnewTag: v1\n', FILE)),
     pattern: /^\S+:\d+:\d+: (?!a kustomization holds one YAML document)(?!Map keys must be unique)/,
   },
   {
@@ -219,15 +219,15 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'target-env-invalid',
-    cause: 'The environment name is not a plain directory name (".." , "/", spaces or shell characters).',
+    cause: 'The environment name is not a plain directory name ("..", "/", spaces or shell characters).',
     example: () => push('--target-env', '../prod', '--image', 'app:1.0.0'),
     pattern: /^target env .* is not a valid environment name$/s,
   },
   {
     id: 'path-outside',
-    cause: '--path or --overlays-dir is absolute or climbs out with "..".',
+    cause: 'A path option (--path, --overlays-dir, --file, …) is absolute or climbs out with "..".',
     example: () => push('--path', '../outside', '--image', 'app:1.0.0'),
-    pattern: /must be a directory inside the repository$/,
+    pattern: /must be a (directory|path) inside the (repository|working directory)$/,
   },
 ];
 
