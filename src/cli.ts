@@ -3,6 +3,7 @@ import { helpText } from './help.js';
 import { createOutput } from './output.js';
 import { runPush, type PushResult } from './push.js';
 import { jsonSummary, writeReport } from './report.js';
+import { registerSecret } from './redact.js';
 import { readSettings, type PushSettings } from './settings.js';
 import { editSummary, pushSummary } from './summary.js';
 
@@ -14,6 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let push: PushSettings | undefined;
   let result: PushResult | undefined;
   try {
+    registerLikelyTokens(argv);
     const settings = readSettings(argv);
     switch (settings.command) {
       case 'help':
@@ -41,6 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     // Written on failure too (GitLab uploads the report either way), saying nothing changed.
     if (push?.reportFile) await writeReport(push.reportFile, result).catch((error: Error) => output.warn(`could not write ${push!.reportFile}: ${error.message}`));
+  }
+}
+
+/** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */
+function registerLikelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  const named = argv.flatMap((arg, index) => (arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : []));
+  for (const name of ['GITLAB_PUSHER_TOKEN', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named]) {
+    const value = name ? env[name] : undefined;
+    if (value) registerSecret(value.trim());
   }
 }
 

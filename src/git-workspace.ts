@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
+import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 
 export interface PushRequest {
   refspec: string;
@@ -78,6 +79,23 @@ export class GitWorkspace {
   async parentsOf(commit: string): Promise<string[]> {
     const raw = await this.git.raw(['cat-file', 'commit', commit]);
     return [...raw.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1]!);
+  }
+
+  /** A file's content at HEAD, fetched on demand in the blobless clone; undefined when there is none. */
+  async readBlob(path: string): Promise<string | undefined> {
+    try {
+      return await this.git.raw(['cat-file', 'blob', `HEAD:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The kustomization file in `dir` at HEAD (by kustomize's names), read from the tree. */
+  async kustomizationPath(dir: string): Promise<string | undefined> {
+    const listing = await this.git.raw(['ls-tree', '--name-only', `HEAD:${dir}`]).catch(() => '');
+    const names = listing.split('\n');
+    const found = KUSTOMIZATION_FILE_NAMES.find((name) => names.includes(name));
+    return found && `${dir}/${found}`;
   }
 
   async head(): Promise<string> {

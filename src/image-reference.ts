@@ -126,6 +126,10 @@ function checkEntryName(name: string): ImageReferenceProblem | null {
   if (WHITESPACE_OR_CONTROL.test(name)) {
     return { part: 'name', message: `the image name to match, ${quote(name)}, contains whitespace or control characters` };
   }
+  // Nothing runs these names, but no image reference holds such characters, so the entry could never match.
+  if (!/^[A-Za-z0-9._/:@[\]-]+$/.test(name)) {
+    return { part: 'name', message: `the image name to match, ${quote(name)}, holds characters no image name has` };
+  }
   return null;
 }
 

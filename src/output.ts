@@ -61,7 +61,7 @@ export function createOutput(options: OutputOptions = {}): Output {
         const lines = buffer;
         buffer = undefined;
         const seconds = ((now() - started) / 1000).toFixed(1);
-        const title = `${header} (${seconds} s)`;
+        const title = redact(`${header} (${seconds} s)`);
         if (inCi) {
           const id = name.replace(/[^A-Za-z0-9_.-]/g, '_');
           stdout.write(`\x1b[0Ksection_start:${Math.floor(started / 1000)}:${id}[collapsed=true]\r\x1b[0K${colour ? `${BOLD_CYAN}${title}${RESET}` : title}\n`);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bumpBranchName } from './bump-branch.js';
 import { commitMessage } from './commit-message.js';
 import { BumpError } from './errors.js';
-import { isBranchMoved, isProtectedBranchRefusal } from './git-failure.js';
+import { isBranchMoved, isProtectedBranchRefusal, retriesExhaustedError } from './git-failure.js';
 import type { GitWorkspace } from './git-workspace.js';
 import { planEdits, type EditPlan, type FileEdit } from './edit-plan.js';
 import type { Output } from './output.js';
@@ -14,6 +14,7 @@ import type { PushMode, PushSettings } from './settings.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
 import { resolveTargets } from './targets.js';
+import { imageNamesInResourcesWith, unmatchedImageWarning } from './resource-images.js';
 
 export interface MergeRequestOutcome {
   branch: string;
@@ -53,6 +54,7 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
     if (expiry) await reportExpiry(await expiry, settings, output);
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
+    await warnAboutUnmatchedImages(settings, workspace, output);
     return await pushWithRetries({ settings, output, remote, workspace, branch });
   } finally {
     await workspace.dispose(settings.keepWorkdir !== undefined);
@@ -71,6 +73,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
     const commit = await output.section('commit', 'Commit', () => workspace.commit(plan.changed.map((edit) => edit.shown), message));
     try {
       if (mode === 'merge-request') return { ...result, changed: true, commit, mergeRequest: await proposeMergeRequest(run, message) };
+      remote.context.stage = 'push';
       await output.section('push', `Push to ${branch}`, () => workspace.push({ refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }));
       return { ...result, changed: true, commit };
     } catch (error) {
@@ -82,9 +85,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
       } else if (!isBranchMoved(text)) {
         throw await remote.explain(text);
       } else if (attempt >= settings.maxAttempts) {
-        throw new BumpError(`gave up after ${attempt} push attempts: ${branch} kept moving (last rejection: ${rejectionLine(text)})`, {
-          hint: 'Many pipelines are pushing to this branch at once; raise --max-attempts or run the bumps one after another (resource_group).',
-        });
+        throw retriesExhaustedError(attempt, branch, rejectionLine(text));
       } else {
         output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
         await sleep(backoffMs(attempt));
@@ -117,6 +118,7 @@ async function proposeMergeRequest({ settings, output, remote, workspace, branch
   const [title, ...body] = message.split('\n\n');
   const description = body.join('\n\n') || title!;
   const options = [...ciOptions(settings.skipCi), ...mergeRequestOptions(settings.mergeRequest, branch, title!, description)];
+  remote.context.stage = 'push';
   const serverOutput = await output.section('push', `Push ${bumpBranch} and open a merge request into ${branch}`, () =>
     workspace.push({ refspec: `HEAD:refs/heads/${bumpBranch}`, options, forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}` }),
   );
@@ -133,6 +135,20 @@ async function holdsSameChange(workspace: GitWorkspace, existing: string, bumpBr
     workspace.resolve('HEAD^{tree}'),
   ]);
   return theirTree === ourTree && theirParents.join() === ourParents.join();
+}
+
+/** kustomize sets an image whose name matches nothing without a word; say so, with the names that do exist. */
+async function warnAboutUnmatchedImages(settings: PushSettings, workspace: GitWorkspace, output: Output): Promise<void> {
+  for (const target of settings.targets.kustomizations) {
+    const kustomization = await workspace.kustomizationPath(target.dir);
+    if (!kustomization) continue;
+    const names = await imageNamesInResourcesWith((path) => workspace.readBlob(path), kustomization).catch(() => undefined);
+    if (!names) continue;
+    for (const image of settings.images) {
+      const warning = unmatchedImageWarning(names, image.name);
+      if (warning) output.warn(`${target.dir}: ${warning}`);
+    }
+  }
 }
 
 async function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): Promise<void> {

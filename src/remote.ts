@@ -24,7 +24,7 @@ export class Remote {
       author: settings.author,
       caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
     };
-    this.context = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone' };
+    this.context = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone', timeoutSeconds: settings.timeoutSeconds };
   }
 
   clone(): Promise<GitWorkspace> {

@@ -121,4 +121,12 @@ describe('push', () => {
     expect(lastLine(result.stdout)).toBe(`dry run: would bump ${REGISTRY}/app1 in manifests/overlays/prod: ${REGISTRY}/app1:v1.0.0 -> ${REGISTRY}/app1:v1.1.0 on main; nothing pushed`);
     expect(await branchTip(server, project, 'main')).toBe(tip);
   });
+
+  it('still sets an image whose name matches nothing in the overlay’s resources, but warns with the names that exist', async () => {
+    const { project, token } = await newProject();
+    const result = await runCli(pushArgs(project, '--image', 'app1=registry.example.com/team/app1:v2.0.0'), { env: { GITLAB_PUSHER_TOKEN: token } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^warning: manifests\/overlays\/prod: .*"app1".*registry\.example\.com\/team\/app1, registry\.example\.com\/team\/app2/);
+    expect(await readServerFile(server, project, 'main', OVERLAY)).toContain('  - name: app1\n    newName: registry.example.com/team/app1\n    newTag: v2.0.0\n');
+  });
 });
