@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         output.info(VERSION);
         return 0;
       case 'edit': {
-        const plan = await runEdit(settings);
+        const plan = await runEdit(settings, output);
         for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
         output.summary(editSummary(plan));
         return 0;

@@ -3,13 +3,19 @@ import { resolve } from 'node:path';
 import { planEdits, type EditPlan } from './edit-plan.js';
 import type { EditSettings } from './settings.js';
 import { resolveTargets } from './targets.js';
+import type { Output } from './output.js';
+import { imageNamesInResources, unmatchedImageWarnings } from './resource-images.js';
 
 /** The same edits as `push`, on files below the working directory, with no git involved. */
-export async function runEdit(settings: EditSettings): Promise<EditPlan> {
+export async function runEdit(settings: EditSettings, output: Output): Promise<EditPlan> {
   const root = process.cwd();
   const subdirectories = async (parent: string) =>
     (await readdir(resolve(root, parent), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const targets = await resolveTargets(root, settings.targets, subdirectories, '--dir');
+  for (const target of targets.filter((t) => t.kind === 'kustomization')) {
+    const names = await imageNamesInResources(root, target.path).catch(() => []);
+    for (const warning of unmatchedImageWarnings(names, settings.images)) output.warn(`${target.dir}: ${warning}`);
+  }
   const plan = await planEdits(targets, settings);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
   return plan;

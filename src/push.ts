@@ -14,7 +14,7 @@ import type { PushMode, PushSettings } from './settings.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
 import { resolveTargets } from './targets.js';
-import { imageNamesInResourcesWith, unmatchedImageWarning } from './resource-images.js';
+import { imageNamesInResourcesWith, unmatchedImageWarnings } from './resource-images.js';
 
 export interface MergeRequestOutcome {
   branch: string;
@@ -142,12 +142,8 @@ async function warnAboutUnmatchedImages(settings: PushSettings, workspace: GitWo
   for (const target of settings.targets.kustomizations) {
     const kustomization = await workspace.kustomizationPath(target.dir);
     if (!kustomization) continue;
-    const names = await imageNamesInResourcesWith((path) => workspace.readBlob(path), kustomization).catch(() => undefined);
-    if (!names) continue;
-    for (const image of settings.images) {
-      const warning = unmatchedImageWarning(names, image.name);
-      if (warning) output.warn(`${target.dir}: ${warning}`);
-    }
+    const names = await imageNamesInResourcesWith((path) => workspace.readBlob(path), kustomization).catch(() => []);
+    for (const warning of unmatchedImageWarnings(names, settings.images)) output.warn(`${target.dir}: ${warning}`);
   }
 }
 

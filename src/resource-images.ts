@@ -6,6 +6,7 @@
 import { readFile as readFileFromDisk, realpath } from 'node:fs/promises';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { splitImage } from './image-arg.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 
 /** Reads a repository file by its repository-relative path; undefined when there is no such file. */
@@ -72,12 +73,14 @@ export function unmatchedImageWarning(names: readonly string[], settingName: str
   );
 }
 
-/** The name part of an image reference: ":" and "@" count only from the first "/" on, as kustomize splits. */
+/** One warning per image setting that names no image of the resources. */
+export function unmatchedImageWarnings(names: readonly string[], settings: readonly { name: string }[]): string[] {
+  return settings.flatMap((setting) => unmatchedImageWarning(names, setting.name) ?? []);
+}
+
+/** The name part of an image reference, split as kustomize splits it. */
 export function imageName(reference: string): string {
-  const slash = reference.indexOf('/');
-  const from = slash > 0 ? slash : 0;
-  const ends = [reference.indexOf('@', from), reference.indexOf(':', from)].filter((index) => index >= 0);
-  return ends.length > 0 ? reference.slice(0, Math.min(...ends)) : reference;
+  return splitImage(reference).name;
 }
 
 async function namesFromResources(walk: Walk, kustomization: unknown, dir: string): Promise<Set<string>> {
