@@ -2,31 +2,16 @@ import { readFile, readdir } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { branchTip, createGitOpsProject, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { describe, expect, it } from 'vitest';
+import { branchTip, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
 import { lastLine, runCli } from './support/run-cli.js';
+import { newProject as newTestProject, useGitLabServer } from './support/test-server.js';
 
-const WRITE_TOKEN = 'pat-write-3f9a1c0d7e5b42a8';
 const JOB_TOKEN = 'job-token-77c2e1d94b0a5f36';
 const OVERLAY = 'manifests/overlays/prod/kustomization.yaml';
 
-let server: GitLabServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startGitLabServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function newProject() {
-  const project = `team/gitops-${++counter}`;
-  await createGitOpsProject(server, project);
-  server.addToken({ value: WRITE_TOKEN + counter, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
-  return { project, token: WRITE_TOKEN + counter };
-}
+const server = useGitLabServer();
+const newProject = () => newTestProject(server, 'gitops');
 
 function pushArgs(project: string, ...extra: string[]) {
   return ['push', '--server-url', server.url, '--project', project, '--target-env', 'prod', ...extra];
@@ -102,9 +87,9 @@ describe('push', () => {
 
   it('exits 1 with a Project Access Token hint when a job token tries to push', async () => {
     const { project } = await newProject();
-    server.addToken({ value: JOB_TOKEN + counter, kind: 'job', scopes: [], projects: [project] });
+    server.addToken({ value: JOB_TOKEN + project, kind: 'job', scopes: [], projects: [project] });
     const tip = await branchTip(server, project, 'main');
-    const result = await runCli(pushArgs(project, '--image', `${REGISTRY}/app1:v1.1.0`), { env: { GITLAB_PUSHER_TOKEN: JOB_TOKEN + counter } });
+    const result = await runCli(pushArgs(project, '--image', `${REGISTRY}/app1:v1.1.0`), { env: { GITLAB_PUSHER_TOKEN: JOB_TOKEN + project } });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/^error: the token in GITLAB_PUSHER_TOKEN is a CI job token, and a job token cannot push here\n/);
     expect(result.stderr).toMatch(/hint: A CI job token can never push to another project .*Project Access Token on the GitOps project .*write_repository/);

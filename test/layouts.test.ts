@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { branchTip, createGitOpsProject, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { describe, expect, it } from 'vitest';
+import { branchTip, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
 import { lastLine, runCli } from './support/run-cli.js';
+import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
 
 const DEPLOYMENT = `# The API, bumped by its release pipeline
 apiVersion: apps/v1
@@ -48,33 +48,13 @@ const MARKED = `apps:
   other: keep-me
 `;
 
-let server: GitLabServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startGitLabServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function newProject() {
-  const project = `team/layouts-${++counter}`;
-  await createGitOpsProject(server, project, {
-    files: { 'apps/api/deployment.yaml': DEPLOYMENT, 'charts/api/values.yaml': VALUES, 'platform/apps.yaml': MARKED, 'platform/notes.yaml': 'plain: true\n' },
-  });
-  const token = `pat-layouts-${counter}-77e1a0`;
-  server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
-  return { project, env: { GITLAB_PUSHER_TOKEN: token } };
-}
-
-function push(project: string, env: Record<string, string>, ...args: string[]) {
-  return runCli(['push', '--server-url', server.url, '--project', project, ...args], { env });
-}
+const server = useGitLabServer();
+const FILES = { 'apps/api/deployment.yaml': DEPLOYMENT, 'charts/api/values.yaml': VALUES, 'platform/apps.yaml': MARKED, 'platform/notes.yaml': 'plain: true\n' };
+const push = (project: string, env: Record<string, string>, ...args: string[]) => pushTo(server, project, env, ...args);
 
 describe('plain manifests', () => {
   it('push --file rewrites every matching container image, keeping comments, quotes and the other document', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'layouts', { files: FILES });
     const result = await push(project, env, '--file', 'apps/api/deployment.yaml', '--image', `${REGISTRY}/api:v1.1.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readServerFile(server, project, 'main', 'apps/api/deployment.yaml')).toBe(DEPLOYMENT.replaceAll(`${REGISTRY}/api:v1.0.0`, `${REGISTRY}/api:v1.1.0`));
@@ -82,7 +62,7 @@ describe('plain manifests', () => {
   });
 
   it('refuses a downgrade in a manifest just as in a kustomization', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'layouts', { files: FILES });
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--file', 'apps', '--image', `${REGISTRY}/api:v0.9.0`);
     expect(result.exitCode).toBe(1);
@@ -101,7 +81,7 @@ describe('plain manifests', () => {
 
 describe('Helm values', () => {
   it('sets the tag at several paths in one commit, keeping quoting and comments', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'layouts', { files: FILES });
     const result = await push(project, env, '--helm-values', 'charts/api/values.yaml', '--helm-path', 'image', '--helm-path', 'worker.image', '--image', `${REGISTRY}/api:1.2.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readServerFile(server, project, 'main', 'charts/api/values.yaml')).toBe(VALUES.replace('tag: "1.0.0" # set by CI', 'tag: "1.2.0" # set by CI').replace('    tag: 1.0.0\n', '    tag: 1.2.0\n'));
@@ -111,7 +91,7 @@ describe('Helm values', () => {
 
 describe('marker comments', () => {
   it('updates every marked value under a directory and reports how many places changed', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'layouts', { files: FILES });
     const result = await push(project, env, '--markers', 'platform', '--image', `api=${REGISTRY}/api:v1.3.0`, '--json');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readServerFile(server, project, 'main', 'platform/apps.yaml')).toBe(MARKED.replaceAll('v1.0.0', 'v1.3.0'));
@@ -119,7 +99,7 @@ describe('marker comments', () => {
   });
 
   it('fails with a clear error when an image has no marker anywhere', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'layouts', { files: FILES });
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--markers', 'platform', '--image', 'unmarked:v2');
     expect(result.exitCode).toBe(1);
@@ -130,7 +110,7 @@ describe('marker comments', () => {
 
 describe('all layouts at once', () => {
   it('puts an overlay, a manifest, a values file and marked files into one commit', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'layouts', { files: FILES });
     const result = await push(project, env, '--target-env', 'prod', '--file', 'apps/api/deployment.yaml', '--helm-values', 'charts/api/values.yaml', '--markers', 'platform', '--image', `${REGISTRY}/api:v2.0.0`, '--image', `api=${REGISTRY}/api:v2.0.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     const [commit] = await serverLog(server, project, 'main');

@@ -1,34 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { branchTip, createGitOpsProject, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
-import { lastLine, runCli } from './support/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { branchTip, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { lastLine } from './support/run-cli.js';
+import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
 
 const PROD = 'manifests/overlays/prod/kustomization.yaml';
-let server: GitLabServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startGitLabServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function newProject(role = 30) {
-  const project = `team/review-${++counter}`;
-  await createGitOpsProject(server, project);
-  const token = `pat-review-${counter}-0b7e44`;
-  server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role });
-  return { project, env: { GITLAB_PUSHER_TOKEN: token } };
-}
-
-function push(project: string, env: Record<string, string>, ...args: string[]) {
-  return runCli(['push', '--server-url', server.url, '--project', project, '--target-env', 'prod', ...args], { env });
-}
+const server = useGitLabServer();
+const push = (project: string, env: Record<string, string>, ...args: string[]) => pushTo(server, project, env, '--target-env', 'prod', ...args);
 
 describe('--mode merge-request', () => {
   it('pushes a bump branch named from the app and env with exactly GitLab’s merge-request push options', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'review');
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`, '--mr-label', 'release', '--mr-label', 'prod', '--mr-draft', '--mr-auto-merge');
     expect(result.exitCode, result.stderr).toBe(0);
@@ -58,7 +39,7 @@ describe('--mode merge-request', () => {
   });
 
   it('lists every change in a single-line description, selects the pre-17.11 auto-merge option, and hashes several names', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'review');
     const result = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`, '--image', `${REGISTRY}/app2:v2.0.0`, '--mr-auto-merge', '--mr-auto-merge-option', 'merge_when_pipeline_succeeds', '--skip-ci');
     expect(result.exitCode, result.stderr).toBe(0);
     const [record] = server.pushLog(project);
@@ -77,7 +58,7 @@ describe('--mode merge-request', () => {
   });
 
   it('is idempotent: the same change again pushes nothing and opens no second merge request', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'review');
     const args = ['--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`];
     expect((await push(project, env, ...args)).exitCode).toBe(0);
     const bumpTip = await branchTip(server, project, 'image-bump/prod/app2');
@@ -90,7 +71,7 @@ describe('--mode merge-request', () => {
   });
 
   it('rewrites the bump branch on the current target for a newer release: one MR, one up-to-date change', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'review');
     expect((await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`)).exitCode).toBe(0);
     await server.advanceBranch(project, 'main', { 'notes.txt': 'someone else\n' });
     const mainTip = await branchTip(server, project, 'main');
@@ -105,7 +86,7 @@ describe('--mode merge-request', () => {
   });
 
   it('uses --mr-branch as the bump branch template', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'review');
     const result = await push(project, env, '--mode', 'merge-request', '--mr-branch', 'deploy/{env}-{app}', '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(server.pushLog(project)[0]!.refs[0]!.ref).toBe('refs/heads/deploy/prod-app1');
@@ -114,7 +95,7 @@ describe('--mode merge-request', () => {
 
 describe('--fallback merge-request', () => {
   it('opens a merge request when the branch is protected, and says so', async () => {
-    const { project, env } = await newProject(30);
+    const { project, env } = await newProject(server, 'review');
     server.protectBranch(project, 'main', { allowedRole: 40 });
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--fallback', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`);
@@ -126,7 +107,7 @@ describe('--fallback merge-request', () => {
   });
 
   it('without the fallback, a protected branch is an error with a fix', async () => {
-    const { project, env } = await newProject(30);
+    const { project, env } = await newProject(server, 'review');
     server.protectBranch(project, 'main', { allowedRole: 40 });
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode).toBe(1);
@@ -137,7 +118,7 @@ describe('--fallback merge-request', () => {
 
 describe('--skip-ci', () => {
   it('sends ci.skip with a direct push, and nothing without it', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'review');
     expect((await push(project, env, '--skip-ci', '--image', `${REGISTRY}/app1:v1.1.0`)).exitCode).toBe(0);
     expect((await push(project, env, '--image', `${REGISTRY}/app1:v1.2.0`)).exitCode).toBe(0);
     expect(server.pushLog(project).map((record) => record.options)).toEqual([['ci.skip'], []]);

@@ -1,32 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { branchTip, createGitOpsProject, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { branchTip, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
 import { git } from './support/git.js';
-import { lastLine, runCli } from './support/run-cli.js';
+import { lastLine } from './support/run-cli.js';
+import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
 
 const PROD = 'manifests/overlays/prod/kustomization.yaml';
-let server: GitLabServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startGitLabServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function newProject() {
-  const project = `team/race-${++counter}`;
-  await createGitOpsProject(server, project);
-  const token = `pat-race-${counter}-9c41d2`;
-  server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
-  return { project, token, env: { GITLAB_PUSHER_TOKEN: token } };
-}
-
-function push(project: string, env: Record<string, string>, ...args: string[]) {
-  return runCli(['push', '--server-url', server.url, '--project', project, ...args], { env });
-}
+const server = useGitLabServer();
+const push = (project: string, env: Record<string, string>, ...args: string[]) => pushTo(server, project, env, ...args);
 
 function tagOf(text: string, name: string): string | undefined {
   const images = (parse(text) as { images?: { name: string; newTag?: string }[] }).images ?? [];
@@ -35,7 +16,7 @@ function tagOf(text: string, name: string): string | undefined {
 
 describe('concurrent writers', () => {
   it('lands every one of 8 simultaneous bumps of different apps, with a linear history', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const initial = await branchTip(server, project, 'main');
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/svc${i}:v1.0.${i}`)),
@@ -50,7 +31,7 @@ describe('concurrent writers', () => {
   });
 
   it('ends at the highest version when 4 pipelines bump the same app, never lowering it', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const versions = ['v1.1.0', 'v1.3.0', 'v1.2.0', 'v1.4.0'];
     const results = await Promise.all(versions.map((v) => push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:${v}`)));
     expect(results.every((r) => r.exitCode === 0 || /refusing to downgrade/.test(r.stderr))).toBe(true);
@@ -64,7 +45,7 @@ describe('concurrent writers', () => {
   });
 
   it('fetches, re-applies and pushes again when the branch moves under it (deterministic)', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'manifests/overlays/dev/kustomization.yaml': overlayKustomization('dev', 'v9.9.9') } });
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.5.0`);
     server.setFault(null);
@@ -79,7 +60,7 @@ describe('concurrent writers', () => {
   });
 
   it('finishes with exit 0 and no commit when the other writer already set the same image', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { [PROD]: overlayKustomization('prod').replace(/v1\.0\.0/, 'v1.6.0') } });
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.6.0`);
     server.setFault(null);
@@ -89,7 +70,7 @@ describe('concurrent writers', () => {
   });
 
   it('gives up after --max-attempts, naming the attempts and the last rejection', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'x.txt': 'moved\n' } });
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.7.0`, '--max-attempts', '1');
     server.setFault(null);
@@ -100,7 +81,7 @@ describe('concurrent writers', () => {
 
 describe('downgrade guard', () => {
   it('refuses a lower semver tag and pushes nothing', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v0.9.0`);
     expect(result.exitCode).toBe(1);
@@ -112,7 +93,7 @@ describe('downgrade guard', () => {
   });
 
   it('skip exits 0 with a warning and changes nothing; allow rolls back', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const tip = await branchTip(server, project, 'main');
     const skipped = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v0.9.0`, '--on-downgrade', 'skip');
     expect(skipped.exitCode).toBe(0);
@@ -124,7 +105,7 @@ describe('downgrade guard', () => {
   });
 
   it('does not compare digests or non-semver tags', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:latest`);
     expect(result.exitCode, result.stderr).toBe(0);
   });
@@ -132,7 +113,7 @@ describe('downgrade guard', () => {
 
 describe('atomic multi-image, multi-overlay bumps', () => {
   it('puts several images in several overlays into ONE commit with one body line per change', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const result = await push(project, env, '--target-env', 'dev,staging', '--image', `${REGISTRY}/app1:v2.0.0`, '--image', `${REGISTRY}/app2:v3.0.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     const log = await serverLog(server, project, 'main');
@@ -153,7 +134,7 @@ describe('atomic multi-image, multi-overlay bumps', () => {
   });
 
   it('pushes nothing when one argument among valid ones is invalid', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v2.0.0`, '--image', `${REGISTRY}/app2:v 2`);
     expect(result.exitCode).toBe(2);
@@ -162,7 +143,7 @@ describe('atomic multi-image, multi-overlay bumps', () => {
   });
 
   it('pushes nothing when one overlay is missing, and lists the ones that exist', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--target-env', 'dev,production', '--image', `${REGISTRY}/app1:v2.0.0`);
     expect(result.exitCode).toBe(1);
@@ -171,7 +152,7 @@ describe('atomic multi-image, multi-overlay bumps', () => {
   });
 
   it('pushes nothing when one image would be a downgrade', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'race');
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v2.0.0`, '--image', `${REGISTRY}/app2:v0.1.0`);
     expect(result.exitCode).toBe(1);

@@ -1,32 +1,13 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { createGitOpsProject, REGISTRY, serverLog } from './support/gitops-repo.js';
-import { lastLine, runCli } from './support/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { REGISTRY, serverLog } from './support/gitops-repo.js';
+import { lastLine } from './support/run-cli.js';
+import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
 
-let server: GitLabServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startGitLabServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function newProject(token: { scopes?: string[]; expiresAt?: string } = {}) {
-  const project = `team/report-${++counter}`;
-  await createGitOpsProject(server, project);
-  const value = `pat-report-${counter}-51aa90`;
-  server.addToken({ value, kind: 'project', scopes: token.scopes ?? ['write_repository'], projects: [project], role: 30, expiresAt: token.expiresAt });
-  return { project, env: { GITLAB_PUSHER_TOKEN: value } };
-}
-
-function push(project: string, env: Record<string, string>, ...args: string[]) {
-  return runCli(['push', '--server-url', server.url, '--project', project, '--target-env', 'prod', ...args], { env });
-}
+const server = useGitLabServer();
+const push = (project: string, env: Record<string, string>, ...args: string[]) => pushTo(server, project, env, '--target-env', 'prod', ...args);
 
 function isoDate(daysFromNow: number): string {
   return new Date(Date.now() + daysFromNow * 86_400_000).toISOString().slice(0, 10);
@@ -34,7 +15,7 @@ function isoDate(daysFromNow: number): string {
 
 describe('log output', () => {
   it('wraps clone, edit, commit and push in collapsible GitLab sections when CI is set, with the diff inside', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'report');
     const result = await push(project, { ...env, CI: 'true', NO_COLOR: '1' }, '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     const sections = [...result.stdout.matchAll(/\x1b\[0Ksection_start:(\d+):([a-z]+)\[collapsed=true\]\r\x1b\[0K(.*)\n/g)].map((m) => [m[2], m[3]!.replace(/\(\d+\.\d s\)/, '(N s)')]);
@@ -52,7 +33,7 @@ describe('log output', () => {
   });
 
   it('prints plain step lines without CI, colours headers only in CI without NO_COLOR', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'report');
     const plain = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(plain.stdout).not.toContain('section_start');
     expect(plain.stdout).not.toContain('\x1b[');
@@ -64,7 +45,7 @@ describe('log output', () => {
 
 describe('provenance', () => {
   it('adds trailers that link the commit to the pipeline, job and source commit', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'report');
     const ci = { CI_PIPELINE_URL: 'https://gitlab.example.com/team/app/-/pipelines/42', CI_JOB_URL: 'https://gitlab.example.com/team/app/-/jobs/4242', CI_PROJECT_PATH: 'team/app', CI_COMMIT_SHA: 'c0ffee0123456789c0ffee0123456789c0ffee01' };
     const result = await push(project, { ...env, ...ci }, '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -77,7 +58,7 @@ describe('provenance', () => {
 
 describe('outputs for downstream jobs', () => {
   it('writes a dotenv report with exactly these variables', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'report');
     const report = join(await mkdtemp(join(tmpdir(), 'image-bump-report-')), 'image-bump.env');
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--report', report);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -97,7 +78,7 @@ describe('outputs for downstream jobs', () => {
   });
 
   it('numbers the images when there are several, and says BUMP_CHANGED=false when nothing changed or the run failed', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'report');
     const dir = await mkdtemp(join(tmpdir(), 'image-bump-report-'));
     await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--image', `${REGISTRY}/app2:v2.0.0`, '--report', join(dir, 'several.env'));
     expect(await readFile(join(dir, 'several.env'), 'utf8')).toMatch(
@@ -113,7 +94,7 @@ describe('outputs for downstream jobs', () => {
   });
 
   it('ends with a one-line JSON summary with --json', async () => {
-    const { project, env } = await newProject();
+    const { project, env } = await newProject(server, 'report');
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--json');
     expect(result.exitCode, result.stderr).toBe(0);
     const [commit] = await serverLog(server, project, 'main');
@@ -133,21 +114,21 @@ describe('outputs for downstream jobs', () => {
 describe('token-expiry warning', () => {
   it('warns with the date when the token expires within the warning window', async () => {
     const expiresAt = isoDate(5);
-    const { project, env } = await newProject({ scopes: ['write_repository', 'read_api'], expiresAt });
+    const { project, env } = await newProject(server, 'report', { token: { scopes: ['write_repository', 'read_api'], expiresAt } });
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(new RegExp(`^warning: the token in GITLAB_PUSHER_TOKEN expires on ${expiresAt} \\(in [45] days\\): create a new Project Access Token`));
   });
 
   it('says nothing when expiry is further away than --expiry-warning-days', async () => {
-    const { project, env } = await newProject({ scopes: ['write_repository', 'read_api'], expiresAt: isoDate(60) });
+    const { project, env } = await newProject(server, 'report', { token: { scopes: ['write_repository', 'read_api'], expiresAt: isoDate(60) } });
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--expiry-warning-days', '30');
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
   });
 
   it('carries on quietly when the endpoint refuses the token', async () => {
-    const { project, env } = await newProject({ scopes: ['write_repository'], expiresAt: isoDate(3) });
+    const { project, env } = await newProject(server, 'report', { token: { scopes: ['write_repository'], expiresAt: isoDate(3) } });
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');

@@ -1,0 +1,26 @@
+# The image the component's job runs in: Node 20, git and the bundled CLI as `gitops-image-bump`.
+# Built by this project's pipeline and tagged with the commit SHA and, on release tags, the version.
+FROM node:20-alpine
+
+ARG VERSION=development
+LABEL org.opencontainers.image.title="gitops-image-bump" \
+      org.opencontainers.image.description="Bump container images in a GitOps repository and push with a least-privilege GitLab token" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}"
+
+# git (and CA certificates for HTTPS) is all the bundle needs at run time. npm, npx, corepack and yarn
+# are not: the job never installs anything, so they go.
+RUN apk add --no-cache git ca-certificates \
+ && rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+           /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* /root/.npm /tmp/*
+
+COPY LICENSE /usr/local/share/doc/gitops-image-bump/LICENSE
+COPY dist/image-bump.mjs /usr/local/lib/gitops-image-bump/image-bump.mjs
+RUN chmod 0755 /usr/local/lib/gitops-image-bump/image-bump.mjs \
+ && ln -s /usr/local/lib/gitops-image-bump/image-bump.mjs /usr/local/bin/gitops-image-bump \
+ && gitops-image-bump --version
+
+# The image's `node` user, by number so that runners enforcing non-root users can check it.
+USER 1000:1000
+WORKDIR /home/node
+CMD ["gitops-image-bump", "--help"]
