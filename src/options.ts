@@ -15,6 +15,7 @@ const push = ['push'] as const;
 
 export const OPTIONS = {
   'target-env': { type: 'string', multiple: true, value: 'ENV', commands: push, description: 'Environment overlay(s) to bump: <overlays-dir>/<ENV>/ (repeat or comma-separate for several). Fallback: $TARGET_ENV.' },
+  'skip-overlay': { type: 'boolean', commands: push, description: 'Do not bump the --target-env overlay: the environment only names the merge-request branch (for --file, --helm-values or --markers alone).' },
   'overlays-dir': { type: 'string', value: 'DIR', commands: push, description: 'Directory holding one overlay per environment (default manifests/overlays).' },
   path: { type: 'string', multiple: true, value: 'DIR', commands: push, description: 'Directory of a kustomization, relative to the repository root, instead of --target-env (repeatable).' },
   image: { type: 'string', multiple: true, value: 'ARG', commands: both, description: 'A `kustomize edit set image` argument: NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME:TAG, … (repeatable).' },

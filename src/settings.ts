@@ -29,6 +29,8 @@ export interface PushSettings extends ImageSettings {
   command: 'push';
   /** What to edit, relative to the repository root. */
   targets: TargetSpec;
+  /** The target environments named (also with --skip-overlay). */
+  environments: string[];
   overlaysDir: string;
   serverUrl: string;
   project: string;
@@ -190,8 +192,9 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
       });
     }
   }
+  const overlays = envNames.map((name) => ({ dir: posix.join(overlaysDir, name), env: name }));
   const targets: TargetSpec = {
-    kustomizations: [...envNames.map((name) => ({ dir: posix.join(overlaysDir, name), env: name })), ...paths],
+    kustomizations: [...(read.flag('skip-overlay') ? [] : overlays), ...paths],
     ...readFileTargets(read, (path, name) => checkRelativePath(path, read.source(name), 'repository', false, 'path')),
   };
   if (!hasTargets(targets)) {
@@ -237,6 +240,7 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     command: 'push',
     ...images,
     targets,
+    environments: envNames,
     overlaysDir,
     serverUrl: serverUrl.replace(/\/+$/, ''),
     project,

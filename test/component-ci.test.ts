@@ -152,3 +152,29 @@ describe('inputs the component refuses before any job runs', () => {
     expect(await branchTip(server, GITOPS, 'main')).toBe(before);
   });
 });
+
+describe('component in merge-request mode', () => {
+  it('opens a labelled merge request through push options and writes the dotenv report', async () => {
+    const project = 'team/gitops-review';
+    const token = `${TOKEN}-review`;
+    await createGitOpsProject(server, project);
+    server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: Role.developer });
+    const initial = await branchTip(server, project, 'main');
+    const repo = await createProjectRepo(workspace, 'app-review', {
+      remote: `${server.url}/team/app-review.git`,
+      ciConfig: [
+        'include:',
+        componentInclude({ target_env: 'prod', project, app_name: `${REGISTRY}/app1`, image: `${REGISTRY}/app1:v1.5.0`, mode: 'merge-request', mr_labels: ['release', 'prod'], skip_ci: true }),
+        '',
+      ].join('\n'),
+    });
+    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: token } });
+    expect(result.exitCode, result.output).toBe(0);
+    expect(await branchTip(server, project, 'main')).toBe(initial);
+    const [push] = server.pushLog(project);
+    expect(push!.refs.map((ref) => ref.ref)).toEqual(['refs/heads/image-bump/prod/app1']);
+    expect(push!.options).toEqual(expect.arrayContaining(['ci.skip', 'merge_request.create', 'merge_request.target=main', 'merge_request.label=release', 'merge_request.label=prod']));
+    expect(server.mergeRequests(project)).toHaveLength(1);
+    expect(result.output).toMatch(/proposed .* merge request into main: http/);
+  });
+});
