@@ -108,10 +108,6 @@ export class GitWorkspace {
     return this.head();
   }
 
-  async diff(): Promise<string> {
-    return this.git.raw(['diff', '--no-color', '--no-ext-diff']);
-  }
-
   /** Pushes; resolves with what the server said (`remote:` lines), rejects with a GitError. */
   async push(request: PushRequest): Promise<string> {
     const lease = request.forceWithLease ? [`--force-with-lease=${request.forceWithLease}`] : [];

@@ -14,6 +14,7 @@ import type { PushMode, PushSettings } from './settings.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
 import { resolveTargets } from './targets.js';
+import { unifiedDiff } from './unified-diff.js';
 import { imageNamesInResourcesWith, unmatchedImageWarnings } from './resource-images.js';
 
 export interface MergeRequestOutcome {
@@ -54,8 +55,13 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
     if (expiry) await reportExpiry(await expiry, settings, output);
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
-    await warnAboutUnmatchedImages(settings, workspace, output);
-    return await pushWithRetries({ settings, output, remote, workspace, branch });
+    // Only a warning, read from blobs fetched on demand: it runs beside the bump, not before it.
+    const unmatched = unmatchedImageWarningsFor(settings, workspace);
+    try {
+      return await pushWithRetries({ settings, output, remote, workspace, branch });
+    } finally {
+      for (const warning of await unmatched) output.warn(warning);
+    }
   } finally {
     await workspace.dispose(settings.keepWorkdir !== undefined);
   }
@@ -101,7 +107,7 @@ async function applyEdits({ settings, output, workspace }: Run): Promise<EditPla
   const plan = await planEdits(targets, settings);
   for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
-  if (plan.changed.length > 0) output.info((await workspace.diff()).trimEnd());
+  for (const edit of plan.changed) output.info(unifiedDiff(edit.shown, edit.before, edit.after));
   return plan;
 }
 
@@ -138,13 +144,15 @@ async function holdsSameChange(workspace: GitWorkspace, existing: string, bumpBr
 }
 
 /** kustomize sets an image whose name matches nothing without a word; say so, with the names that do exist. */
-async function warnAboutUnmatchedImages(settings: PushSettings, workspace: GitWorkspace, output: Output): Promise<void> {
+async function unmatchedImageWarningsFor(settings: PushSettings, workspace: GitWorkspace): Promise<string[]> {
+  const warnings: string[] = [];
   for (const target of settings.targets.kustomizations) {
-    const kustomization = await workspace.kustomizationPath(target.dir);
+    const kustomization = await workspace.kustomizationPath(target.dir).catch(() => undefined);
     if (!kustomization) continue;
     const names = await imageNamesInResourcesWith((path) => workspace.readBlob(path), kustomization).catch(() => []);
-    for (const warning of unmatchedImageWarnings(names, settings.images)) output.warn(`${target.dir}: ${warning}`);
+    warnings.push(...unmatchedImageWarnings(names, settings.images).map((warning) => `${target.dir}: ${warning}`));
   }
+  return warnings;
 }
 
 async function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): Promise<void> {

@@ -107,6 +107,11 @@ async function namesFromResources(walk: Walk, kustomization: unknown, dir: strin
 
 /** One resource: a directory with a kustomization file, or a file of manifests. */
 async function namesFromResource(walk: Walk, path: string): Promise<Set<string>> {
+  // Most resources are files: read one as such first instead of probing it for a kustomization.
+  if (/\.(ya?ml|json)$/i.test(path)) {
+    const text = await walk.readFile(path);
+    if (text !== undefined) return namesInManifests(text);
+  }
   for (const fileName of KUSTOMIZATION_FILE_NAMES) {
     const kustomizationPath = path === '.' ? fileName : `${path}/${fileName}`;
     if (walk.chain.has(kustomizationPath)) return new Set();
