@@ -76,7 +76,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
     if (plan.changed.length === 0) return { ...result, changed: false };
     if (settings.dryRun) return { ...result, changed: true, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings), upToDate: false } : undefined };
     const message = commitMessage(settings.messageTemplate, messageChanges(plan.changed), settings.provenance);
-    const commit = await output.section('commit', 'Commit', () => workspace.commit(plan.changed.map((edit) => edit.shown), message));
+    const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
     try {
       if (mode === 'merge-request') return { ...result, changed: true, commit, mergeRequest: await proposeMergeRequest(run, message) };
       remote.context.stage = 'push';
