@@ -3,8 +3,8 @@
  * (so each pays for exactly one shell) in a fresh directory, with an environment built from nothing:
  *
  * 1. `cli`: gitops-image-bump push, the built bundle, as a process;
- * 2. `floor`: the same minimal clone with plain git (blobless, depth 1, non-cone sparse checkout of the one
- *    overlay, auto-maintenance off as in the CLI), sed, commit, push;
+ * 2. `floor`: the same minimal clone with plain git (blobless, depth 1, cone sparse checkout of the one
+ *    overlay with a sparse index, auto-maintenance off as in the CLI), sed, commit, push;
  * 3. `job`: the usual hand-written job: `git clone --depth 20` with a full checkout, sed, commit, push.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ export type VariantName = 'cli' | 'floor' | 'job';
 export const VARIANTS: readonly VariantName[] = ['cli', 'floor', 'job'];
 export const VARIANT_TITLES: Record<VariantName, string> = {
   cli: '1. `gitops-image-bump push`',
-  floor: '2. raw-git floor (blobless, depth 1, non-cone sparse checkout)',
+  floor: '2. raw-git floor (blobless, depth 1, cone sparse checkout, sparse index)',
   job: '3. hand-written job (`clone --depth 20`, full checkout)',
 };
 
@@ -122,7 +122,7 @@ export async function runVariant(variant: VariantName, bench: BenchEnv, target: 
         const output = await tracked(sh({ env })`
           git -c ${auth} clone --quiet --depth=1 --filter=blob:none --no-checkout --single-branch --no-tags --branch=${BRANCH} -- ${url} repo
           cd repo
-          git sparse-checkout set --no-cone ${`/manifests/overlays/${target.overlay}/`}
+          git sparse-checkout set --cone --sparse-index ${`manifests/overlays/${target.overlay}`}
           git -c ${auth} -c maintenance.auto=false checkout --quiet
           sed -i ${sedSetTag(`${REGISTRY}/${app}`, tag)} ${overlayFile}
           git -c maintenance.auto=false commit --quiet -am ${message(app, tag)}

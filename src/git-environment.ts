@@ -54,8 +54,6 @@ export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
     ['http.lowSpeedLimit', '1'],
     ['http.lowSpeedTime', String(Math.max(1, Math.round(options.timeoutSeconds)))],
     ['advice.detachedHead', 'false'],
-    // The clone's sparse checkout (patterns in .git/info/sparse-checkout); harmless for every other command.
-    ['core.sparseCheckout', 'true'],
     ['core.hooksPath', '/dev/null'],
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],

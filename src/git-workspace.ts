@@ -1,9 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
+import { conePatterns } from './sparse-cone.js';
+
+const SPARSE_CONFIG = '[core]\n\tsparseCheckout = true\n\tsparseCheckoutCone = true\n[index]\n\tsparse = true\n';
 
 export interface PushRequest {
   refspec: string;
@@ -37,10 +40,11 @@ export class GitWorkspace {
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
       await workspace.git.raw(['clone', '--depth=1', '--filter=blob:none', '--no-checkout', '--single-branch', '--no-tags', ...branch, '--', options.url, '.']);
-      // What `git sparse-checkout set --no-cone` writes, without a git process for it: core.sparseCheckout
-      // itself comes with every command through the environment (see git-environment.ts).
+      // What `git sparse-checkout set --cone --sparse-index` writes, without git processes for it. With a
+      // sparse index, the index lists the checked-out directories' files, not every file of the repository.
       await mkdir(join(dir, '.git', 'info'), { recursive: true });
-      await writeFile(join(dir, '.git', 'info', 'sparse-checkout'), options.paths.map(sparsePattern).join('\n') + '\n');
+      await writeFile(join(dir, '.git', 'info', 'sparse-checkout'), conePatterns(options.paths).join('\n') + '\n');
+      await appendFile(join(dir, '.git', 'config'), SPARSE_CONFIG);
       await workspace.git.raw(['checkout']);
     } catch (error) {
       await workspace.dispose(options.keepDir !== undefined);
@@ -49,9 +53,13 @@ export class GitWorkspace {
     return workspace;
   }
 
-  /** Moves to the branch's current tip on the server (after another writer pushed first). */
+  /**
+   * Moves to the branch's current tip on the server (after another writer pushed first). Unfiltered:
+   * the server leaves out every object the old tip already has, so this brings the trees and only the
+   * blobs that changed since, and the reset needs no second, on-demand fetch.
+   */
   async refresh(branch: string): Promise<void> {
-    await this.fetch(branch);
+    await this.git.raw(['fetch', '--depth=1', '--no-filter', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
     await this.git.raw(['reset', '--hard', `refs/remotes/origin/${branch}`]);
   }
 
@@ -68,8 +76,11 @@ export class GitWorkspace {
     return /^([0-9a-f]+)\trefs\/heads\/(.+)$/m.exec(listing.split('\n').find((line) => line.endsWith(`\trefs/heads/${branch}`)) ?? '')?.[1];
   }
 
+  /** Read from .git/HEAD: the clone has just written it, and a file read costs no git process. */
   async currentBranch(): Promise<string> {
-    return (await this.git.raw(['symbolic-ref', '--short', 'HEAD'])).trim();
+    const head = await readFile(join(this.dir, '.git', 'HEAD'), 'utf8').catch(() => '');
+    const branch = /^ref: refs\/heads\/(.+)$/m.exec(head)?.[1];
+    return branch ?? (await this.git.raw(['symbolic-ref', '--short', 'HEAD'])).trim();
   }
 
   /** Directory names under `parent` in HEAD's tree (trees are in the clone even where blobs are not). */
@@ -105,8 +116,11 @@ export class GitWorkspace {
     return found && `${dir}/${found}`;
   }
 
+  /** HEAD's commit, from the branch's loose ref when there is one (a fresh clone writes it). */
   async head(): Promise<string> {
-    return this.resolve('HEAD');
+    const branch = await this.currentBranch().catch(() => undefined);
+    const loose = branch && (await readFile(join(this.dir, '.git', 'refs', 'heads', ...branch.split('/')), 'utf8').catch(() => ''));
+    return loose && /^[0-9a-f]{40,64}\n?$/.test(loose) ? loose.trim() : this.resolve('HEAD');
   }
 
   /**
@@ -149,9 +163,7 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Sim
     // The environment is ours: these settings switch helpers and hooks OFF, they do not run anything.
     unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true },
     timeout: { block: timeoutMs },
+    // The default also waits 50 ms after each process's exit, and that timer keeps node alive at the end.
+    completion: { onClose: true, onExit: false },
   }).env(environment.env);
-}
-
-function sparsePattern(path: string): string {
-  return `/${path.replace(/^\/+/, '')}`;
 }

@@ -1,4 +1,4 @@
-import { readdir, realpath } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { BumpError } from './errors.js';
 
@@ -18,6 +18,9 @@ export async function findKustomization(
   options = DEFAULT_OPTIONS,
 ): Promise<string> {
   const absoluteDir = join(root, dir);
+  if ((await lstat(absoluteDir).catch(() => undefined))?.isSymbolicLink()) {
+    throw symlinkedDirectoryError(dir, await readlink(absoluteDir), options);
+  }
   const entries = await readdir(absoluteDir).catch(() => undefined);
   if (!entries) {
     const parent = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '.';
@@ -41,6 +44,13 @@ export function missingDirectoryError(dir: string, parent: string, existing: rea
     hint: existing.length > 0
       ? `Existing directories in ${parent}: ${existing.join(', ')}. Check ${options}.`
       : `Nothing exists at ${parent} either: check ${options}.`,
+  });
+}
+
+export function symlinkedDirectoryError(dir: string, target: string, options = DEFAULT_OPTIONS): BumpError {
+  return new BumpError(`${dir} is a symbolic link (to ${target}), not a directory`, {
+    hint: `A bump edits the kustomization where it is in the repository, never through a link: point ${options} at the real directory.`,
+    exitCode: 2,
   });
 }
 

@@ -19,7 +19,7 @@ import {
   unreachableError,
   type FailureContext,
 } from './git-failure.js';
-import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError } from './kustomization-file.js';
+import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './kustomization-file.js';
 import { readSettings } from './settings.js';
 import { ciJobTokenInVariableError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
 import { parseSingleDocument } from './yaml-source.js';
@@ -165,9 +165,15 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'overlay-missing',
-    cause: 'No such overlay: --target-env, --overlays-dir or --path names a directory the repository does not have (or a symbolic link).',
+    cause: 'No such overlay: --target-env, --overlays-dir or --path names a directory the repository does not have.',
     example: () => missingDirectoryError(OVERLAY, 'manifests/overlays', ['dev', 'staging']),
     pattern: /^directory \S+ does not exist$/,
+  },
+  {
+    id: 'overlay-symlink',
+    cause: 'The overlay directory is a symbolic link; the bump does not edit through links.',
+    example: () => symlinkedDirectoryError(OVERLAY, '../../elsewhere/prod'),
+    pattern: /^\S+ is a symbolic link \(to .*\), not a directory$/,
   },
   {
     id: 'no-kustomization',

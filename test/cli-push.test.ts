@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { branchTip, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import { git } from './support/git.js';
 import { lastLine, runCli } from './support/run-cli.js';
 import { newProject as newTestProject, useGitLabServer } from './support/test-server.js';
 
@@ -60,6 +61,19 @@ describe('push', () => {
     expect(await readFile(join(workdir, '.git', 'shallow'), 'utf8')).not.toBe('');
     expect((await readdir(join(workdir, 'manifests'))).sort()).toEqual(['overlays']);
     expect(await readdir(join(workdir, 'manifests', 'overlays'))).toEqual(['prod']);
+    // Blobs of the other overlays were never fetched (the base's are read for the unmatched-image check),
+    // and the index does not list the files outside the overlay.
+    const missing = await git(['rev-list', '--objects', '--missing=print', 'HEAD'], { cwd: workdir });
+    expect(missing).toMatch(/^\?[0-9a-f]{40}$/m);
+    const present = await git(['ls-tree', '-r', '--name-only', 'HEAD', '--', 'manifests/overlays/dev', 'manifests/overlays/staging'], { cwd: workdir });
+    for (const path of present.split('\n').filter(Boolean)) {
+      const blob = (await git(['rev-parse', `HEAD:${path}`], { cwd: workdir })).trim();
+      expect(missing, path).toContain(`?${blob}`);
+    }
+    const index = await git(['ls-files', '--sparse'], { cwd: workdir });
+    expect(index.split('\n')).toEqual(expect.arrayContaining(['manifests/base/', 'manifests/overlays/dev/', OVERLAY]));
+    expect(index).not.toContain('manifests/base/kustomization.yaml');
+    expect(await git(['status', '--porcelain'], { cwd: workdir })).toBe('');
     const config = await readFile(join(workdir, '.git', 'config'), 'utf8');
     expect(config).not.toContain(token);
     expect(config).not.toContain(Buffer.from(`oauth2:${token}`).toString('base64'));

@@ -429,10 +429,10 @@ export const SCENARIOS: readonly Scenario[] = [
       return { ...prepared, args: ['--target-env', 'evil,up', '--image', `${APP1}:v1.1.0`] };
     },
     expect: () => ({
-      exitCode: 1,
-      error: 'directory manifests/overlays/evil does not exist',
-      hint: 'Existing directories in manifests/overlays: dev, prod, staging. Check --target-env / --overlays-dir (or --path).',
-      trouble: 'overlay-missing',
+      exitCode: 2,
+      error: 'manifests/overlays/evil is a symbolic link (to /etc), not a directory',
+      hint: 'A bump edits the kustomization where it is in the repository, never through a link: point --target-env / --overlays-dir (or --path) at the real directory.',
+      trouble: 'overlay-symlink',
     }),
   },
   {
