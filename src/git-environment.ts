@@ -22,8 +22,14 @@ const PASSED_THROUGH = [
   'GIT_HTTP_USER_AGENT',
   'GIT_TRACE',
   'GIT_TRACE_PACKET',
-  'GIT_EXEC_PATH',
 ];
+
+/**
+ * Ambient variables that name programs for git to run (an editor, a pager, a password prompt) or move
+ * its config: no command here needs one, and simple-git refuses to start git while any is set, so a
+ * shell or `npx` that exports EDITOR would otherwise stop every bump.
+ */
+const PROGRAM_VARIABLES = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX']);
 
 const OWN = [
   'GIT_CONFIG_COUNT',
@@ -43,7 +49,8 @@ export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (name.startsWith('GIT_') && !PASSED_THROUGH.includes(name)) continue;
+    if (name.toUpperCase().startsWith('GIT_') && !PASSED_THROUGH.includes(name)) continue;
+    if (PROGRAM_VARIABLES.has(name.toUpperCase())) continue;
     env[name] = value;
   }
   const scope = serverScope(options.serverUrl);

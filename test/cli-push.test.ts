@@ -80,6 +80,15 @@ describe('push', () => {
     expect(config).not.toMatch(/extraheader|Authorization/i);
   });
 
+  it('runs where the shell exports an editor, a pager or a password prompt (npm run and npx export EDITOR)', async () => {
+    const { project, token } = await newProject();
+    const programs = { EDITOR: 'vi', VISUAL: 'vi', PAGER: 'less', SSH_ASKPASS: '/usr/bin/false', PREFIX: '/usr/local', GIT_EXEC_PATH: '/nowhere', GIT_PAGER: 'less' };
+    const result = await runCli(pushArgs(project, '--image', `${REGISTRY}/app1:v1.1.0`), { env: { GITLAB_PUSHER_TOKEN: token, ...programs } });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(await readServerFile(server, project, 'main', OVERLAY)).toBe(overlayKustomization('prod').replace('newTag: v1.0.0', 'newTag: v1.1.0'));
+  });
+
   it('never shows the token, even when git fails', async () => {
     const { project, token } = await newProject();
     const result = await runCli([...pushArgs(project, '--image', `${REGISTRY}/app1:v1.1.0`), '--branch', 'no-such-branch'], { env: { GITLAB_PUSHER_TOKEN: token, GIT_TRACE: '1', GIT_CURL_VERBOSE: '1', GIT_TRACE_CURL: '1' } });
