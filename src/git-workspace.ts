@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
-import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 import { conePatterns } from './sparse-cone.js';
+
+const MANIFEST_FILE = /(\.ya?ml|\.json|^Kustomization)$/i;
 
 const SPARSE_CONFIG = '[core]\n\tsparseCheckout = true\n\tsparseCheckoutCone = true\n[index]\n\tsparse = true\n';
 
@@ -108,12 +109,21 @@ export class GitWorkspace {
     }
   }
 
-  /** The kustomization file in `dir` at HEAD (by kustomize's names), read from the tree. */
-  async kustomizationPath(dir: string): Promise<string | undefined> {
-    const listing = await this.git.raw(['ls-tree', '--name-only', `HEAD:${dir}`]).catch(() => '');
-    const names = listing.split('\n');
-    const found = KUSTOMIZATION_FILE_NAMES.find((name) => names.includes(name));
-    return found && `${dir}/${found}`;
+  /**
+   * Fetches, in one request, the blobs of the YAML and JSON files directly in `dir` at HEAD (at most
+   * `limit`), so that reading them one by one does not fetch each on demand in a round trip of its own.
+   */
+  async prefetchManifests(dir: string, limit = 500): Promise<void> {
+    const listing = await this.git.raw(['ls-tree', '-z', `HEAD:${dir === '.' ? '' : dir}`]);
+    const blobs = listing
+      .split('\0')
+      .map((entry) => /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(entry))
+      .filter((match) => match !== null && MANIFEST_FILE.test(match[2]!))
+      .map((match) => match![1]!);
+    if (blobs.length === 0 || blobs.length > limit) return;
+    // What git itself runs to fetch missing objects of a partial clone, for all of them at once; with
+    // FETCH_HEAD written and --verbose, so that it always says something (see the class comment).
+    await this.git.raw(['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--verbose', '--no-tags', '--recurse-submodules=no', '--filter=blob:none', 'origin', ...blobs]);
   }
 
   /** HEAD's commit, from the branch's loose ref when there is one (a fresh clone writes it). */

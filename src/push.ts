@@ -15,7 +15,7 @@ import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
 import { resolveTargets } from './targets.js';
 import { unifiedDiff } from './unified-diff.js';
-import { imageNamesInResourcesWith, unmatchedImageWarnings } from './resource-images.js';
+import { unmatchedImageWarningsInClone } from './unmatched-image-check.js';
 
 export interface MergeRequestOutcome {
   branch: string;
@@ -42,6 +42,8 @@ interface Run {
   remote: Remote;
   workspace: GitWorkspace;
   branch: string;
+  /** Only a warning, partly read from blobs fetched on demand: it runs beside the commit and push. */
+  unmatchedImages?: Promise<string[]>;
 }
 
 /** Clone minimally, edit, commit, push; when another writer moved the branch first, do it again on the new tip. */
@@ -55,12 +57,11 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
     if (expiry) await reportExpiry(await expiry, settings, output);
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
-    // Only a warning, read from blobs fetched on demand: it runs beside the bump, not before it.
-    const unmatched = unmatchedImageWarningsFor(settings, workspace);
+    const run: Run = { settings, output, remote, workspace, branch };
     try {
-      return await pushWithRetries({ settings, output, remote, workspace, branch });
+      return await pushWithRetries(run);
     } finally {
-      for (const warning of await unmatched) output.warn(warning);
+      for (const warning of (await run.unmatchedImages) ?? []) output.warn(warning);
     }
   } finally {
     await workspace.dispose(settings.keepWorkdir !== undefined);
@@ -102,11 +103,13 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
 }
 
 /** Plans every file's edit on the checked-out tip, writes the changed ones and shows their diff. */
-async function applyEdits({ settings, output, workspace }: Run): Promise<EditPlan> {
+async function applyEdits(run: Run): Promise<EditPlan> {
+  const { settings, output, workspace } = run;
   const targets = await resolveTargets(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
   const plan = await planEdits(targets, settings);
   for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
+  run.unmatchedImages ??= unmatchedImageWarningsInClone(workspace, targets, settings.images);
   for (const edit of plan.changed) output.info(unifiedDiff(edit.shown, edit.before, edit.after));
   return plan;
 }
@@ -141,18 +144,6 @@ async function holdsSameChange(workspace: GitWorkspace, existing: string, bumpBr
     workspace.resolve('HEAD^{tree}'),
   ]);
   return theirTree === ourTree && theirParents.join() === ourParents.join();
-}
-
-/** kustomize sets an image whose name matches nothing without a word; say so, with the names that do exist. */
-async function unmatchedImageWarningsFor(settings: PushSettings, workspace: GitWorkspace): Promise<string[]> {
-  const warnings: string[] = [];
-  for (const target of settings.targets.kustomizations) {
-    const kustomization = await workspace.kustomizationPath(target.dir).catch(() => undefined);
-    if (!kustomization) continue;
-    const names = await imageNamesInResourcesWith((path) => workspace.readBlob(path), kustomization).catch(() => []);
-    warnings.push(...unmatchedImageWarnings(names, settings.images).map((warning) => `${target.dir}: ${warning}`));
-  }
-  return warnings;
 }
 
 async function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): Promise<void> {

@@ -21,18 +21,23 @@ const RESOURCE_FIELDS = ['resources', 'bases', 'components'] as const;
  * relative to `root`), read from the file system. Nothing outside `root` is read.
  */
 export async function imageNamesInResources(root: string, kustomizationPath: string): Promise<string[]> {
-  const realRoot = await realpath(root).catch(() => resolve(root));
   const relativePath = isAbsolute(kustomizationPath) ? relative(resolve(root), kustomizationPath).split(sep).join('/') : kustomizationPath;
-  return imageNamesInResourcesWith(async (path) => {
+  return imageNamesInResourcesWith(readInside(root), relativePath);
+}
+
+/** Reads repository-relative paths from the files below `root`; undefined for what is missing or (through a link) outside. */
+export function readInside(root: string): ReadRepositoryFile {
+  const realRoot = realpath(root).catch(() => resolve(root));
+  return async (path) => {
     try {
       const real = await realpath(resolve(root, path));
-      const rel = relative(realRoot, real);
+      const rel = relative(await realRoot, real);
       if (rel === '' || rel.split(sep)[0] === '..' || isAbsolute(rel)) return undefined;
       return await readFileFromDisk(real, 'utf8');
     } catch {
       return undefined;
     }
-  }, relativePath);
+  };
 }
 
 /**

@@ -130,6 +130,24 @@ describe('push', () => {
     expect(await branchTip(server, project, 'main')).toBe(tip);
   });
 
+  it('reads a base of many manifests for the unmatched-image check in one request, not one per file', async () => {
+    const uploadPackRequests = async (baseFiles: number) => {
+      const apps = Array.from({ length: baseFiles }, (_, index) => `svc${String(index).padStart(2, '0')}`);
+      const files: Record<string, string | null> = {
+        'manifests/base/deployment.yaml': null,
+        'manifests/base/kustomization.yaml': `resources:\n${apps.map((app) => `  - ${app}.yaml\n`).join('')}`,
+      };
+      for (const app of apps) files[`manifests/base/${app}.yaml`] = `kind: Deployment\nmetadata:\n  name: ${app}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${app}\n          image: ${REGISTRY}/${app}:v1.0.0\n`;
+      const { project, token } = await newTestProject(server, 'gitops', { files });
+      const before = server.requests.length;
+      const result = await runCli(pushArgs(project, '--image', `${REGISTRY}/app1:v1.1.0`), { env: { GITLAB_PUSHER_TOKEN: token } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`(found: ${apps.map((app) => `${REGISTRY}/${app}`).join(', ')})`);
+      return server.requests.slice(before).filter((request) => request.project === project && request.method === 'POST' && request.service === 'git-upload-pack').length;
+    };
+    expect(await uploadPackRequests(12)).toBe(await uploadPackRequests(1));
+  });
+
   it('still sets an image whose name matches nothing in the overlay’s resources, but warns with the names that exist', async () => {
     const { project, token } = await newProject();
     const result = await runCli(pushArgs(project, '--image', 'app1=registry.example.com/team/app1:v2.0.0'), { env: { GITLAB_PUSHER_TOKEN: token } });
