@@ -72,6 +72,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
   const { settings, output, remote, workspace, branch } = run;
   let mode = settings.mode;
   for (let attempt = 1; ; attempt++) {
+    const attemptStarted = performance.now();
     const plan = await output.section('edit', 'Edit', () => applyEdits(run));
     const result = { branch, attempts: attempt, edits: plan.changed.length ? plan.changed : plan.edits, dryRun: settings.dryRun, mode };
     if (plan.changed.length === 0) return { ...result, changed: false };
@@ -95,7 +96,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
         throw retriesExhaustedError(attempt, branch, rejectionLine(text));
       } else {
         output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
-        await sleep(backoffMs(attempt));
+        await sleep(backoffMs(attempt, performance.now() - attemptStarted));
       }
       await remote.run('fetch', () => workspace.refresh(branch));
     }
@@ -156,9 +157,16 @@ export function messageChanges(edits: readonly FileEdit[]) {
   return edits.flatMap((edit) => edit.changes.filter((c) => c.changed).map((c) => ({ name: c.name, previousImage: c.previousImage, newImage: c.newImage, dir: edit.dir, env: edit.env })));
 }
 
-/** Full jitter over an exponential ceiling: concurrent writers spread out instead of colliding again. */
-function backoffMs(attempt: number): number {
-  const ceiling = Math.min(2000, 50 * 2 ** Math.min(attempt, 10));
+/**
+ * Full-jitter exponential backoff in units of the last attempt's own duration: that is how long a writer
+ * holds its window on the branch, so when many contend (and the server slows) the retries spread out
+ * over as many such windows, instead of colliding again after a fixed few milliseconds.
+ */
+const MIN_ATTEMPT_MS = 50;
+const MAX_BACKOFF_MS = 8000;
+
+function backoffMs(attempt: number, attemptMs: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(MIN_ATTEMPT_MS, attemptMs) * 2 ** Math.min(attempt - 1, 10));
   return Math.round(Math.random() * ceiling);
 }
 
