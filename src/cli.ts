@@ -1,4 +1,3 @@
-import { runEdit } from './edit.js';
 import { helpText } from './help.js';
 import { createOutput } from './output.js';
 import { runPush, type PushResult } from './push.js';
@@ -25,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         output.info(VERSION);
         return 0;
       case 'edit': {
+        const { runEdit } = await import('./edit.js');
         const plan = await runEdit(settings, output);
         for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
         output.summary(editSummary(plan));

@@ -1,4 +1,6 @@
-import { lt, parse } from 'semver';
+// The two functions, not the package index: that loads (and compiles the regular expressions of) all of semver at start-up.
+import lt from 'semver/functions/lt.js';
+import parse from 'semver/functions/parse.js';
 import type { ImageChange } from './kustomization-editor.js';
 
 export interface Downgrade {

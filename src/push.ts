@@ -1,11 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bumpBranchName } from './bump-branch.js';
 import { commitMessage } from './commit-message.js';
 import { BumpError } from './errors.js';
 import { isBranchMoved, isProtectedBranchRefusal, retriesExhaustedError } from './git-failure.js';
 import type { GitWorkspace } from './git-workspace.js';
-import { planEdits, type EditPlan, type FileEdit } from './edit-plan.js';
+import type { FileEdit } from './edit-plan.js';
 import type { Output } from './output.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from './redact.js';
@@ -13,9 +12,6 @@ import { gitOutput, Remote } from './remote.js';
 import type { PushMode, PushSettings } from './settings.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
-import { resolveTargets } from './targets.js';
-import { unifiedDiff } from './unified-diff.js';
-import { unmatchedImageWarningsInClone } from './unmatched-image-check.js';
 
 export interface MergeRequestOutcome {
   branch: string;
@@ -42,6 +38,7 @@ interface Run {
   remote: Remote;
   workspace: GitWorkspace;
   branch: string;
+  editing: Promise<typeof import('./push-edit.js')>;
   /** Only a warning, partly read from blobs fetched on demand: it runs beside the commit and push. */
   unmatchedImages?: Promise<string[]>;
 }
@@ -52,12 +49,15 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
   registerSecret(token);
   const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token) : undefined;
   const remote = new Remote(settings, token, env);
-  const workspace = await output.section('clone', `Clone ${settings.project}`, () => remote.clone());
+  const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
+  // Loaded once git has been started, while it clones (evaluating the YAML library takes a few ms).
+  const editing = new Promise((resolve) => setTimeout(resolve, 5)).then(() => import('./push-edit.js'));
+  const workspace = await cloning;
   try {
     if (expiry) await reportExpiry(await expiry, settings, output);
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
-    const run: Run = { settings, output, remote, workspace, branch };
+    const run: Run = { settings, output, remote, workspace, branch, editing };
     try {
       return await pushWithRetries(run);
     } finally {
@@ -73,7 +73,9 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
   let mode = settings.mode;
   for (let attempt = 1; ; attempt++) {
     const attemptStarted = performance.now();
-    const plan = await output.section('edit', 'Edit', () => applyEdits(run));
+    const { applyEdits } = await run.editing;
+    const { plan, unmatchedImages } = await output.section('edit', 'Edit', () => applyEdits(settings, output, workspace, run.unmatchedImages === undefined));
+    run.unmatchedImages ??= unmatchedImages;
     const result = { branch, attempts: attempt, edits: plan.changed.length ? plan.changed : plan.edits, dryRun: settings.dryRun, mode };
     if (plan.changed.length === 0) return { ...result, changed: false };
     if (settings.dryRun) return { ...result, changed: true, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings), upToDate: false } : undefined };
@@ -101,18 +103,6 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
       await remote.run('fetch', () => workspace.refresh(branch));
     }
   }
-}
-
-/** Plans every file's edit on the checked-out tip, writes the changed ones and shows their diff. */
-async function applyEdits(run: Run): Promise<EditPlan> {
-  const { settings, output, workspace } = run;
-  const targets = await resolveTargets(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
-  const plan = await planEdits(targets, settings);
-  for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
-  await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
-  run.unmatchedImages ??= unmatchedImageWarningsInClone(workspace, targets, settings.images);
-  for (const edit of plan.changed) output.info(unifiedDiff(edit.shown, edit.before, edit.after));
-  return plan;
 }
 
 /**

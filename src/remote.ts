@@ -3,7 +3,7 @@ import { gitEnvironment, type GitEnvironmentOptions } from './git-environment.js
 import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './git-failure.js';
 import { GitWorkspace, readsAsJobToken } from './git-workspace.js';
 import type { PushSettings } from './settings.js';
-import { sparsePaths } from './targets.js';
+import { sparsePaths } from './target-spec.js';
 
 /** The GitOps project on the server, and the one way this process talks to it. */
 export class Remote {

@@ -4,7 +4,7 @@ import { UsageError } from './errors.js';
 import { parseImageArgs, type ImageSetting } from './image-arg.js';
 import { assertValidSetting } from './image-reference.js';
 import { environmentName, OPTIONS, type OptionName } from './options.js';
-import { hasTargets, type TargetSpec } from './targets.js';
+import { hasTargets, type TargetSpec } from './target-spec.js';
 
 export type DowngradePolicy = 'fail' | 'skip' | 'allow';
 

@@ -1,12 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { BumpError } from './errors.js';
-import { setHelmImage, type HelmImageKeys } from './helm-values-editor.js';
+import { setHelmImage } from './helm-values-editor.js';
 import type { ImageSetting } from './image-arg.js';
 import { setImages, type ImageChange } from './kustomization-editor.js';
 import { assertInside, findKustomization, KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 import { setManifestImages } from './manifest-editor.js';
 import { setMarkedImages } from './marker-editor.js';
+import type { TargetSpec } from './target-spec.js';
 
 /** A pure editor: the file's text and the image settings in, the new text and what changed out. */
 export type Editor = (text: string, settings: readonly ImageSetting[], file: string) => { text: string; changes: ImageChange[] };
@@ -23,23 +24,6 @@ export interface EditTarget {
   dir: string;
   env?: string;
   editor: Editor;
-}
-
-/** Everything a bump edits, as given on the command line: paths relative to the root. */
-export interface TargetSpec {
-  kustomizations: { dir: string; env?: string }[];
-  files: string[];
-  helm: { files: string[]; paths: string[]; keys: HelmImageKeys };
-  markers: string[];
-}
-
-export function hasTargets(spec: TargetSpec): boolean {
-  return spec.kustomizations.length + spec.files.length + spec.helm.files.length + spec.markers.length > 0;
-}
-
-/** What a sparse checkout needs for the spec: the overlay directories and the given paths. */
-export function sparsePaths(spec: TargetSpec): string[] {
-  return [...spec.kustomizations.map((target) => `${target.dir}/`), ...spec.files, ...spec.helm.files, ...spec.markers];
 }
 
 /** A file named like a kustomization, or that reads as one, gets kustomize's own edit; other YAML is a manifest. */

@@ -1,0 +1,29 @@
+/**
+ * The edit step of a push: everything that parses and edits YAML. push.ts loads it while the clone
+ * runs, so that evaluating the YAML library is not on the way to the first git process.
+ */
+import { writeFile } from 'node:fs/promises';
+import { planEdits, type EditPlan } from './edit-plan.js';
+import type { GitWorkspace } from './git-workspace.js';
+import type { Output } from './output.js';
+import type { PushSettings } from './settings.js';
+import { resolveTargets } from './targets.js';
+import { unifiedDiff } from './unified-diff.js';
+import { unmatchedImageWarningsInClone } from './unmatched-image-check.js';
+
+export interface AppliedEdits {
+  plan: EditPlan;
+  /** With `checkImages`: warnings for entries that match no image, read beside the commit and push. */
+  unmatchedImages?: Promise<string[]>;
+}
+
+/** Plans every file's edit on the checked-out tip, writes the changed ones and shows their diff. */
+export async function applyEdits(settings: PushSettings, output: Output, workspace: GitWorkspace, checkImages: boolean): Promise<AppliedEdits> {
+  const targets = await resolveTargets(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
+  const plan = await planEdits(targets, settings);
+  for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
+  await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
+  const unmatchedImages = checkImages ? unmatchedImageWarningsInClone(workspace, targets, settings.images) : undefined;
+  for (const edit of plan.changed) output.info(unifiedDiff(edit.shown, edit.before, edit.after));
+  return { plan, unmatchedImages };
+}
