@@ -54,13 +54,14 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
   const editing = new Promise((resolve) => setTimeout(resolve, 5)).then(() => import('./push-edit.js'));
   const workspace = await cloning;
   try {
-    if (expiry) await reportExpiry(await expiry, settings, output);
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
     const run: Run = { settings, output, remote, workspace, branch, editing };
     try {
       return await pushWithRetries(run);
     } finally {
+      // Neither holds the bump up: a slow API or base is waited for only once the push is done.
+      if (expiry) await reportExpiry(await expiry, settings, output);
       for (const warning of (await run.unmatchedImages) ?? []) output.warn(warning);
     }
   } finally {
