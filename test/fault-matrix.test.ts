@@ -64,8 +64,8 @@ async function verify(expect: ExpectStatic, scenario: Scenario, run: ScenarioRun
   await scenario.check?.(ctx, result);
 }
 
-describe.concurrent('every failure names its cause and its fix, and leaves the branch alone', () => {
-  for (const scenario of SCENARIOS.filter((s) => s.server !== 'faults')) {
+function scenarioTests(scenarios: readonly Scenario[]): void {
+  for (const scenario of scenarios) {
     it(scenario.name, async ({ expect }) => {
       const run = await runScenario(scenario, servers);
       try {
@@ -75,19 +75,15 @@ describe.concurrent('every failure names its cause and its fix, and leaves the b
       }
     });
   }
+}
+
+describe.concurrent('every failure names its cause and its fix, and leaves the branch alone', () => {
+  scenarioTests(SCENARIOS.filter((s) => s.server !== 'faults'));
 });
 
+// One at a time: the faults server's injected failures are shared by its requests.
 describe('server faults', () => {
-  for (const scenario of SCENARIOS.filter((s) => s.server === 'faults')) {
-    it(scenario.name, async ({ expect }) => {
-      const run = await runScenario(scenario, servers);
-      try {
-        await verify(expect, scenario, run);
-      } finally {
-        rmSync(run.ctx.cwd, { recursive: true, force: true });
-      }
-    });
-  }
+  scenarioTests(SCENARIOS.filter((s) => s.server === 'faults'));
 });
 
 describe('the scenarios and the troubleshooting table', () => {
