@@ -4,7 +4,7 @@ import { planEdits, type EditPlan } from './edit-plan.js';
 import type { EditSettings } from './settings.js';
 import { resolveTargets } from './targets.js';
 import type { Output } from './output.js';
-import { imageNamesInResources, unmatchedImageWarnings } from './resource-images.js';
+import { readInside, unmatchedImageWarningsIn } from './resource-images.js';
 
 /** The same edits as `push`, on files below the working directory, with no git involved. */
 export async function runEdit(settings: EditSettings, output: Output): Promise<EditPlan> {
@@ -12,10 +12,7 @@ export async function runEdit(settings: EditSettings, output: Output): Promise<E
   const subdirectories = async (parent: string) =>
     (await readdir(resolve(root, parent), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const targets = await resolveTargets(root, settings.targets, subdirectories, '--dir');
-  for (const target of targets.filter((t) => t.kind === 'kustomization')) {
-    const names = await imageNamesInResources(root, target.path).catch(() => []);
-    for (const warning of unmatchedImageWarnings(names, settings.images)) output.warn(`${target.dir}: ${warning}`);
-  }
+  for (const warning of await unmatchedImageWarningsIn(targets, settings.images, readInside(root))) output.warn(warning);
   const plan = await planEdits(targets, settings);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
   return plan;

@@ -10,7 +10,8 @@ import type { Output } from './output.js';
 import type { PushSettings } from './settings.js';
 import { resolveTargets } from './targets.js';
 import { unifiedDiff } from './unified-diff.js';
-import { unmatchedImageWarningsInClone } from './unmatched-image-check.js';
+import { unmatchedImageWarningsIn } from './resource-images.js';
+import { cloneReader } from './clone-reader.js';
 
 export interface AppliedEdits {
   plan: EditPlan;
@@ -24,7 +25,7 @@ export async function applyEdits(settings: PushSettings, output: Output, workspa
   const plan = await planEdits(targets, settings);
   for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
-  const unmatchedImages = checkImages ? unmatchedImageWarningsInClone(workspace, targets, settings.images) : undefined;
+  const unmatchedImages = checkImages ? unmatchedImageWarningsIn(targets, settings.images, cloneReader(workspace)) : undefined;
   for (const edit of plan.changed) output.info(unifiedDiff(edit.shown, edit.before, edit.after));
   return { plan, unmatchedImages };
 }

@@ -54,6 +54,7 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
   const editing = new Promise((resolve) => setTimeout(resolve, 5))
     .then(() => import('./push-edit.js'))
     .then((module) => (module.prepareEditor(), module));
+  editing.catch(() => undefined); // awaited only after a successful clone: a failed one must not leave it unhandled
   const workspace = await cloning;
   try {
     const branch = settings.branch ?? (await workspace.currentBranch());

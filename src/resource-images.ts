@@ -8,6 +8,7 @@ import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { splitImage } from './image-arg.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
+import type { EditTarget } from './targets.js';
 
 /** Reads a repository file by its repository-relative path; undefined when there is no such file. */
 export type ReadRepositoryFile = (path: string) => Promise<string | undefined>;
@@ -15,15 +16,6 @@ export type ReadRepositoryFile = (path: string) => Promise<string | undefined>;
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 /** Resource fields that name other kustomizations or manifests, in kustomize's order. */
 const RESOURCE_FIELDS = ['resources', 'bases', 'components'] as const;
-
-/**
- * The image names used by the resources of the kustomization at `kustomizationPath` (absolute, or
- * relative to `root`), read from the file system. Nothing outside `root` is read.
- */
-export async function imageNamesInResources(root: string, kustomizationPath: string): Promise<string[]> {
-  const relativePath = isAbsolute(kustomizationPath) ? relative(resolve(root), kustomizationPath).split(sep).join('/') : kustomizationPath;
-  return imageNamesInResourcesWith(readInside(root), relativePath);
-}
 
 /** Reads repository-relative paths from the files below `root`; undefined for what is missing or (through a link) outside. */
 export function readInside(root: string): ReadRepositoryFile {
@@ -81,6 +73,16 @@ export function unmatchedImageWarning(names: readonly string[], settingName: str
 /** One warning per image setting that names no image of the resources. */
 export function unmatchedImageWarnings(names: readonly string[], settings: readonly { name: string }[]): string[] {
   return settings.flatMap((setting) => unmatchedImageWarning(names, setting.name) ?? []);
+}
+
+/** The warnings for every kustomization among `targets`, each prefixed with its directory. */
+export async function unmatchedImageWarningsIn(targets: readonly EditTarget[], settings: readonly { name: string }[], readFile: ReadRepositoryFile): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const target of targets.filter((candidate) => candidate.kind === 'kustomization')) {
+    const names = await imageNamesInResourcesWith(readFile, target.shown).catch(() => []);
+    warnings.push(...unmatchedImageWarnings(names, settings).map((warning) => `${target.dir}: ${warning}`));
+  }
+  return warnings;
 }
 
 /** The name part of an image reference, split as kustomize splits it. */

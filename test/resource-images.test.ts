@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageName, imageNamesInResources, imageNamesInResourcesWith, unmatchedImageWarning } from '../src/resource-images.js';
+import { imageName, imageNamesInResourcesWith, readInside, unmatchedImageWarning } from '../src/resource-images.js';
 import { commitFiles, git } from './support/git.js';
 import { defaultGitOpsFiles, REGISTRY } from './support/gitops-repo.js';
 
@@ -33,7 +33,7 @@ spec:
           image: ${image}
 ${extra}`;
 
-describe('imageNamesInResources', () => {
+describe('imageNamesInResourcesWith(readInside(root))', () => {
   it('follows resources into a base directory and multi-document files, at any depth, without tags or digests', async () => {
     const root = tree({
       'overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - extra.yaml\nimages:\n  - name: app\n    newTag: v2\n',
@@ -55,7 +55,7 @@ spec:
       'base/deployment.yaml': `${deployment('app1', `${REGISTRY}/app1:v1.0.0`)}---\n${deployment('app2', `${REGISTRY}/app2`)}---\n# empty document\n`,
       'base/pod.yaml': 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: sidecar\n      image: nginx:1.27\n  ephemeralContainers:\n    - name: debug\n      image: busybox\n',
     });
-    expect(await imageNamesInResources(root, 'overlays/prod/kustomization.yaml')).toEqual([
+    expect(await imageNamesInResourcesWith(readInside(root), 'overlays/prod/kustomization.yaml')).toEqual([
       'busybox',
       'nginx',
       'registry.example.com/team/app1',
@@ -73,7 +73,7 @@ spec:
       'component/kustomization.yaml': 'kind: Component\nresources:\n  - c.yaml\n',
       'component/c.yaml': deployment('c', 'c.example.com/c:1'),
     });
-    expect(await imageNamesInResources(root, join(root, 'overlay/Kustomization'))).toEqual(['a.example.com/a', 'c.example.com/c']);
+    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/Kustomization')).toEqual(['a.example.com/a', 'c.example.com/c']);
   });
 
   it("applies a nested kustomization's own images: renames, as kustomize does before the overlay sees them", async () => {
@@ -82,7 +82,7 @@ spec:
       'base/kustomization.yaml': `resources:\n  - app.yaml\nimages:\n  - name: app\n    newName: ${REGISTRY}/app\n    newTag: v1\n  - name: other\n    newTag: v2\n`,
       'base/app.yaml': `${deployment('app', 'app:latest')}---\n${deployment('other', 'other:v1')}`,
     });
-    expect(await imageNamesInResources(root, 'overlay/kustomization.yaml')).toEqual(['other', `${REGISTRY}/app`]);
+    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/kustomization.yaml')).toEqual(['other', `${REGISTRY}/app`]);
   });
 
   it('skips remote resources, missing ones and unreadable YAML without failing', async () => {
@@ -103,7 +103,7 @@ spec:
       'overlay/broken.yaml': 'spec: [unclosed\n',
       'overlay/app.yaml': deployment('app', 'app:1'),
     });
-    expect(await imageNamesInResources(root, 'overlay/kustomization.yaml')).toEqual(['app']);
+    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/kustomization.yaml')).toEqual(['app']);
   });
 
   it('ends on cycles', async () => {
@@ -113,7 +113,7 @@ spec:
       'b/kustomization.yaml': 'resources:\n  - ../a\n  - ../b\n  - b.yaml\n',
       'b/b.yaml': deployment('b', 'b:1'),
     });
-    expect(await imageNamesInResources(root, 'a/kustomization.yaml')).toEqual(['a', 'b']);
+    expect(await imageNamesInResourcesWith(readInside(root), 'a/kustomization.yaml')).toEqual(['a', 'b']);
   });
 
   it('never reads outside the root, through ".." or a symbolic link', async () => {
@@ -123,7 +123,7 @@ spec:
     });
     symlinkSync(outside, join(root, 'repo/linked'));
     symlinkSync(join(outside, 'app.yaml'), join(root, 'repo/link.yaml'));
-    expect(await imageNamesInResources(join(root, 'repo'), 'overlay/kustomization.yaml')).toEqual([]);
+    expect(await imageNamesInResourcesWith(readInside(join(root, 'repo')), 'overlay/kustomization.yaml')).toEqual([]);
   });
 });
 
