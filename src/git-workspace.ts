@@ -60,14 +60,18 @@ export class GitWorkspace {
    * blobs that changed since, and the reset needs no second, on-demand fetch.
    */
   async refresh(branch: string): Promise<void> {
-    await this.git.raw(['fetch', '--depth=1', '--no-filter', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    await this.fetchTip(branch, '--no-filter');
     await this.git.raw(['reset', '--hard', `refs/remotes/origin/${branch}`]);
   }
 
   /** Fetches one branch's tip (commit and trees only) as refs/remotes/origin/<branch>. */
   async fetch(branch: string): Promise<string> {
-    await this.git.raw(['fetch', '--depth=1', '--filter=blob:none', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    await this.fetchTip(branch, '--filter=blob:none');
     return this.resolve(`refs/remotes/origin/${branch}`);
+  }
+
+  private async fetchTip(branch: string, filter: '--filter=blob:none' | '--no-filter'): Promise<void> {
+    await this.git.raw(['fetch', '--depth=1', filter, '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
   }
 
   /** The branch's tip on the server, or undefined when it does not exist. */

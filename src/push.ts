@@ -151,14 +151,14 @@ export function messageChanges(edits: readonly FileEdit[]) {
   return edits.flatMap((edit) => edit.changes.filter((c) => c.changed).map((c) => ({ name: c.name, previousImage: c.previousImage, newImage: c.newImage, dir: edit.dir, env: edit.env })));
 }
 
+const MIN_ATTEMPT_MS = 50;
+const MAX_BACKOFF_MS = 8000;
+
 /**
  * Full-jitter exponential backoff in units of the last attempt's own duration: that is how long a writer
  * holds its window on the branch, so when many contend (and the server slows) the retries spread out
  * over as many such windows, instead of colliding again after a fixed few milliseconds.
  */
-const MIN_ATTEMPT_MS = 50;
-const MAX_BACKOFF_MS = 8000;
-
 function backoffMs(attempt: number, attemptMs: number): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(MIN_ATTEMPT_MS, attemptMs) * 2 ** Math.min(attempt - 1, 10));
   return Math.round(Math.random() * ceiling);
