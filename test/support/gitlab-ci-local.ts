@@ -7,12 +7,14 @@ import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_CLI } from './build-cli.js';
 import { git } from './git.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const GITLAB_CI_LOCAL = join(ROOT, 'node_modules/gitlab-ci-local/dist/index.js');
 export const TEMPLATE = join(ROOT, 'templates/image-bump.yml');
-export const CLI_BUNDLE = join(ROOT, 'dist/image-bump.mjs');
+/** The bundle of src/ the global setup built (the runner image ships dist/, its committed twin). */
+export const CLI_BUNDLE = BUILT_CLI;
 
 /** The include line GitLab's docs give for testing a component from its own project at a commit. */
 export const SELF_INCLUDE = '$CI_SERVER_FQDN/$CI_PROJECT_PATH/image-bump@$CI_COMMIT_SHA';
@@ -26,7 +28,7 @@ export interface Workspace {
 }
 
 /**
- * A temporary directory with a `bin/` of shims: `gitops-image-bump` runs the committed bundle (as the
+ * A temporary directory with a `bin/` of shims: `gitops-image-bump` runs the bundle of src/ (as the
  * runner image would), and `rsync`, which gitlab-ci-local calls but a shell executor without
  * isolation does not need, does nothing.
  */

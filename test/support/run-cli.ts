@@ -1,11 +1,11 @@
-/** Runs the built CLI (dist/image-bump.mjs) as a process, with an environment built from nothing. */
+/** Runs the CLI built from src/ by the global setup (build-cli.ts) as a process, with an environment built from nothing. */
 import { execa } from 'execa';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILT_CLI } from './build-cli.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/image-bump.mjs', import.meta.url));
+export const CLI = BUILT_CLI;
 
 export interface CliResult {
   exitCode: number;
