@@ -4,6 +4,7 @@ import { runPush, type PushResult } from './push.js';
 import { jsonSummary, writeReport } from './report.js';
 import { registerSecret } from './redact.js';
 import { readSettings, type PushSettings } from './settings.js';
+import { exitCodeAfterSignals, installSignalHandlers } from './signals.js';
 import { editSummary, pushSummary } from './summary.js';
 
 declare const __VERSION__: string | undefined;
@@ -55,4 +56,5 @@ function registerLikelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv = 
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+installSignalHandlers();
+process.exitCode = exitCodeAfterSignals(await main(process.argv.slice(2)));

@@ -1,4 +1,5 @@
 import { BumpError } from './errors.js';
+import { WALL_TIME_EXCEEDED } from './git-process.js';
 import { redact } from './redact.js';
 
 export interface FailureContext {
@@ -102,7 +103,15 @@ export function unreachableError(context: FailureContext, reason: string): BumpE
 export function timeoutError(context: FailureContext): BumpError {
   const limit = context.timeoutSeconds ? `${context.timeoutSeconds} s, --timeout` : '--timeout';
   return new BumpError(`${context.serverUrl} stopped answering while ${attempted(context)}: no progress within ${limit}`, {
-    hint: 'The server (or a proxy in between) stalled. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds without progress, default 60).',
+    hint: 'The server (or a proxy in between) stalled. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds without progress, and that each git step may take; default 60).',
+  });
+}
+
+/** The server kept a git step busy (trickling, or sending without end) past --timeout: the step was stopped. */
+export function timeLimitError(context: FailureContext): BumpError {
+  const limit = context.timeoutSeconds ? `${context.timeoutSeconds} s, --timeout` : '--timeout';
+  return new BumpError(`${context.serverUrl} sent too slowly or without end while ${attempted(context)}: stopped git after ${limit}`, {
+    hint: 'The server (or a proxy in between) sent too slowly or without end. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds that each git step may take, default 60).',
   });
 }
 
@@ -121,6 +130,7 @@ export function retriesExhaustedError(attempts: number, branch: string, lastReje
 
 /** Turns git's output for a failed clone, fetch or push into one error and one hint a user can act on. */
 export function explainGitFailure(output: string, context: FailureContext): BumpError {
+  if (output.startsWith(WALL_TIME_EXCEEDED)) return timeLimitError(context);
   if (isProtectedBranchRefusal(output)) return protectedBranchError(context);
   const pushRefusal = /You are not allowed to (?:push|upload) code[^\n.]*\./i.exec(output);
   if (pushRefusal) return pushForbiddenError(context, pushRefusal[0]);

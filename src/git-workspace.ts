@@ -1,8 +1,9 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
+import { runGit } from './git-process.js';
+import { trackDirectory } from './signals.js';
 import { conePatterns } from './sparse-cone.js';
 
 const MANIFEST_FILE = /(\.ya?ml|\.json|^Kustomization)$/i;
@@ -19,25 +20,17 @@ export interface PushRequest {
 /**
  * A minimal clone of one branch: depth 1, no blobs but those of the paths asked for, in a
  * temporary directory. Every git process gets the same prepared environment.
- *
- * No command here runs with --quiet: simple-git waits an extra 50 ms after a process that wrote
- * nothing at all (measured: about a fifth of a whole bump), so every command is left to say something.
  */
 export class GitWorkspace {
-  private stderr = '';
-
   private constructor(
     readonly dir: string,
-    private readonly git: SimpleGit,
-  ) {
-    git.outputHandler((_command, _stdout, stderr) => {
-      stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
-    });
-  }
+    private readonly git: Git,
+    private readonly untrack: () => void = () => undefined,
+  ) {}
 
   static async clone(options: { url: string; branch?: string; paths: string[]; environment: GitEnvironment; timeoutMs: number; keepDir?: string }): Promise<GitWorkspace> {
     const dir = options.keepDir ? await mkdir(options.keepDir, { recursive: true }).then(() => options.keepDir!) : await mkdtemp(join(tmpdir(), 'image-bump-'));
-    const workspace = new GitWorkspace(dir, gitIn(dir, options.environment, options.timeoutMs));
+    const workspace = new GitWorkspace(dir, gitIn(dir, options.environment, options.timeoutMs), options.keepDir ? undefined : trackDirectory(dir));
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
       await workspace.git.raw(['clone', '--depth=1', '--filter=blob:none', '--no-checkout', '--single-branch', '--no-tags', ...branch, '--', options.url, '.']);
@@ -100,8 +93,29 @@ export class GitWorkspace {
 
   /** Parents as recorded in the commit object itself (a shallow clone hides them from rev-parse). */
   async parentsOf(commit: string): Promise<string[]> {
-    const raw = await this.git.raw(['cat-file', 'commit', commit]);
-    return [...raw.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1]!);
+    return parentsIn(await this.rawCommit(commit));
+  }
+
+  /** The commit object as git stores it: header lines (tree, parents, author, committer), a blank line, the message. */
+  rawCommit(commit: string): Promise<string> {
+    return this.git.raw(['cat-file', 'commit', commit]);
+  }
+
+  /**
+   * Whether `commit` is in the history of the server's `branch`. Only the part of that history that is
+   * not also `excluded`'s (a branch holding `commit`) is fetched, commits only: the commits at its lower
+   * edge have their parents cut off by the shallow clone, and `commit` is in the history exactly when
+   * it is such a cut-off parent (or the tip itself).
+   */
+  async inHistoryOf(branch: string, commit: string, excluded: string): Promise<boolean> {
+    const ref = `refs/image-bump/history/${branch}`;
+    await this.git.raw(['fetch', `--shallow-exclude=refs/heads/${excluded}`, '--filter=tree:0', '--no-tags', 'origin', `+refs/heads/${branch}:${ref}`]);
+    const tip = await this.resolve(ref);
+    if (tip === commit) return true;
+    const history = new Set((await this.git.raw(['rev-list', ref])).split('\n').filter(Boolean));
+    const shallow = (await readFile(join(this.dir, '.git', 'shallow'), 'utf8').catch(() => '')).split('\n').filter((sha) => history.has(sha));
+    for (const edge of shallow) if ((await this.parentsOf(edge)).includes(commit)) return true;
+    return false;
   }
 
   /** A file's content at HEAD, fetched on demand in the blobless clone; undefined when there is none. */
@@ -150,13 +164,13 @@ export class GitWorkspace {
   async push(request: PushRequest): Promise<string> {
     const lease = request.forceWithLease ? [`--force-with-lease=${request.forceWithLease}`] : [];
     const options = (request.options ?? []).flatMap((option) => ['-o', option]);
-    this.stderr = '';
-    await this.git.raw(['push', '--no-verify', ...lease, ...options, 'origin', request.refspec]);
-    return this.stderr;
+    const { stderr } = await this.git.run(['push', '--no-verify', ...lease, ...options, 'origin', request.refspec]);
+    return stderr;
   }
 
   async dispose(keep = false): Promise<void> {
     if (!keep) await rm(this.dir, { recursive: true, force: true });
+    this.untrack();
   }
 }
 
@@ -170,14 +184,29 @@ export async function readsAsJobToken(url: string, environment: GitEnvironment, 
   }
 }
 
-function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): SimpleGit {
-  return simpleGit({
-    baseDir: dir,
-    allowEnvironment: environment.allowed,
-    // The environment is ours: these settings switch helpers and hooks OFF, they do not run anything.
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true },
-    timeout: { block: timeoutMs },
-    // The default also waits 50 ms after each process's exit, and that timer keeps node alive at the end.
-    completion: { onClose: true, onExit: false },
-  }).env(environment.env);
+/** Git in one directory, every process with the same environment and wall-time limit. */
+interface Git {
+  run(args: string[]): Promise<{ stdout: string; stderr: string }>;
+  raw(args: string[]): Promise<string>;
+  revparse(args: string[]): Promise<string>;
+}
+
+/**
+ * On a server gone silent, curl's own low-speed check (http.lowSpeedTime, also --timeout) stops git a
+ * moment before the wall-time limit would, and its message names the stall.
+ */
+const LOW_SPEED_FIRST_MS = 2000;
+
+function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git {
+  // The environment is complete as built: nothing of this process's own environment is added to it.
+  const run = (args: string[]) => runGit(args, { cwd: dir, env: environment.env, timeoutMs: timeoutMs + LOW_SPEED_FIRST_MS });
+  return {
+    run,
+    raw: async (args) => (await run(args)).stdout,
+    revparse: async (args) => (await run(['rev-parse', ...args])).stdout.trim(),
+  };
+}
+
+function parentsIn(rawCommit: string): string[] {
+  return [...rawCommit.split('\n\n')[0]!.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1]!);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bumpBranchName } from './bump-branch.js';
+import { bumpBranchIsTargetError, bumpBranchName, foreignBumpBranchError, notOurBumpCommit, targetTrailer, withoutTargetTrailer } from './bump-branch.js';
 import { commitMessage } from './commit-message.js';
 import { BumpError } from './errors.js';
 import { isBranchMoved, isProtectedBranchRefusal, retriesExhaustedError } from './git-failure.js';
@@ -10,6 +10,7 @@ import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options
 import { registerSecret } from './redact.js';
 import { gitOutput, Remote } from './remote.js';
 import type { PushMode, PushSettings } from './settings.js';
+import { interruption, throwIfInterrupted } from './signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
 
@@ -47,7 +48,10 @@ interface Run {
 export async function runPush(settings: PushSettings, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<PushResult> {
   const token = readToken(settings.tokenVariable, env);
   registerSecret(token);
-  const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token) : undefined;
+  const abandonExpiry = new AbortController();
+  const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal) : undefined;
+  let expiryAnswer: Awaited<typeof expiry>;
+  void expiry?.then((answer) => (expiryAnswer = answer));
   const remote = new Remote(settings, token, env);
   const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
   // Loaded and compiled once git has been started, while it clones: that takes the CPU for ~15 ms.
@@ -63,8 +67,12 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
     try {
       return await pushWithRetries(run);
     } finally {
-      // Neither holds the bump up: a slow API or base is waited for only once the push is done.
-      if (expiry) await reportExpiry(await expiry, settings, output);
+      // The expiry lookup never holds the bump up: answered by now, or abandoned (its request destroyed).
+      if (expiryAnswer) await reportExpiry(expiryAnswer, settings, output);
+      else if (expiry) {
+        abandonExpiry.abort();
+        output.debug('token expiry lookup still unanswered after the push: abandoned');
+      }
       for (const warning of (await run.unmatchedImages) ?? []) output.warn(warning);
     }
   } finally {
@@ -83,7 +91,8 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
     const result = { branch, attempts: attempt, edits: plan.changed.length ? plan.changed : plan.edits, dryRun: settings.dryRun, mode };
     if (plan.changed.length === 0) return { ...result, changed: false };
     if (settings.dryRun) return { ...result, changed: true, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings), upToDate: false } : undefined };
-    const message = commitMessage(settings.messageTemplate, messageChanges(plan.changed), settings.provenance);
+    const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
+    const message = commitMessage(settings.messageTemplate, messageChanges(plan.changed), trailers);
     const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
     try {
       if (mode === 'merge-request') return { ...result, changed: true, commit, mergeRequest: await proposeMergeRequest(run, message) };
@@ -102,7 +111,7 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
         throw retriesExhaustedError(attempt, branch, rejectionLine(text));
       } else {
         output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
-        await sleep(backoffMs(attempt, performance.now() - attemptStarted));
+        await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(throwIfInterrupted);
       }
       await remote.run('fetch', () => workspace.refresh(branch));
     }
@@ -111,15 +120,19 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
 
 /**
  * Pushes the commit (on top of the current target tip) to the bump branch with the options that open
- * or update the merge request. The bump branch is ours: it is replaced with a lease, never blindly.
+ * or update the merge request. An existing bump branch is replaced only when it is ours (see
+ * readOwnBumpBranch), and only with a lease on the very tip that was checked: when it moved since,
+ * the push is refused, and the next attempt checks the new tip again.
  */
 async function proposeMergeRequest({ settings, output, remote, workspace, branch }: Run, message: string): Promise<MergeRequestOutcome> {
   const bumpBranch = bumpBranchName(settings);
-  const existing = await remote.run('fetch', () => workspace.remoteTip(bumpBranch));
-  if (existing && (await holdsSameChange(workspace, existing, bumpBranch))) {
+  // Known only now when the target is the default branch; settings refused it earlier when it was given.
+  if (bumpBranch === branch) throw bumpBranchIsTargetError(bumpBranch);
+  const existing = await remote.run('fetch', () => readOwnBumpBranch(workspace, bumpBranch, branch));
+  if (existing && (await holdsSameChange(workspace, existing))) {
     return { branch: bumpBranch, upToDate: true };
   }
-  const [title, ...body] = message.split('\n\n');
+  const [title, ...body] = withoutTargetTrailer(message).split('\n\n');
   const description = body.join('\n\n') || title!;
   const options = [...ciOptions(settings.skipCi), ...mergeRequestOptions(settings.mergeRequest, branch, title!, description)];
   remote.context.stage = 'push';
@@ -129,9 +142,27 @@ async function proposeMergeRequest({ settings, output, remote, workspace, branch
   return { branch: bumpBranch, url: mergeRequestLink(serverOutput), upToDate: false };
 }
 
+/**
+ * The bump branch's tip, fetched (the one read that the checks, the comparison and the lease all use),
+ * or undefined when there is no such branch. Throws when the branch is not ours: its tip is not a bump
+ * commit this tool wrote for `target`, or that commit does not sit on `target`'s history.
+ */
+async function readOwnBumpBranch(workspace: GitWorkspace, bumpBranch: string, target: string): Promise<string | undefined> {
+  if (!(await workspace.remoteTip(bumpBranch))) return undefined;
+  const tip = await workspace.fetch(bumpBranch);
+  const raw = await workspace.rawCommit(tip);
+  const notOurs = notOurBumpCommit(raw, target);
+  if (notOurs) throw foreignBumpBranchError(bumpBranch, target, tip, notOurs);
+  const [base] = await workspace.parentsOf(tip);
+  const [clonedTarget] = await workspace.parentsOf('HEAD');
+  if (base !== clonedTarget && !(await workspace.inHistoryOf(target, base!, bumpBranch))) {
+    throw foreignBumpBranchError(bumpBranch, target, tip, `is not on top of a commit of ${target}`);
+  }
+  return tip;
+}
+
 /** The bump branch already is our commit's tree on top of the same target tip. */
-async function holdsSameChange(workspace: GitWorkspace, existing: string, bumpBranch: string): Promise<boolean> {
-  await workspace.fetch(bumpBranch);
+async function holdsSameChange(workspace: GitWorkspace, existing: string): Promise<boolean> {
   const [theirParents, ourParents, theirTree, ourTree] = await Promise.all([
     workspace.parentsOf(existing),
     workspace.parentsOf('HEAD'),

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { posix } from 'node:path';
+import { bumpBranchIsTargetError, bumpBranchName } from './bump-branch.js';
 import { UsageError } from './errors.js';
 import { parseImageArgs, type ImageSetting } from './image-arg.js';
 import { assertValidSetting } from './image-reference.js';
@@ -236,7 +237,7 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     });
   }
 
-  return {
+  const push: PushSettings = {
     command: 'push',
     ...images,
     targets,
@@ -268,6 +269,20 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     expiryWarningDays: wholeNumber(read.one('expiry-warning-days') ?? '14', read.source('expiry-warning-days'), 0),
     provenance: provenanceTrailers(env),
   };
+  checkBumpBranch(push, read.source('mr-branch'));
+  return push;
+}
+
+/** The merge-request branch must be a valid branch of its own, never the branch it is proposed into. */
+function checkBumpBranch(settings: PushSettings, source: string): void {
+  if (settings.mode !== 'merge-request' && !settings.fallbackToMergeRequest) return;
+  const bumpBranch = bumpBranchName(settings);
+  if (!isValidBranchName(bumpBranch)) {
+    throw new UsageError(`${source} ${JSON.stringify(settings.mergeRequest.branchTemplate)} makes no valid branch name`, {
+      hint: 'Use a branch name with {env} and {app} where the environment and the app go, like image-bump/{env}/{app} (the default).',
+    });
+  }
+  if (settings.branch !== undefined && bumpBranch === settings.branch) throw bumpBranchIsTargetError(bumpBranch, source);
 }
 
 /** Trailers that link a bump commit back to the pipeline, job and commit it came from. */

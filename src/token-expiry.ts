@@ -7,14 +7,33 @@ import { request as httpsRequest } from 'node:https';
  */
 export type ExpiryLookup = { expiresAt: string | null } | { unknown: string };
 
-/** node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the lookup itself. */
-export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000): Promise<ExpiryLookup> {
-  return new Promise((resolve) => {
+/** An answer is a few hundred bytes: anything much longer is not GitLab's, and is not read on. */
+const BODY_CAP = 64 * 1024;
+
+/**
+ * node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the
+ * lookup itself. `timeoutMs` bounds the whole exchange (a trickling answer included); `signal` abandons it.
+ */
+export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000, signal?: AbortSignal): Promise<ExpiryLookup> {
+  return new Promise((resolveOnce) => {
+    let settled = false;
+    const resolve = (lookup: ExpiryLookup) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolveOnce(lookup);
+    };
     const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { 'PRIVATE-TOKEN': token, Accept: 'application/json' }, timeout: timeoutMs }, (response) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { 'PRIVATE-TOKEN': token, Accept: 'application/json' }, timeout: timeoutMs, signal }, (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > BODY_CAP) return request.destroy(new Error('too large'));
+        chunks.push(chunk);
+      });
       response.on('error', () => resolve({ unknown: 'error' }));
+      response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
       response.on('end', () => {
         if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
         try {
@@ -25,8 +44,9 @@ export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000)
         }
       });
     });
+    const deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
     request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => resolve({ unknown: error.message === 'timeout' ? 'timeout' : 'error' }));
+    request.on('error', (error) => resolve({ unknown: error.message === 'timeout' || error.message === 'too large' ? error.message : signal?.aborted ? 'abandoned' : 'error' }));
     request.end();
   });
 }
