@@ -102,19 +102,29 @@ export class GitWorkspace {
   }
 
   /**
-   * Whether `commit` is in the history of the server's `branch`. Only the part of that history that is
-   * not also `excluded`'s (a branch holding `commit`) is fetched, commits only: the commits at its lower
-   * edge have their parents cut off by the shallow clone, and `commit` is in the history exactly when
-   * it is such a cut-off parent (or the tip itself).
+   * Whether one of `commits` is in the history of the server's `branch`. Only the part of that history
+   * that is not also `excluded`'s (the branch holding the commits) is fetched, commits only: the commits
+   * at its lower edge have their parents cut off by the shallow clone, and a commit is in the history
+   * exactly when it is the tip or such a cut-off parent. When the branch's whole history is also
+   * `excluded`'s, there is nothing to fetch (git says so as a shallow error): only the tip can match then.
    */
-  async inHistoryOf(branch: string, commit: string, excluded: string): Promise<boolean> {
+  async inHistoryOf(branch: string, excluded: string, commits: readonly string[]): Promise<boolean> {
+    const tip = await this.remoteTip(branch);
+    if (!tip) return false;
+    if (commits.includes(tip)) return true;
     const ref = `refs/image-bump/history/${branch}`;
-    await this.git.raw(['fetch', `--shallow-exclude=refs/heads/${excluded}`, '--filter=tree:0', '--no-tags', 'origin', `+refs/heads/${branch}:${ref}`]);
-    const tip = await this.resolve(ref);
-    if (tip === commit) return true;
+    try {
+      await this.git.raw(['fetch', `--shallow-exclude=refs/heads/${excluded}`, '--filter=tree:0', '--no-tags', 'origin', `+refs/heads/${branch}:${ref}`]);
+    } catch (error) {
+      if (error instanceof Error && /shallow/i.test(error.message) && !/unable to access|returned error/i.test(error.message)) return false;
+      throw error;
+    }
     const history = new Set((await this.git.raw(['rev-list', ref])).split('\n').filter(Boolean));
-    const shallow = (await readFile(join(this.dir, '.git', 'shallow'), 'utf8').catch(() => '')).split('\n').filter((sha) => history.has(sha));
-    for (const edge of shallow) if ((await this.parentsOf(edge)).includes(commit)) return true;
+    const edges = (await readFile(join(this.dir, '.git', 'shallow'), 'utf8').catch(() => '')).split('\n').filter((sha) => history.has(sha));
+    for (const edge of edges) {
+      const parents = await this.parentsOf(edge);
+      if (commits.some((commit) => parents.includes(commit))) return true;
+    }
     return false;
   }
 

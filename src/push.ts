@@ -155,7 +155,7 @@ async function readOwnBumpBranch(workspace: GitWorkspace, bumpBranch: string, ta
   if (notOurs) throw foreignBumpBranchError(bumpBranch, target, tip, notOurs);
   const [base] = await workspace.parentsOf(tip);
   const [clonedTarget] = await workspace.parentsOf('HEAD');
-  if (base !== clonedTarget && !(await workspace.inHistoryOf(target, base!, bumpBranch))) {
+  if (base !== clonedTarget && !(await workspace.inHistoryOf(target, bumpBranch, [base!, tip]))) {
     throw foreignBumpBranchError(bumpBranch, target, tip, `is not on top of a commit of ${target}`);
   }
   return tip;

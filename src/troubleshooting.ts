@@ -3,6 +3,7 @@
  * time, the cause in a few words, and a pattern that recognises the `error:` line. The README's
  * troubleshooting table is generated from this list (and a test fails when the two differ).
  */
+import { bumpBranchIsTargetError, foreignBumpBranchError } from './bump-branch.js';
 import { BumpError } from './errors.js';
 import {
   jobTokenError,
@@ -13,6 +14,7 @@ import {
   readForbiddenError,
   retriesExhaustedError,
   serverError,
+  timeLimitError,
   timeoutError,
   unauthorizedError,
   unexplainedGitError,
@@ -150,6 +152,24 @@ export const TROUBLES: readonly Trouble[] = [
     cause: 'The server (or a proxy) stopped sending data for --timeout seconds.',
     example: () => timeoutError(context('clone')),
     pattern: /stopped answering while .*: no progress within /,
+  },
+  {
+    id: 'time-limit',
+    cause: 'The server (or a proxy) kept one git step busy for longer than --timeout: an answer trickling in, or one without end.',
+    example: () => timeLimitError(context('clone')),
+    pattern: / sent too slowly or without end while .*: stopped git after /,
+  },
+  {
+    id: 'bump-branch-is-target',
+    cause: '--mr-branch names the branch the merge request is for.',
+    example: () => bumpBranchIsTargetError('main'),
+    pattern: /^(--mr-branch|IMAGE_BUMP_MR_BRANCH) makes the bump branch .*, the branch the merge request is for$/,
+  },
+  {
+    id: 'bump-branch-foreign',
+    cause: 'The merge-request branch exists and its tip is not a bump commit this tool wrote for the same target.',
+    example: () => foreignBumpBranchError('staging', 'main', '4f0c2a9e1d7b3c5a8e6f0b2d4c6a8e0f2b4d6c8a', 'was not written by gitops-image-bump for main (no "Image-Bump-Target: main" trailer)'),
+    pattern: /^merge-request branch .* already exists and is not a bump branch of /,
   },
   {
     id: 'retries-exhausted',

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './closed-port.js';
+import { LIMIT_SCENARIOS } from './fault-scenarios-limits.js';
 import { branchTip, createGitOpsProject, REGISTRY, type GitOpsProjectOptions } from './gitops-repo.js';
 import type { Fault, GitLabServer, TokenSpec } from './gitlab-server.js';
 import { runCli, type CliResult } from './run-cli.js';
@@ -584,6 +585,7 @@ export const SCENARIOS: readonly Scenario[] = [
       trouble: 'timeout',
     }),
   },
+  ...LIMIT_SCENARIOS,
 ];
 
 export interface Servers {

@@ -34,6 +34,39 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
+/** What a hostile or broken server sends first: a 200 with the content type a client expects for `service`. */
+function startAnswer(res: ServerResponse, service: Service | undefined): string {
+  const json = service === 'api' || service === undefined;
+  res.writeHead(200, { 'Content-Type': json ? 'application/json' : `application/x-${service}-advertisement`, 'Cache-Control': 'no-cache' });
+  return json ? '{"expires_at":"' : '001e# service=git-upload-pack\n0000';
+}
+
+/**
+ * An answer without end, 64 KiB at a time (about 12 MB/s: enough to show that nothing reads it for
+ * long, without a run of the test eating the machine's memory), until the client goes away.
+ */
+export function sendEndless(res: ServerResponse, service: Service | undefined): void {
+  res.write(startAnswer(res, service));
+  const chunk = Buffer.alloc(64 * 1024, service === 'api' || service === undefined ? 'x' : '0');
+  const timer = setInterval(() => {
+    if (!res.writableNeedDrain) res.write(chunk);
+  }, 5);
+  res.on('close', () => clearInterval(timer));
+}
+
+/**
+ * An answer that trickles without end: a byte every half second, the first at once. Slow, but never
+ * below git's low-speed limit of 1 byte/s, so only a wall-time limit ends it.
+ */
+export function sendTrickle(res: ServerResponse, service: Service | undefined): void {
+  const start = startAnswer(res, service);
+  let sent = 0;
+  const next = () => res.write(start[sent++ % start.length]!);
+  next();
+  const timer = setInterval(next, 500);
+  res.on('close', () => clearInterval(timer));
+}
+
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { runCgi } from './cgi.js';
 import { commitFiles, git } from './git.js';
 import { ProjectState, type MergeRequest, type PushRecord } from './gitlab-project.js';
-import { answerApi, parseRoute, readBody, send, sendJson, type GitEndpoint, type Service } from './gitlab-http.js';
+import { answerApi, parseRoute, readBody, send, sendEndless, sendJson, sendTrickle, type GitEndpoint, type Service } from './gitlab-http.js';
 import {
   canDownload,
   canPush,
@@ -39,6 +39,15 @@ export type Fault =
   | { kind: 'status500'; service?: Service; times?: number }
   /** Accept the request and never answer (until the server closes). */
   | { kind: 'stall'; service?: Service; times?: number }
+  /** Answer 200 and send without end, fast, until the client goes away (`service` 'api': a JSON body). */
+  | { kind: 'endless'; service?: Service }
+  /** Answer 200 and send two bytes a second, without end, until the client goes away. */
+  | { kind: 'trickle'; service?: Service }
+  /**
+   * Hold every push's receive-pack POST for `ms` before passing it on to http-backend, unread; a
+   * client that went away meanwhile is dropped, so its push never lands.
+   */
+  | { kind: 'delayPush'; ms: number }
   /**
    * Once: commit `files` onto `branch` on the server just before a client's push reaches http-backend:
    * `at: 'post'` (default) before the receive-pack POST, so the ref update fails on the server
@@ -203,6 +212,9 @@ export class GitLabServer {
       if (fault.kind === 'status500') send(res, 500, 'Internal Server Error');
       return; // stall: the request stays open until the client gives up or the server closes
     }
+    if (fault && (fault.kind === 'endless' || fault.kind === 'trickle') && (!fault.service || fault.service === record.service)) {
+      return fault.kind === 'endless' ? sendEndless(res, record.service) : sendTrickle(res, record.service);
+    }
 
     if (route.kind === 'api') {
       record.tokenKind = answerApi(req, res, route.path, this.tokens)?.kind;
@@ -225,6 +237,7 @@ export class GitLabServer {
     if (route.service === 'git-receive-pack') {
       if (!canPush(token)) return send(res, 403, Messages.noPush);
       await this.maybeAdvance(route.project, route.endpoint === 'info/refs' ? 'advertisement' : 'post');
+      if (route.endpoint === 'git-receive-pack' && fault?.kind === 'delayPush' && !(await stillThereAfter(req, fault.ms))) return;
     }
     await this.runBackend(req, res, route.project, route.endpoint, token, record);
   }
@@ -283,6 +296,17 @@ export class GitLabServer {
     const updates = request.updates.map(({ ref, old, new: next }) => ({ ref, old, new: next }));
     sendJson(res, 200, await state.postReceive(updates, request.options, context.token.kind));
   }
+}
+
+/** Waits `ms`; false when the client went away meanwhile. */
+function stillThereAfter(req: IncomingMessage, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(!req.socket.destroyed), ms);
+    req.socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
 }
 
 export async function startGitLabServer(options: StartOptions = {}): Promise<GitLabServer> {
