@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { commitFiles } from './support/git.js';
 import { branchTip, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
 import { lastLine } from './support/run-cli.js';
 import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
@@ -123,4 +124,91 @@ describe('--skip-ci', () => {
     expect((await push(project, env, '--image', `${REGISTRY}/app1:v1.2.0`)).exitCode).toBe(0);
     expect(server.pushLog(project).map((record) => record.options)).toEqual([['ci.skip'], []]);
   });
+});
+
+describe('the bump branch: only our own is ever rewritten', () => {
+  const BUMP_BRANCH = 'image-bump/prod/app1';
+  const mr = (project: string, env: Record<string, string>, tag: string, ...args: string[]) => push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:${tag}`, ...args);
+
+  it('updates our own bump branch from an earlier run after the target moved on by several commits', async () => {
+    const { project, env } = await newProject(server, 'own');
+    expect((await mr(project, env, 'v1.1.0')).exitCode).toBe(0);
+    for (const n of [1, 2, 3]) await server.advanceBranch(project, 'main', { [`notes-${n}.txt`]: `${n}\n` });
+    const mainTip = await branchTip(server, project, 'main');
+    const result = await mr(project, env, 'v1.2.0');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [bump] = await serverLog(server, project, BUMP_BRANCH);
+    expect(bump!.parents).toEqual([mainTip]);
+    expect(bump!.body).toBe('Image-Bump-Target: main');
+    expect(await readServerFile(server, project, BUMP_BRANCH, PROD)).toContain('newTag: v1.2.0');
+    expect(server.pushLog(project)).toHaveLength(2);
+    expect(server.mergeRequests(project)).toHaveLength(1);
+    // the trailer stays out of the merge request's description
+    expect(server.pushLog(project)[1]!.options.filter((option) => option.includes('Image-Bump-Target'))).toEqual([]);
+  });
+
+  it('leaves our bump branch alone once someone else pushed a commit onto it: exit 1, tip unchanged', async () => {
+    const { project, env } = await newProject(server, 'own');
+    expect((await mr(project, env, 'v1.1.0')).exitCode).toBe(0);
+    const reviewed = await server.advanceBranch(project, BUMP_BRANCH, { 'review-fix.txt': 'by hand\n' }, 'Fix from review');
+    const result = await mr(project, env, 'v1.2.0');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of main: its tip ${reviewed.slice(0, 12)} was not written by gitops-image-bump for main`),
+    );
+    expect(result.stderr).toMatch(/\nhint: Nothing was pushed\. .*Choose another --mr-branch/);
+    expect(await branchTip(server, project, BUMP_BRANCH)).toBe(reviewed);
+    expect(server.pushLog(project)).toHaveLength(1);
+  });
+
+  it('refuses a bump branch of ours that was made for another target branch', async () => {
+    const { project, env } = await newProject(server, 'own');
+    await commitFiles(server.repoPath(project), 'release', { 'release.txt': 'r\n' }, 'Release branch', { parent: await branchTip(server, project, 'main') });
+    expect((await mr(project, env, 'v1.1.0', '--branch', 'main')).exitCode).toBe(0);
+    const tip = await branchTip(server, project, BUMP_BRANCH);
+    const result = await mr(project, env, 'v1.2.0', '--branch', 'release');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of release: its tip ${tip.slice(0, 12)} was not written by gitops-image-bump for release (no "Image-Bump-Target: release" trailer)`);
+    expect(await branchTip(server, project, BUMP_BRANCH)).toBe(tip);
+  });
+
+  it('exits 2 for --mr-branch (or IMAGE_BUMP_MR_BRANCH) naming the given target, without a request to the server', async () => {
+    const { project, env } = await newProject(server, 'own');
+    const before = server.requests.length;
+    const flag = await mr(project, env, 'v1.1.0', '--branch', 'main', '--mr-branch', 'main');
+    expect(flag.exitCode).toBe(2);
+    expect(flag.stderr).toBe(
+      'error: --mr-branch makes the bump branch main, the branch the merge request is for\nhint: The bump branch must be a branch of its own, proposed INTO main: use a name like image-bump/{env}/{app} (the default), or leave --mr-branch out.\n',
+    );
+    const variable = await pushTo(server, project, { ...env, IMAGE_BUMP_MR_BRANCH: 'main' }, '--target-env', 'prod', '--branch', 'main', '--fallback', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`);
+    expect(variable.exitCode).toBe(2);
+    expect(variable.stderr).toMatch(/^error: IMAGE_BUMP_MR_BRANCH makes the bump branch main, the branch the merge request is for\n/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('exits 2 when --mr-branch names the default branch the run targets, and pushes nothing', async () => {
+    const { project, env } = await newProject(server, 'own');
+    const tip = await branchTip(server, project, 'main');
+    const result = await mr(project, env, 'v1.1.0', '--mr-branch', 'main');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^error: --mr-branch makes the bump branch main, the branch the merge request is for\n/);
+    expect(await branchTip(server, project, 'main')).toBe(tip);
+    expect(server.pushLog(project)).toEqual([]);
+  });
+
+  it.each(['post', 'advertisement'] as const)(
+    'does not overwrite a bump branch that moved between our read and our push (moved before the %s)',
+    async (at) => {
+      const { project, env } = await newProject(server, 'own');
+      expect((await mr(project, env, 'v1.1.0')).exitCode).toBe(0);
+      server.setFault({ kind: 'advanceBeforeNextPush', project, branch: BUMP_BRANCH, files: { 'theirs.txt': 'raced in\n' }, message: 'Raced in', at });
+      const result = await mr(project, env, 'v1.2.0');
+      server.setFault(null);
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^(.*\\n)?error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of main: its tip [0-9a-f]{12} was not written`));
+      const [tip] = await serverLog(server, project, BUMP_BRANCH);
+      expect(tip!.subject).toBe('Raced in');
+      expect(server.pushLog(project)).toHaveLength(1);
+    },
+  );
 });
