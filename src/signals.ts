@@ -23,9 +23,9 @@ export const interruption: AbortSignal = controller.signal;
 
 export class InterruptedError extends BumpError {
   constructor(signal: HandledSignal) {
-    super(`interrupted by ${signal}: stopped git, removed the clone, pushed nothing more`, {
+    super(`interrupted by ${signal}: stopped git, nothing more is pushed`, {
       exitCode: EXIT_CODES[signal],
-      hint: `The job was cancelled or timed out (GitLab sends SIGTERM), or the process was stopped. A push that had already reached the server may have landed: check the branch before running again.`,
+      hint: 'The job was cancelled or ran out of time (GitLab then sends SIGTERM), or the process was stopped. A push that had already reached the server may have landed: check the branch before running again.',
     });
     reported = true;
   }
