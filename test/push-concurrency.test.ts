@@ -159,3 +159,24 @@ describe('atomic multi-image, multi-overlay bumps', () => {
     expect(await branchTip(server, project, 'main')).toBe(tip);
   });
 });
+
+describe('merge-request bumps beside direct bumps', () => {
+  it('never rewind the target: every update of main continues the one before, and each bump branch sits on main', async () => {
+    const { project, env } = await newProject(server, 'mixed');
+    const initial = await branchTip(server, project, 'main');
+    const direct = (i: number) => push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/svc${i}:v1.0.${i}`);
+    const proposed = (i: number) => push(project, env, '--target-env', 'prod', '--mode', 'merge-request', '--image', `${REGISTRY}/mr${i}:v2.0.${i}`);
+    const results = await Promise.all([direct(0), proposed(0), direct(1), proposed(1), direct(2)]);
+    expect(results.map((r) => r.exitCode), results.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0, 0]);
+
+    const mainUpdates = server.pushLog(project).flatMap((record) => record.refs.filter((ref) => ref.ref === 'refs/heads/main'));
+    expect(mainUpdates).toHaveLength(3);
+    mainUpdates.forEach((update, i) => expect(update.old).toBe(i === 0 ? initial : mainUpdates[i - 1]!.new));
+    const mainHistory = new Set((await serverLog(server, project, 'main')).map((commit) => commit.sha));
+    for (const i of [0, 1]) {
+      const [bump] = await serverLog(server, project, `image-bump/prod/mr${i}`);
+      expect(mainHistory.has(bump!.parents[0]!)).toBe(true);
+      expect(bump!.body).toBe('Image-Bump-Target: main');
+    }
+  });
+});
