@@ -36,7 +36,7 @@ export function targetTrailer(target: string): string {
 export function withoutTargetTrailer(message: string): string {
   return message
     .split('\n\n')
-    .map((paragraph) => paragraph.split('\n').filter((line) => !line.startsWith(`${TARGET_TRAILER}:`)).join('\n'))
+    .map((paragraph) => paragraph.split('\n').filter((line) => !line.startsWith(`${TARGET_TRAILER}:`)).join('\n').trimEnd())
     .filter((paragraph) => paragraph.trim())
     .join('\n\n');
 }

@@ -114,6 +114,17 @@ export const LIMIT_SCENARIOS: Scenario[] = [
     check: noGitLeftFor,
   },
   {
+    name: 'a server that trickles the push\'s ref advertisement, with --timeout 2',
+    server: 'faults',
+    timeoutMs: TIMEOUT_S * 1000 + MARGIN_MS,
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', String(TIMEOUT_S)], fault: { kind: 'trickle', service: 'git-receive-pack' } }),
+    expect: (ctx) => ({
+      ...timeLimit(ctx),
+      error: new RegExp(`^${escape(ctx.server.url)} sent too slowly or without end while pushing main to ${escape(`${ctx.server.url}/${ctx.project}.git`)}: stopped git after ${TIMEOUT_S} s, --timeout$`),
+    }),
+    check: noGitLeftFor,
+  },
+  {
     name: 'an API that answers the expiry lookup without end',
     server: 'faults',
     timeoutMs: 8000,
