@@ -14,6 +14,9 @@ import { interruptedError, killProcessGroup, throwIfInterrupted, trackProcessGro
 /** The start of the message of a git that ran out of time; git-failure.ts recognises it. */
 export const WALL_TIME_EXCEEDED = 'git did not finish within';
 
+/** Node's timers hold at most 2^31 - 1 ms; a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class GitProcessError extends Error {
   constructor(
     message: string,
@@ -46,7 +49,7 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
     const timer = setTimeout(() => {
       timedOut = true;
       if (pid !== undefined) killProcessGroup(pid);
-    }, options.timeoutMs);
+    }, Math.min(options.timeoutMs, MAX_TIMER_MS));
     const finish = () => {
       clearTimeout(timer);
       untrack();
