@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { componentContext, expandVariables, renderComponentInclude, type ComponentContext } from './support/gitlab-interpolation.js';
+import { componentContext, expandVariables, interpolate, renderComponentInclude, type ComponentContext } from './support/gitlab-interpolation.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const template = read('templates/image-bump.yml');
@@ -75,6 +75,27 @@ function imageReferenceProblems(reference: string): string[] {
   if (!/^[\w][\w.-]{0,127}$/.test(tag)) return [`${reference}: ${tag === '' ? 'empty tag' : `invalid tag "${tag}"`}`];
   return [];
 }
+
+describe('the model of GitLab interpolation', () => {
+  const context = { inputs: { env: 'prod', count: 3, on: false, list: ['a', 'b'] }, component: { version: null, sha: 'f'.repeat(40) } };
+
+  it('keeps the type of a block that is the whole value, and writes it as text inside a longer string', () => {
+    expect(interpolate({ a: '$[[ inputs.count ]]', b: '$[[inputs.on]]', c: '$[[ inputs.list ]]', d: '$[[ component.version ]]' }, context)).toEqual({ a: 3, b: false, c: ['a', 'b'], d: null });
+    expect(interpolate(['n=$[[ inputs.count ]]', '$[[ inputs.on ]]!', 'x$[[ inputs.list ]]', 'v:$[[ component.version ]]'], context)).toEqual(['n=3', 'false!', 'x["a", "b"]', 'v:']);
+  });
+
+  it('interpolates keys, and refuses unknown keys, bad access paths and functions', () => {
+    expect(interpolate({ 'job-$[[ inputs.env ]]': { image: 'i:$[[ component.sha ]]' } }, context)).toEqual({ 'job-prod': { image: `i:${'f'.repeat(40)}` } });
+    expect(() => interpolate('$[[ inputs.nope ]]', context)).toThrow('unknown interpolation key: `nope`');
+    expect(() => interpolate('$[[ inputs ]]', context)).toThrow('invalid interpolation access pattern');
+    expect(() => interpolate('$[[ inputs.env | truncate(0,1) ]]', context)).toThrow('not modelled');
+  });
+
+  it('expands variables in an image name as the runner does', () => {
+    expect(expandVariables('$REGISTRY/app:${TAG}', { REGISTRY: 'r.example.com', TAG: '$SHA', SHA: 'abc' })).toBe('r.example.com/app:abc');
+    expect(expandVariables('app:$UNSET', {})).toBe('app:');
+  });
+});
 
 describe('component context', () => {
   it('follows GitLab: a version for release references, null for a commit SHA or a branch, a SHA for all', () => {

@@ -27,15 +27,10 @@ export const SPEC_KEYWORDS: Record<string, GitLabVersion> = {
  */
 const SPEC_KEYS_NOT_FOR_COMPONENTS = ['include'];
 
-/** Input keys and the GitLab version that accepts each (all but `rules` came in GitLab 16). */
-export const INPUT_KEYWORDS: Record<string, GitLabVersion> = {
-  default: [16, 0],
-  description: [16, 6],
-  options: [16, 6],
-  regex: [16, 6],
-  type: [16, 6],
-  rules: [18, 7],
-};
+/** Input keys. */
+export const INPUT_KEYWORDS = ['default', 'description', 'options', 'regex', 'type', 'rules'];
+/** Input keys newer than GitLab 17, and the GitLab version that accepts each (GitLab issue 582671). */
+const INPUT_KEYWORDS_SINCE: Record<string, GitLabVersion> = { rules: [18, 7] };
 /** `options` on an array input (GitLab issue 566155). */
 const ARRAY_OPTIONS_SINCE: GitLabVersion = [19, 0];
 
@@ -100,9 +95,10 @@ function inputProblems(input: unknown, minimumGitLab: GitLabVersion): string[] {
   if (!isRecord(input)) return ['must be a mapping'];
   const problems: string[] = [];
   for (const key of Object.keys(input)) {
-    if (!(key in INPUT_KEYWORDS)) problems.push(`unknown key \`${key}\``);
-    else if (!atLeast(minimumGitLab, INPUT_KEYWORDS[key]!)) {
-      problems.push(`\`${key}\` needs GitLab ${formatVersion(INPUT_KEYWORDS[key]!)}, but the documented minimum is ${formatVersion(minimumGitLab)}`);
+    const since = INPUT_KEYWORDS_SINCE[key];
+    if (!INPUT_KEYWORDS.includes(key)) problems.push(`unknown key \`${key}\``);
+    else if (since && !atLeast(minimumGitLab, since)) {
+      problems.push(`\`${key}\` needs GitLab ${formatVersion(since)}, but the documented minimum is ${formatVersion(minimumGitLab)}`);
     }
   }
 
@@ -142,8 +138,7 @@ function inputProblems(input: unknown, minimumGitLab: GitLabVersion): string[] {
 
   if ('regex' in input) problems.push(...regexProblems(input, type));
 
-  // `default: null` means "no default, but not required either" only together with rules; otherwise a
-  // default must be a value of the input's type.
+  // `default: null` (an optional input without a value) is allowed for every type.
   if ('default' in input && input.default !== null && valueType(input.default) !== type) {
     problems.push(`default ${JSON.stringify(input.default)} is ${article(valueType(input.default))}, not ${article(type)}`);
   }

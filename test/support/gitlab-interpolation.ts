@@ -61,6 +61,10 @@ export function resolveInputs(specInputs: Record<string, InputSpec | null>, give
     const type = spec?.type ?? 'string';
     const value = name in given ? given[name] : spec?.default;
     if (value === undefined) throw new Error(`\`${name}\` input: required value has not been provided`);
+    if (value === null && !(name in given)) {
+      resolved[name] = null; // `default: null`: optional, without a value
+      continue;
+    }
     if (valueType(value) !== type) throw new Error(`\`${name}\` input: provided value is not a ${type}`);
     if (spec?.options && !spec.options.includes(value)) throw new Error(`\`${name}\` input: \`${String(value)}\` is not in the list of allowed options`);
     if (spec?.regex !== undefined && !new RegExp(spec.regex).test(value as string)) throw new Error(`\`${name}\` input: provided value does not match required RegEx pattern`);
@@ -107,7 +111,16 @@ function access(data: string, context: InterpolationContext): unknown {
 /** Ruby's `to_s`, which GitLab applies to a value interpolated inside a longer string. */
 function asText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return `[${value.map((item) => (typeof item === 'string' ? JSON.stringify(item) : asText(item))).join(', ')}]`;
+  if (Array.isArray(value)) return inspect(value);
+  return String(value);
+}
+
+/** Ruby's `inspect` (what `to_s` of an array is made of), for the values YAML gives. */
+function inspect(value: unknown): string {
+  if (value === null || value === undefined) return 'nil';
+  if (Array.isArray(value)) return `[${value.map(inspect).join(', ')}]`;
+  // Ruby escapes a string like JSON does for the characters input values hold in practice.
+  if (typeof value === 'string') return JSON.stringify(value);
   return String(value);
 }
 
