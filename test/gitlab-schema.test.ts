@@ -36,6 +36,25 @@ describe('.gitlab-ci.yml', () => {
   });
 });
 
+describe('.gitlab-ci.yml with its self-test include rendered', () => {
+  /** GitLab's merge of a local job definition into an included job of the same name: hashes deeply. */
+  const deepMerge = (base: unknown, override: unknown): unknown => {
+    const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (!isMap(base) || !isMap(override)) return override;
+    return Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(override)])].map((key) => [key, key in override ? deepMerge(base[key], override[key]) : base[key]]));
+  };
+
+  it('takes only inputs the component has, and merged with its local overrides is valid', () => {
+    const { include, ...pipeline } = parse(pipelineText) as { include: { component: string; inputs: Record<string, unknown> }[] } & Record<string, unknown>;
+    const sha = 'c'.repeat(40);
+    const jobs = renderComponentInclude(template, include[0]!.inputs, { name: 'image-bump', sha, version: null, reference: sha });
+    expect(Object.keys(jobs)).toEqual(['self-test-dev']);
+    const merged = { ...jobs, ...pipeline, 'self-test-dev': deepMerge(jobs['self-test-dev'], pipeline['self-test-dev']) };
+    expect(ciSchemaErrors(merged)).toEqual([]);
+    expect(merged['self-test-dev']).toMatchObject({ stage: 'self-test', environment: { name: 'dev', action: 'verify' }, needs: ['runner-image'] });
+  });
+});
+
 describe('templates/image-bump.yml', () => {
   it.each(['1.2.3', 'a'.repeat(40), 'main'])('renders a valid job when included @%s', (reference) => {
     const jobs = renderComponentInclude(template, representativeInputs, componentContext('image-bump', reference, repository));
