@@ -16,14 +16,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   // Set up before the arguments are read: a run that fails on them still ends with its JSON and report.
   const end = createRunEnd(output, endSettingsFromRawArguments(argv, env));
   try {
-    return end.finish({ outcome: await run(argv, output, end) });
+    return end.finish({ outcome: await run(argv, env, output, end) });
   } catch (error) {
     return end.finish({ error });
   }
 }
 
-async function run(argv: readonly string[], output: Output, end: RunEnd): Promise<Outcome | null> {
-  const settings = readSettings(argv);
+async function run(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output, end: RunEnd): Promise<Outcome | null> {
+  const settings = readSettings(argv, env);
   switch (settings.command) {
     case 'help':
     case 'version':
@@ -36,16 +36,11 @@ async function run(argv: readonly string[], output: Output, end: RunEnd): Promis
       return runEdit(settings, output);
     }
     case 'push':
-      end.configure({ json: settings.json, reportFile: settings.reportFile });
-      if (settings.reportFile) {
-        try {
-          assertReportWritable(settings.reportFile);
-        } catch (error) {
-          end.configure({ reportFile: undefined });
-          throw error;
-        }
-      }
-      return runPush(settings, output);
+      // Checked before anything is cloned; a path that fails the check is not tried again at the end.
+      end.configure({ json: settings.json, reportFile: undefined });
+      if (settings.reportFile) assertReportWritable(settings.reportFile);
+      end.configure({ reportFile: settings.reportFile });
+      return runPush(settings, output, env);
   }
 }
 
