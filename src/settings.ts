@@ -125,12 +125,11 @@ function reader(values: Values, env: NodeJS.ProcessEnv): Reader {
       if (Array.isArray(value)) return value.at(-1);
       return typeof value === 'string' ? value : fromEnv(name);
     },
+    // A flag and its IMAGE_BUMP_* variable take the same forms: each value may be a JSON array or a list.
     many: (name) => {
       const value = values[name];
-      if (Array.isArray(value)) return value;
-      if (typeof value === 'string') return [value];
-      const raw = fromEnv(name);
-      return raw === undefined ? [] : splitList(raw);
+      const given = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [fromEnv(name)];
+      return given.flatMap((raw) => (raw === undefined ? [] : splitList(raw)));
     },
     flag: (name) => {
       if (values[name] === true) return true;
@@ -142,6 +141,23 @@ function reader(values: Values, env: NodeJS.ProcessEnv): Reader {
     },
     source: (name) => (values[name] !== undefined ? `--${name}` : environmentName(name)),
   };
+}
+
+/**
+ * `--json` and `--report` as far as they can be read from arguments that may not parse: a run that
+ * fails on its own arguments still ends with the JSON object and the report. The report belongs to
+ * `push` (and to a command that could not be read, which is most likely a mistyped push).
+ */
+export function endSettingsFromRawArguments(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): { json: boolean; reportFile?: string } {
+  const json = argv.includes('--json') || /^(true|1|yes)$/i.test(env[environmentName('json')] ?? '');
+  const command = argv[0];
+  if (command === undefined || ['edit', 'help', '--help', '-h', '--version', '-v'].includes(command)) return { json };
+  let reportFile = env[environmentName('report')] || undefined;
+  argv.forEach((arg, index) => {
+    if (arg === '--report' && argv[index + 1] !== undefined) reportFile = argv[index + 1];
+    else if (arg.startsWith('--report=')) reportFile = arg.slice('--report='.length);
+  });
+  return { json, reportFile: reportFile || undefined };
 }
 
 /** A list given as a JSON array (GitLab's rendering of an array input) or separated by commas or newlines. */
