@@ -33,6 +33,18 @@ describe('push: the same overlay named twice', () => {
   });
 });
 
+describe('edit: one file reached through several options', () => {
+  it('is edited and reported once, under the overlay directory', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'image-bump-inputs-'));
+    await mkdir(join(root, 'o'));
+    await writeFile(join(root, 'o/kustomization.yaml'), 'images:\n- name: app\n  newTag: v1\n');
+    const result = await runCli(['edit', '--dir', 'o', '--file', 'o/kustomization.yaml', '--file', 'o', '--file', './o/', '--image', 'app:v2'], { cwd: root });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(lastLine(result.stdout)).toBe('set app in o: app:v1 -> app:v2');
+    expect(await readFile(join(root, 'o/kustomization.yaml'), 'utf8')).toBe('images:\n- name: app\n  newTag: v2\n');
+  });
+});
+
 describe('push: refused input reaches no server', () => {
   it.each([
     [['--image', `${APP1}=${APP1}:`], /^error: image argument ".*": the tag after ":" is empty\nhint: .*CI_COMMIT_TAG is empty/],
