@@ -405,7 +405,7 @@ export function checkRelativePath(raw: string, source: string, inside = 'reposit
   }
   if (problem === 'git-dir') {
     throw new UsageError(`${source} ${JSON.stringify(raw)} goes through .git, which holds git's own files`, {
-      hint: `${example}, in the files the ${inside} tracks: nothing under .git is ever read or written.`,
+      hint: `${example}: the files git tracks are edited, nothing under .git is ever read or written.`,
     });
   }
   if (problem) {
