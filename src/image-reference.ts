@@ -102,7 +102,7 @@ function looksLikeRegistry(component: string): boolean {
  * the domain whenever it is a valid host[:port] and more components follow; only the path counts
  * towards the length limit.
  */
-export function checkImageName(name: string): ImageReferenceProblem | null {
+function checkImageName(name: string): ImageReferenceProblem | null {
   if (name === '') return { part: 'name', message: 'the image name is empty' };
   const slash = name.indexOf('/');
   const first = slash < 0 ? '' : name.slice(0, slash);
@@ -117,7 +117,7 @@ export function checkImageName(name: string): ImageReferenceProblem | null {
   return checkPath(name) ?? checkPathLength(name);
 }
 
-export function checkTag(tag: string): ImageReferenceProblem | null {
+function checkTag(tag: string): ImageReferenceProblem | null {
   if (TAG.test(tag)) return null;
   return {
     part: 'tag',
@@ -125,7 +125,7 @@ export function checkTag(tag: string): ImageReferenceProblem | null {
   };
 }
 
-export function checkDigest(digest: string): ImageReferenceProblem | null {
+function checkDigest(digest: string): ImageReferenceProblem | null {
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, Math.max(colon, 0));
   const hex = digest.slice(colon + 1);
