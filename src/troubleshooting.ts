@@ -224,10 +224,46 @@ export const TROUBLES: readonly Trouble[] = [
     pattern: /^invalid format of image /,
   },
   {
+    id: 'app-image-missing',
+    cause: 'An app name without an image, or an image without a name: --app-name/--app-image, APP_NAME/APP_IMAGE, or a CI/CD variable they are built from, is empty.',
+    example: () => thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, '--target-env', 'prod'], { APP_NAME: 'registry.example.com/team/app', APP_IMAGE: '' })),
+    pattern: /^no (new image for|image name to match for) ".*": \S+( \(or \S+\))? is (empty|not given)$/s,
+  },
+  {
     id: 'target-env-invalid',
     cause: 'The environment name is not a plain directory name ("..", "/", spaces or shell characters).',
     example: () => push('--target-env', '../prod', '--image', 'app:1.0.0'),
     pattern: /^target env .* is not a valid environment name$/s,
+  },
+  {
+    id: 'number-invalid',
+    cause: '--timeout, --max-attempts or --expiry-warning-days is not a whole number in its range (--timeout: 1 to 86400 seconds).',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--timeout', '2147484'),
+    pattern: /^\S+ must be a whole number (of at least|from) /,
+  },
+  {
+    id: 'message-empty',
+    cause: 'The --message template is empty, so git would refuse the commit.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--message', ''),
+    pattern: /^\S+ ".*" leaves the commit subject empty$/s,
+  },
+  {
+    id: 'author-invalid',
+    cause: 'The commit author is empty, or holds characters git refuses or silently drops.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--author-name', ''),
+    pattern: /^\S+ ".*" is not an? (name|email) git can record: /s,
+  },
+  {
+    id: 'path-git-dir',
+    cause: "A path option leads into .git, git's own files, which the bump never edits.",
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--helm-values', '.git/HEAD'),
+    pattern: /^\S+ ".*" goes through \.git, which holds git's own files$/s,
+  },
+  {
+    id: 'path-control',
+    cause: 'A path option holds a line break, tab or other control character (often a stray one in a CI/CD variable).',
+    example: () => push('--path', 'manifests/overlays/prod\t', '--image', 'app:1.0.0'),
+    pattern: /^\S+ ".*" contains control characters$/s,
   },
   {
     id: 'path-outside',
