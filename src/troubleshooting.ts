@@ -262,7 +262,7 @@ export const TROUBLES: readonly Trouble[] = [
   {
     id: 'path-control',
     cause: 'A path option holds a line break, tab or other control character (often a stray one in a CI/CD variable).',
-    example: () => push('--path', 'manifests/overlays/prod\t', '--image', 'app:1.0.0'),
+    example: () => push('--path', 'manifests/overlays/\tprod', '--image', 'app:1.0.0'),
     pattern: /^\S+ ".*" contains control characters$/s,
   },
   {

@@ -22,8 +22,8 @@ describe('push: the same overlay named twice', () => {
       '--image', `${APP1}:v1.1.0`, '--report', report, '--json',
     );
     expect(result.exitCode, result.stderr).toBe(0);
-    const summary = JSON.parse(lastLine(result.stdout)) as { changes: unknown[] };
-    expect(summary.changes).toHaveLength(1);
+    const summary = JSON.parse(lastLine(result.stdout)) as { outcome: { changes: unknown[] } };
+    expect(summary.outcome.changes).toHaveLength(1);
     const dotenv = await readFile(report, 'utf8');
     expect(dotenv).toContain(`BUMP_PREVIOUS_IMAGE=${APP1}:v1.0.0\nBUMP_NEW_IMAGE=${APP1}:v1.1.0\n`);
     expect(dotenv).not.toContain('BUMP_CHANGE_COUNT');

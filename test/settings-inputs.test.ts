@@ -169,7 +169,7 @@ describe('paths through .git', () => {
   });
 
   it('refuses control characters in a path with a hint', () => {
-    expectRefused(() => push(['--image', 'app:v1', '--path', 'manifests/overlays/prod\n']), '--path "manifests/overlays/prod\\n" contains control characters', 'path-control');
+    expectRefused(() => push(['--image', 'app:v1', '--path', 'manifests/overlays/\tprod']), '--path "manifests/overlays/\\tprod" contains control characters', 'path-control');
   });
 });
 
