@@ -1,6 +1,6 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 // Before simple-git: its bundled `debug` reads DEBUG once, when it loads.
 import './debug-switches.js';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -163,13 +163,20 @@ export class GitWorkspace {
   }
 }
 
-/** Whether the server lets this token read the repository when it is presented as a CI job token. */
+/**
+ * Whether the server lets this token read the repository when it is presented as a CI job token. Run in
+ * an empty directory that git may not look above: a repository around it would lend its config.
+ */
 export async function readsAsJobToken(url: string, environment: GitEnvironment, timeoutMs: number): Promise<boolean> {
+  const dir = await mkdtemp(join(tmpdir(), 'image-bump-probe-'));
+  const sealed = { env: { ...environment.env, GIT_CEILING_DIRECTORIES: dirname(dir) }, allowed: [...environment.allowed, 'GIT_CEILING_DIRECTORIES'] };
   try {
-    await gitIn(tmpdir(), environment, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
+    await gitIn(dir, sealed, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
     return true;
   } catch {
     return false;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import type { CliResult } from './run-cli.js';
 import type { Expectation, Prepared, Scenario, ScenarioContext } from './fault-scenarios.js';
+import { git } from './git.js';
 import { createGitOpsProject, REGISTRY } from './gitops-repo.js';
 import { startGitLabServer, type GitLabServer } from './gitlab-server.js';
 
@@ -228,6 +229,30 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
       expectHostileHomeIgnored(ctx.cwd);
       await expectNothingElsewhere(ctx);
     },
+  },
+  {
+    name: 'a CI job token, with TMPDIR inside a repository whose config rewrites URLs',
+    server: 'main',
+    setup: async (ctx) => {
+      await createGitOpsProject(ctx.server, ctx.project);
+      ctx.server.addToken({ value: ctx.token, kind: 'job', scopes: [], projects: [ctx.project] });
+      const other = await elsewhere();
+      await createGitOpsProject(other, ctx.project);
+      other.addToken({ value: ctx.token, kind: 'job', scopes: [], projects: [ctx.project] });
+      // The job-token probe (an ls-remote outside the clone) must not take this repository's config.
+      const repo = join(ctx.cwd, 'around');
+      mkdirSync(join(repo, 'tmp'), { recursive: true });
+      await git(['init', '--quiet', repo]);
+      await git(['config', `url.${other.url}/.insteadOf`, `${ctx.server.url}/`], { cwd: repo });
+      return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token, TMPDIR: join(repo, 'tmp') } };
+    },
+    expect: () => ({
+      exitCode: 1,
+      error: `the token in ${TOKEN_VARIABLE} is a CI job token, and a job token cannot push here`,
+      hint: /^A CI job token can never push to another project/,
+      trouble: 'job-token',
+    }),
+    check: (ctx) => expectNothingElsewhere(ctx),
   },
   {
     name: 'every debug switch on (DEBUG=*, NODE_DEBUG, GIT_TRACE*, GIT_CURL_VERBOSE)',
