@@ -3,12 +3,12 @@ import { JOB_TOKEN_LIMITS, projectAccessTokenHowTo } from './git-failure.js';
 import { MIN_SECRET_LENGTH } from './redact.js';
 
 /**
- * GitLab's tokens are 20 characters and more (`glpat-` and 20, job tokens as JWTs about a thousand).
- * A shorter value could not be masked, by GitLab or by us, without masking ordinary words with it; a
- * far longer one is no token, and would not fit into git's environment (the kernel's limit for one
- * variable is 128 KiB).
+ * GitLab's tokens are 20 characters and more (`glpat-` and 20; job tokens as JWTs, longer). A shorter
+ * value could not be masked, by GitLab or by us, without masking ordinary words with it. 16 KiB leaves
+ * room for any JWT; a longer value is no token, and its header would not fit into one variable of
+ * git's environment (the kernel's limit is 128 KiB: `spawn E2BIG`).
  */
-export const MAX_TOKEN_LENGTH = 4096;
+export const MAX_TOKEN_LENGTH = 16_384;
 
 /** The variable is not set, or set to nothing (what a protected variable looks like on an unprotected ref). */
 export function missingTokenError(variable: string, state: 'not set' | 'empty'): UsageError {
@@ -50,7 +50,7 @@ export function implausibleTokenError(variable: string, problem: 'short' | 'long
   });
 }
 
-/** The token, read from the variable the user named; checked only for presence, never for its shape. */
+/** The token, read from the variable the user named; checked for presence and a plausible length, never for its shape. */
 export function readToken(variable: string, env: NodeJS.ProcessEnv): string {
   const token = env[variable];
   if (token === undefined) {

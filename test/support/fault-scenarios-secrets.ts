@@ -211,7 +211,7 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token.repeat(Math.ceil(100_000 / ctx.token.length)).slice(0, 100_000) } }),
     expect: () => ({
       exitCode: 2,
-      error: `${TOKEN_VARIABLE} holds a value longer than 4096 characters, which is no GitLab token`,
+      error: `${TOKEN_VARIABLE} holds a value longer than 16384 characters, which is no GitLab token`,
       hint: /^Put the token alone in GITLAB_PUSHER_TOKEN/,
       trouble: 'token-implausible',
     }),
