@@ -1,8 +1,11 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+// Before simple-git: its bundled `debug` reads DEBUG once, when it loads.
+import './debug-switches.js';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
+import { guardProcessOutput } from './redact.js';
 import { conePatterns } from './sparse-cone.js';
 
 const MANIFEST_FILE = /(\.ya?ml|\.json|^Kustomization)$/i;
@@ -160,22 +163,32 @@ export class GitWorkspace {
   }
 }
 
-/** Whether the server lets this token read the repository when it is presented as a CI job token. */
+/**
+ * Whether the server lets this token read the repository when it is presented as a CI job token. Run in
+ * an empty directory that git may not look above: a repository around it would lend its config.
+ */
 export async function readsAsJobToken(url: string, environment: GitEnvironment, timeoutMs: number): Promise<boolean> {
+  const dir = await mkdtemp(join(tmpdir(), 'image-bump-probe-'));
+  const sealed = { env: { ...environment.env, GIT_CEILING_DIRECTORIES: dirname(dir) }, allowed: [...environment.allowed, 'GIT_CEILING_DIRECTORIES'] };
   try {
-    await gitIn(tmpdir(), environment, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
+    await gitIn(dir, sealed, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
     return true;
   } catch {
     return false;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
 function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): SimpleGit {
+  // The environment holds the credential from here on: whatever debug switch prints it is redacted.
+  guardProcessOutput();
   return simpleGit({
     baseDir: dir,
     allowEnvironment: environment.allowed,
-    // The environment is ours: these settings switch helpers and hooks OFF, they do not run anything.
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true },
+    // The environment is ours and built from nothing: these settings let it switch askpass, credential
+    // helpers, hooks and the user's and system's config OFF; none of them runs or reads anything.
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true },
     timeout: { block: timeoutMs },
     // The default also waits 50 ms after each process's exit, and that timer keeps node alive at the end.
     completion: { onClose: true, onExit: false },

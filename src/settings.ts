@@ -239,17 +239,8 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     });
   }
 
-  const serverUrl = read.one('server-url') ?? env.CI_SERVER_URL;
-  if (!serverUrl) throw new UsageError('no GitLab server URL', { hint: 'Pass --server-url https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).' });
-  let url: URL;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    throw new UsageError(`${read.source('server-url')} "${serverUrl}" is not a URL`, { hint: 'Use the form https://gitlab.example.com.' });
-  }
-  if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
-    throw new UsageError(`${read.source('server-url')} must be a plain http(s) URL without credentials`, { hint: 'The token is read from the variable named by --token-variable, never from the URL.' });
-  }
+  const serverUrl = checkServerUrl(read.one('server-url') ?? env.CI_SERVER_URL, read.source('server-url'));
+  const url = new URL(serverUrl);
 
   const project = (read.one('project') ?? env.CI_PROJECT_PATH ?? '').replace(/\.git$/, '');
   if (!PROJECT_PATH.test(project) || project.split('/').some((part) => part === '..' || part === '.')) {
@@ -278,7 +269,7 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     targets,
     environments: envNames,
     overlaysDir,
-    serverUrl: serverUrl.replace(/\/+$/, ''),
+    serverUrl,
     project,
     branch,
     tokenVariable,
@@ -301,6 +292,35 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     expiryWarningDays: wholeNumber(read.one('expiry-warning-days') ?? '14', read.source('expiry-warning-days'), 0),
     provenance: provenanceTrailers(env),
   };
+}
+
+const SERVER_URL_HINT =
+  'Give the GitLab URL alone, as in https://gitlab.example.com (or https://example.com/gitlab under a relative URL root): no user or token, query, fragment, spaces, backslashes or percent-escapes. The token is read from the variable named by --token-variable, never from the URL.';
+
+/**
+ * The server URL, refused unless git (curl) and Node read the same host, port and path from it: no
+ * "@" or userinfo, "\\", whitespace, control characters, "%", query, fragment or dot segments (where
+ * the two parsers differ, e.g. `http://a:1\\@b:2`). Returned in Node's canonical form, without a
+ * trailing slash.
+ */
+function checkServerUrl(raw: string | undefined, source: string): string {
+  if (!raw) throw new UsageError('no GitLab server URL', { hint: 'Pass --server-url https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).' });
+  const refuse = (what: string, shown = true) => new UsageError(`${source} ${shown ? `${JSON.stringify(raw)} ` : ''}${what}`, { hint: SERVER_URL_HINT });
+  // Never echoed when it may hold credentials.
+  if (raw.includes('@')) throw refuse('must be a plain http(s) URL, without credentials or "@"', false);
+  if (/[\0-\x20\x7f-\x9f]/.test(raw)) throw refuse('holds whitespace or control characters');
+  if (/[\\%?#]/.test(raw)) throw refuse('holds a backslash, "%", a query or a fragment');
+  const match = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?((\/[A-Za-z0-9._~-]+)*)\/*$/i.exec(raw);
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // refused below
+  }
+  if (!match || !url || /(^|\/)\.{1,2}(\/|$)/.test(match[3] ?? '')) {
+    throw refuse('is not an http(s) URL of the form https://gitlab.example.com');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** Trailers that link a bump commit back to the pipeline, job and commit it came from. */

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { guardProcessOutput } from './redact.js';
 
 /**
  * When the token expires, asked of GitLab's `personal_access_tokens/self` (which answers for project
@@ -7,11 +8,17 @@ import { request as httpsRequest } from 'node:https';
  */
 export type ExpiryLookup = { expiresAt: string | null } | { unknown: string };
 
-/** node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the lookup itself. */
+/**
+ * node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the
+ * lookup itself. node:http follows no redirect: a 3xx is just "unknown", and the token goes to the
+ * validated server only. The token is set after the request is made, so that the options NODE_DEBUG=http
+ * prints when it opens the connection do not hold it.
+ */
 export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000): Promise<ExpiryLookup> {
+  guardProcessOutput();
   return new Promise((resolve) => {
     const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { 'PRIVATE-TOKEN': token, Accept: 'application/json' }, timeout: timeoutMs }, (response) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { Accept: 'application/json' }, timeout: timeoutMs }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', () => resolve({ unknown: 'error' }));
@@ -25,6 +32,7 @@ export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000)
         }
       });
     });
+    request.setHeader('PRIVATE-TOKEN', token);
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error) => resolve({ unknown: error.message === 'timeout' ? 'timeout' : 'error' }));
     request.end();

@@ -21,7 +21,8 @@ import {
 } from './git-failure.js';
 import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './kustomization-file.js';
 import { readSettings } from './settings.js';
-import { ciJobTokenInVariableError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
+import { redirectError } from './redirect.js';
+import { ciJobTokenInVariableError, implausibleTokenError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
 import { parseSingleDocument } from './yaml-source.js';
 
 export interface Trouble {
@@ -80,6 +81,12 @@ export const TROUBLES: readonly Trouble[] = [
     pattern: /^\S+ holds more than one line$/,
   },
   {
+    id: 'token-implausible',
+    cause: 'The variable holds something too short (a word, a placeholder) or far too long (a file) to be a GitLab token.',
+    example: () => implausibleTokenError('GITLAB_PUSHER_TOKEN', 'short'),
+    pattern: /^\S+ holds a value (shorter|longer) than \d+ characters, which is no GitLab token$/,
+  },
+  {
     id: 'token-variable-invalid',
     cause: '--token-variable was given a value (perhaps the token itself) instead of a variable name.',
     example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--token-variable', 'not-a-name'),
@@ -132,6 +139,18 @@ export const TROUBLES: readonly Trouble[] = [
     cause: '--branch names a branch the GitOps project does not have.',
     example: () => missingBranchError(context('clone')),
     pattern: /^branch \S+ does not exist in \S+$/,
+  },
+  {
+    id: 'server-redirect',
+    cause: 'The server answered with a redirect (to another host, to https, or to a moved project): git and the token follow none.',
+    example: () => redirectError(`${SERVER}/${PROJECT}.git`, 'https://gitlab.other.example/group/gitops.git/info/refs'),
+    pattern: /^the server (redirected \S+ to \S+|answered \S+ with a redirect); /,
+  },
+  {
+    id: 'server-url-invalid',
+    cause: '--server-url (or CI_SERVER_URL) is not a plain http(s) URL: credentials, "@", a backslash, spaces, a query, or no URL at all.',
+    example: () => push('--server-url', 'https://gitlab.example.com\\@other.example', '--target-env', 'prod', '--image', 'app:1.0.0'),
+    pattern: /^\S+ (".*" )?(must be a plain http\(s\) URL|holds whitespace or control characters|holds a backslash|is not an http\(s\) URL)/s,
   },
   {
     id: 'server-error',

@@ -11,6 +11,7 @@ import { branchTip, createGitOpsProject, REGISTRY, type GitOpsProjectOptions } f
 import type { Fault, GitLabServer, TokenSpec } from './gitlab-server.js';
 import { runCli, type CliResult } from './run-cli.js';
 import { commitSymlinks } from './symlinks.js';
+import { SECRET_SCENARIOS } from './fault-scenarios-secrets.js';
 
 /**
  * Where a scenario runs: `main` is shared by scenarios running at the same time; `quiet` must never
@@ -654,6 +655,7 @@ export const SCENARIOS: readonly Scenario[] = [
       trouble: 'timeout',
     }),
   },
+  ...SECRET_SCENARIOS,
 ];
 
 export interface Servers {
