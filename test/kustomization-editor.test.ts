@@ -98,9 +98,11 @@ describe('setImages keeps everything it does not have to change', () => {
     expect(text).toBe('images:\n- name: app\n  newTag: "1234"\n');
   });
 
-  it('reads a plain numeric tag as written (1.10 is not 1.1)', () => {
-    const { changes } = edit('images:\n- name: app\n  newTag: 1.10\n', 'app:1.10');
-    expect(changes[0]!.changed).toBe(false);
+  it('reads a plain numeric tag as written (1.10 is not 1.1), and quotes it so kustomize reads it too', () => {
+    // kustomize refuses `newTag: 1.10` (json: cannot unmarshal number into … newTag of type string).
+    const { text, changes } = edit('images:\n- name: app\n  newTag: 1.10\n', 'app:1.10');
+    expect(text).toBe('images:\n- name: app\n  newTag: "1.10"\n');
+    expect(changes[0]).toMatchObject({ before: { newTag: '1.10' }, after: { newTag: '1.10' }, changed: true });
   });
 
   it('keeps the quoting style of the scalar it changes', () => {
