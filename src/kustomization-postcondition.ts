@@ -72,7 +72,7 @@ function declaredImages(root: Record<string, unknown>): unknown[] {
 }
 
 /** The entries of `images` and `imageTags` with their names and fields as written, for the model. */
-function modelEntries(doc: Document.Parsed): ModelEntry[] {
+export function modelEntries(doc: Document.Parsed): ModelEntry[] {
   const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
   const root = resolve(doc.contents);
   if (!isMap(root)) return [];
