@@ -76,6 +76,7 @@ export function setImages(original: string, settings: readonly ImageSetting[], f
     throw new BumpError(`${file}: \`images\` must be a list of entries`, { hint: 'Write `images:` as a YAML list of `- name: …` entries.' });
   }
   const entries = isSeq(images) ? entriesOf(images, source) : [];
+  refuseCaseVariants(root, entries, source);
   refuseDeprecatedImageTags(root, settings, source);
 
   const edits: TextEdit[] = [];
@@ -211,6 +212,26 @@ function assertEditable(entry: Entry, source: Source): void {
       });
     }
   }
+}
+
+/**
+ * kustomize decodes with Go's encoding/json, which matches keys without regard to case: `Images:` or
+ * `NewTag:` are read as `images:` and `newTag:`. This editor matches keys exactly, so it refuses them.
+ */
+function refuseCaseVariants(root: YAMLMap | undefined, entries: readonly Entry[], source: Source): void {
+  const check = (pairs: readonly Pair[], known: readonly string[]) => {
+    for (const pair of pairs) {
+      const key = keyOf(pair);
+      const meant = known.find((name) => key !== undefined && key !== name && key.toLowerCase() === name.toLowerCase());
+      if (!meant) continue;
+      throw new BumpError(`${source.file}:${lineOf(source, (pair.key as Node).range?.[0] ?? 0)}: kustomize reads \`${key}\` as \`${meant}\` (it ignores the case of keys), this tool does not`, {
+        hint: `Write the key as \`${meant}\`, then bump again.`,
+        exitCode: 2,
+      });
+    }
+  };
+  check(root?.items ?? [], ['images', 'imageTags']);
+  for (const entry of entries) check(entry.map.items, IMAGE_KEYS);
 }
 
 function duplicateEntries(name: string, matching: readonly Entry[], source: Source): BumpError {

@@ -201,7 +201,12 @@ describe('setImages follows kustomize’s set image', () => {
   });
 
   it('refuses an entry with a key kustomize does not know (exit 2)', () => {
-    expect(() => edit('images:\n- name: app\n  newtag: v1\n', 'app:v2')).toThrow(/images entry for app has the key "newtag", which kustomize does not know/);
+    expect(() => edit('images:\n- name: app\n  tag: v1\n', 'app:v2')).toThrow(/images entry for app has the key "tag", which kustomize does not know/);
+  });
+
+  it('refuses keys kustomize reads without regard to case (exit 2)', () => {
+    expect(() => edit('Images:\n- name: app\n', 'app:v2')).toThrow(/^kustomization\.yaml:1: kustomize reads `Images` as `images` \(it ignores the case of keys\), this tool does not$/);
+    expect(() => edit('images:\n- name: web\n  NewTag: v1\n', 'app:v2')).toThrow(/:3: kustomize reads `NewTag` as `newTag`/);
   });
 
   it('leaves duplicate entries of a name no argument names as they are', () => {
