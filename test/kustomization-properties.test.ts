@@ -5,12 +5,15 @@ import { BumpError } from '../src/errors.js';
 import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
 import { setImages } from '../src/kustomization-editor.js';
 import { kustomizeSetImage, sortedByName, type ModelEntry } from '../src/kustomize-set-image.js';
+import { renderScalar } from '../src/yaml-source.js';
 
 /**
  * Property: for kustomizations in the shapes people write and any valid --image arguments, setImages
  * either refuses with one of its documented reasons, or returns text that parses (YAML 1.2 and 1.1),
  * whose images are kustomize's set-image of the old ones, whose other keys are unchanged, and whose
  * lines outside the entries of the named images are the old lines, byte for byte.
+ * Failures it found are kept as golden cases in test/fixtures/kustomize (no-final-newline-two-appends,
+ * bom-document-end-marker).
  */
 
 const NAMES = ['app', 'alpha', 'web', 'zzz', 'registry.example.com/team/api', 'm'];
@@ -323,6 +326,22 @@ describe('setImages on generated kustomizations', () => {
     fc.assert(
       fc.property(cases, ([s, args]) => check(s, args)),
       { numRuns: 600 },
+    );
+  });
+});
+
+describe('renderScalar on any tag the image grammar allows', () => {
+  const tag = fc.stringMatching(/^[\w][\w.-]{0,15}$/);
+  it('gives text that reads back as the same string in YAML 1.2 and 1.1, in a block and in a flow mapping', () => {
+    fc.assert(
+      fc.property(tag, (value) => {
+        const rendered = renderScalar(value);
+        for (const version of ['1.1', '1.2'] as const) {
+          expect(parse(`newTag: ${rendered}`, { version })).toEqual({ newTag: value });
+          expect(parse(`{newTag: ${rendered}, x: 1}`, { version })).toEqual({ newTag: value, x: 1 });
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });
