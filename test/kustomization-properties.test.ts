@@ -21,7 +21,7 @@ const TAGS = ['v1', 'v2.0.1', 'latest', '1.10', '1234', 'on', 'yes', 'y', 'n', '
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const NEW_NAMES = ['mirror.example.com/app', 'registry.example.com:5000/team/app', 'busybox'];
 
-type Style = 'plain' | 'single' | 'double';
+type Style = 'plain' | 'single' | 'double' | 'null' | 'literal';
 
 interface Field {
   key: string;
@@ -59,10 +59,12 @@ interface Shape {
 }
 
 const style = fc.constantFrom<Style>('plain', 'single', 'double');
+/** Field values also come empty (`~`) and as block scalars (`|-`, in block entries; quoted in flow ones). */
+const fieldStyle = fc.constantFrom<Style>('plain', 'plain', 'single', 'double', 'null', 'literal');
 const field = fc.oneof(
-  fc.record({ key: fc.constant('newTag'), value: fc.constantFrom(...TAGS), style }),
-  fc.record({ key: fc.constant('newName'), value: fc.constantFrom(...NEW_NAMES), style }),
-  fc.record({ key: fc.constant('digest'), value: fc.constant(DIGEST), style }),
+  fc.record({ key: fc.constant('newTag'), value: fc.constantFrom(...TAGS), style: fieldStyle }),
+  fc.record({ key: fc.constant('newName'), value: fc.constantFrom(...NEW_NAMES), style: fieldStyle }),
+  fc.record({ key: fc.constant('digest'), value: fc.constant(DIGEST), style: fieldStyle }),
   fc.record({ key: fc.constant('tagSuffix'), value: fc.constantFrom('-debug', '-1'), style }),
 );
 const entry = fc.record({
@@ -108,7 +110,10 @@ function imageArg(existing: readonly string[]): fc.Arbitrary<string> {
 }
 const cases = shape.chain((s) => fc.tuple(fc.constant(s), fc.array(imageArg([...s.entries.map((e) => e.name), ...(s.imageTags ? [s.imageTags.name] : [])]), { minLength: 1, maxLength: 3 })));
 
-function scalar(value: string, how: Style): string {
+/** A scalar in the given style; `indent` is where a block scalar's content goes (none: a flow context). */
+function scalar(value: string, how: Style, indent?: string): string {
+  if (how === 'null') return '~';
+  if (how === 'literal') return indent === undefined ? JSON.stringify(value) : `|-\n${indent}${value}`;
   const readsBack = parse(value, { version: '1.1' }) === value && parse(value) === value;
   if (how === 'plain' && readsBack) return value;
   if (how === 'single') return `'${value}'`;
@@ -143,9 +148,12 @@ function render(s: Shape): Rendered {
   const sharing = entries.length >= 2 ? s.sharing : 'none';
 
   const hasTagAnchor = sharing === 'tag-alias' && entries[0]!.fields.some((f) => f.key === 'newTag');
+  const cont = ' '.repeat(s.seqIndent + s.keyOffset);
+  const isBlockEntry = (e: EntrySpec) => !flowList && !e.flow;
   const pairTexts = (e: EntrySpec, index: number): string[] => {
     const key = (k: string) => (s.quotedKeys && index % 2 === 0 ? `"${k}"` : k);
-    const pairs = [`${key('name')}: ${scalar(e.name, e.nameStyle)}`, ...e.fields.map((f) => `${key(f.key)}: ${scalar(f.value, f.style)}`)];
+    const indent = isBlockEntry(e) ? `${cont}  ` : undefined;
+    const pairs = [`${key('name')}: ${scalar(e.name, e.nameStyle)}`, ...e.fields.map((f) => `${key(f.key)}: ${scalar(f.value, f.style, indent)}`)];
     if (hasTagAnchor && e.fields.some((f) => f.key === 'newTag')) {
       const at = pairs.findIndex((p) => /^"?newTag"?: /.test(p));
       if (index === 0) pairs[at] = pairs[at]!.replace(/: /, ': &tag ');
@@ -168,8 +176,8 @@ function render(s: Shape): Rendered {
       for (const f of e.fields) {
         const aliased = tagged && f.key === 'newTag' && index === entries.length - 1 && index !== 0;
         const source = aliased ? tagged : f;
-        value[f.key] = read(scalar(source.value, source.style));
-        if (f.key !== 'tagSuffix') written[f.key as keyof ModelEntry['written']] = source.value;
+        value[f.key] = read(scalar(source.value, source.style, isBlockEntry(aliased ? entries[0]! : e) ? '  ' : undefined));
+        if (f.key !== 'tagSuffix' && source.style !== 'null') written[f.key as keyof ModelEntry['written']] = source.value;
       }
       if (index === 0) Object.assign(base, value);
       let result: unknown = value;
@@ -196,11 +204,10 @@ function render(s: Shape): Rendered {
         imagesText.push(`${dash}-${pad}${flowEntry(e, i)}${comment()}`);
         return;
       }
-      const pairs = pairTexts(e, i);
-      const cont = ' '.repeat(s.seqIndent + s.keyOffset);
-      if (anchorTag(i) || e.dashAlone) imagesText.push(`${dash}-${anchorTag(i) ? ` ${anchorTag(i).trim()}` : ''}${comment()}`, ...pairs.map((p) => `${cont}${p}${comment()}`));
-      else if (anchorTag(i)) imagesText.push(`${dash}- ${anchorTag(i).trim()}${comment()}`, ...pairs.map((p) => `${cont}${p}${comment()}`));
-      else imagesText.push(`${dash}-${pad}${pairs[0]}${comment()}`, ...pairs.slice(1).map((p) => `${cont}${p}${comment()}`));
+      // A comment after a block scalar's content would be content: none there.
+      const pairs = pairTexts(e, i).map((p) => (p.includes('\n') ? p : `${p}${comment()}`));
+      if (anchorTag(i) || e.dashAlone) imagesText.push(`${dash}-${anchorTag(i) ? ` ${anchorTag(i).trim()}` : ''}${comment()}`, ...pairs.map((p) => `${cont}${p}`));
+      else imagesText.push(`${dash}-${pad}${pairs[0]}`, ...pairs.slice(1).map((p) => `${cont}${p}`));
     });
   }
   const imageTagsText = s.imageTags ? [`imageTags:`, `${dash}- name: ${s.imageTags.name}`, `${dash}  newTag: ${s.imageTags.tag}`] : [];
@@ -220,7 +227,8 @@ function render(s: Shape): Rendered {
   if (s.startMarker) lines.unshift(s.comments[5] ? '--- # the kustomization' : '---');
   if (s.endMarker) lines.push('...');
   const eol = s.crlf ? '\r\n' : '\n';
-  let text = (s.bom ? '\uFEFF' : '') + lines.join(eol) + (lines.length && s.finalNewline ? eol : '');
+  let text = (s.bom ? '\uFEFF' : '') + lines.join('\n') + (lines.length && s.finalNewline ? '\n' : '');
+  if (s.crlf) text = text.replace(/\n/g, eol);
   if (text === '\uFEFF') text = '';
   const names = [...entries.map((e) => e.name), ...(s.imageTags ? [s.imageTags.name] : [])];
   const imageTagsModel = (): ModelEntry[] => (s.imageTags ? [{ value: { name: s.imageTags.name, newTag: s.imageTags.tag }, name: s.imageTags.name, written: { newTag: s.imageTags.tag } }] : []);
