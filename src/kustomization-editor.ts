@@ -344,6 +344,7 @@ function removePairs(text: string, entry: YAMLMap, removed: readonly Pair[]): Te
   const items = entry.items;
   const firstKept = items.findIndex((pair) => !removed.includes(pair));
   const keyStart = (pair: Pair) => (pair.key as Scalar).range![0];
+  const onOwnLine = (pair: Pair) => text.slice(lineStartOf(text, keyStart(pair)), keyStart(pair)).replace(/^\uFEFF/, '').trim() === '';
   for (const [index, pair] of items.entries()) {
     if (!removed.includes(pair)) continue;
     const start = keyStart(pair);
@@ -356,11 +357,11 @@ function removePairs(text: string, entry: YAMLMap, removed: readonly Pair[]): Te
       }
       continue;
     }
-    const onOwnLine = (pair: Pair) => text.slice(lineStartOf(text, keyStart(pair)), keyStart(pair)).replace(/^\uFEFF/, '').trim() === '';
     if (index === 0 && !onOwnLine(pair)) {
       // `- newTag: x` as the first pair of an entry: the first kept key moves up onto the dash line.
       edits.push({ start, end: keyStart(items[firstKept]!), text: '' });
     } else if (!(leading && !onOwnLine(items[0]!))) {
+      // (A removed pair after a removed dash-line pair went with that cut.)
       edits.push({ start: lineStartOf(text, start), end: lineBoundaryAfter(text, valueEnd(pair)), text: '' });
     }
   }
