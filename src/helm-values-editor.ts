@@ -175,11 +175,25 @@ function editImageMap(
   if (missing.length > 0) mapEdits.push(insertPairs(text, map, insertAfter ?? map.items.at(-1), missing));
   // A key filled in or added to a mapping that an alias shares would appear under the alias too.
   if (mapEdits.length > 0) assertNotSharedElsewhere(doc, text, file, [{ node: map, paths: [place.keys] }]);
-  edit.edits.push(...mapEdits);
+  edit.edits.push(...joinedAtSameOffset(mapEdits));
   const previousImage = describeImage(before.newName ?? setting.name, before);
   const newImage = describeImage(after.newName ?? setting.name, after);
   const line = positionOf(text, (place.written ?? map).range![0]).line;
   changes.push({ name: setting.name, before, after, previousImage, newImage, changed, path: target.path, line });
+}
+
+/**
+ * An added key that goes right after a value being filled in (`{tag:, …}`) starts where the fill does;
+ * two edits at one offset would be applied in either order, so they become one, fill first.
+ */
+function joinedAtSameOffset(edits: readonly TextEdit[]): TextEdit[] {
+  const joined: TextEdit[] = [];
+  for (const edit of edits) {
+    const same = joined.find((other) => other.start === edit.start);
+    if (same) Object.assign(same, { end: Math.max(same.end, edit.end), text: same.text + edit.text });
+    else joined.push({ ...edit });
+  }
+  return joined;
 }
 
 function resolveAlias(doc: Document.Parsed, node: Node | null): Node | null {

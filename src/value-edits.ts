@@ -1,5 +1,4 @@
 import { isAlias, type Alias, type Document, type Scalar } from 'yaml';
-import { editWouldCorrupt } from './edit-check.js';
 import { rewriteValue } from './scalar-rewrite.js';
 import type { TextEdit } from './text-edits.js';
 import { assertNotSharedElsewhere, nodeOccurrences, samePath, type Occurrence, type ValuePath } from './yaml-node-occurrences.js';
@@ -22,11 +21,9 @@ export function planValueEdits(doc: Document.Parsed, text: string, file: string,
   const occurrences = nodeOccurrences(doc);
   const edits: TextEdit[] = [];
   for (const [node, places] of groupBy(changes, (change) => change.node)) {
-    const values = new Set(places.map((place) => place.value));
-    if (values.size > 1) throw editWouldCorrupt(file, `one shared value would need ${[...values].join(' and ')}`);
     const value = places[0]!.value;
     const covered = (occurrence: Occurrence) => places.some((place) => samePath(place.keys, occurrence.path));
-    if ((occurrences.get(node) ?? []).every(covered)) {
+    if (places.every((place) => place.value === value) && (occurrences.get(node) ?? []).every(covered)) {
       edits.push(rewriteValue(text, node, value));
       continue;
     }
@@ -35,18 +32,21 @@ export function planValueEdits(doc: Document.Parsed, text: string, file: string,
       (place) => place.edit as Alias,
     );
     for (const [alias, aliasPlaces] of aliases) {
-      assertNotSharedElsewhere(doc, text, file, [{ node: alias, paths: aliasPlaces.map((place) => place.keys) }], occurrences);
-      edits.push(rewriteValue(text, alias, value));
+      // One alias repeated through an aliased collection is still one value.
+      const wanted = aliasPlaces[0]!.value;
+      assertNotSharedElsewhere(doc, text, file, [{ node: alias, paths: aliasPlaces.filter((place) => place.value === wanted).map((place) => place.keys) }], occurrences);
+      edits.push(rewriteValue(text, alias, wanted));
     }
     const direct = places.filter((place) => place.edit === node);
     if (direct.length === 0) continue;
+    const wanted = direct[0]!.value;
     const remaining = new Map(occurrences);
     remaining.set(
       node,
       (occurrences.get(node) ?? []).filter((occurrence) => !(occurrence.via && aliases.has(occurrence.via))),
     );
-    assertNotSharedElsewhere(doc, text, file, [{ node, paths: direct.map((place) => place.keys) }], remaining);
-    edits.push(rewriteValue(text, node, value));
+    assertNotSharedElsewhere(doc, text, file, [{ node, paths: direct.filter((place) => place.value === wanted).map((place) => place.keys) }], remaining);
+    edits.push(rewriteValue(text, node, wanted));
   }
   return edits;
 }

@@ -133,7 +133,9 @@ const resource = fc.oneof(
   fc.record({ kind: fc.constant('ConfigMap'), pod: fc.constant(undefined), note: reference }),
 );
 
-function manifestOf({ kind, pod, note }: { kind: string; pod?: fc.RecordValue<unknown> & Record<string, unknown>; note?: string }): Record<string, unknown> {
+type Resource = typeof resource extends fc.Arbitrary<infer T> ? T : never;
+
+function manifestOf({ kind, pod, note }: Resource): Record<string, unknown> {
   const metadata: Record<string, unknown> = { name: 'web', ...(note ? { annotations: { 'example.com/image': note } } : {}) };
   if (kind === 'ConfigMap') return { apiVersion: 'v1', kind, metadata, data: { IMAGE: note } };
   const { sharing, ...lists } = pod as { sharing: string; containers: unknown[]; initContainers?: unknown[]; ephemeralContainers?: unknown[]; volumes?: unknown[] };
@@ -154,10 +156,10 @@ const manifestFile = fc.record({
   args: fc.array(imageArg, { minLength: 1, maxLength: 3 }),
 });
 
-function render({ resources, seed }: { resources: fc.RecordValue<unknown>[]; seed: number }): string {
+function render({ resources, seed }: { resources: Resource[]; seed: number }): string {
   const random = randomSource(seed);
   const docs = resources.map((item) => {
-    const doc = new Document(manifestOf(item as Parameters<typeof manifestOf>[0]));
+    const doc = new Document(manifestOf(item));
     styleDocument(doc, random, { flow: 0.15, comments: 0.2, blockScalars: 0.1, aliases: 0.15 });
     return doc;
   });

@@ -80,7 +80,8 @@ export function styleDocument(doc: Document, random: () => number, options: Styl
       else if (style < 0.35) node.type = Scalar.QUOTE_DOUBLE;
       else if (style < 0.6) node.type = Scalar.QUOTE_SINGLE;
       if (!keep && node.comment === undefined && random() < options.comments) node.comment = ' trailing comment';
-      const earlier = strings.filter((candidate) => !(options.keep?.(candidate.node) ?? false));
+      // A kept value may still carry an anchor that a later alias repeats.
+      const earlier = strings;
       if (!keep && earlier.length > 0 && random() < options.aliases) {
         const target = earlier[Math.floor(random() * earlier.length)]!.node;
         target.anchor ??= `v${++anchors}`;
