@@ -1,4 +1,4 @@
-import { visit, type Document, type Scalar } from 'yaml';
+import { visit, type Alias, type Document, type Scalar } from 'yaml';
 import { BumpError } from './errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
@@ -39,6 +39,8 @@ const PART_FIELD = { name: 'newName', tag: 'newTag', digest: 'digest' } as const
 
 interface MarkedScalar extends ImageMarker {
   node: Scalar & { range: [number, number, number] };
+  /** The scalar, or the alias standing for it, that the marker follows. */
+  edit: Scalar | Alias;
   document: number;
   /** Where the scalar is written (not where an alias repeats it). */
   keys: ValuePath;
@@ -49,18 +51,22 @@ function markedScalars(text: string, file: string): { documents: Document.Parsed
   const documents = parseDocuments(text, file);
   for (const [document, doc] of documents.entries()) {
     const occurrences = nodeOccurrences(doc);
+    const markerAfter = (written: Scalar | Alias, node: unknown) => {
+      // A block scalar's range ends on a later line than its header, where a comment would sit.
+      if (!isValueScalar(node) || isBlockScalar(node)) return;
+      const end = written.range![1];
+      const lineEnd = text.indexOf('\n', end);
+      const match = MARKER.exec(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
+      if (!match) return;
+      const part = (match[2] ?? 'full') as MarkerPart;
+      const keys = occurrences.get(written)?.find((occurrence) => occurrence.via === undefined)?.path ?? [];
+      const line = positionOf(text, written.range![0]).line;
+      found.push({ name: match[1]!, part, line, value: scalarText(node) ?? '', node, edit: written, document, keys });
+    };
     visit(doc, {
-      Scalar(_key, node) {
-        // A block scalar's range ends on a later line than its header, where a comment would sit.
-        if (!isValueScalar(node) || isBlockScalar(node)) return;
-        const end = node.range[1];
-        const lineEnd = text.indexOf('\n', end);
-        const match = MARKER.exec(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
-        if (!match) return;
-        const part = (match[2] ?? 'full') as MarkerPart;
-        const keys = occurrences.get(node)?.find((occurrence) => occurrence.via === undefined)?.path ?? [];
-        found.push({ name: match[1]!, part, line: positionOf(text, node.range[0]).line, value: scalarText(node) ?? '', node, document, keys });
-      },
+      Scalar: (_key, node) => markerAfter(node, node),
+      // `tag: *version # image-bump: web:tag` marks this place only: the alias is replaced, the anchor kept.
+      Alias: (_key, node) => markerAfter(node, node.resolve(doc)),
     });
   }
   return { documents, found };
@@ -68,7 +74,7 @@ function markedScalars(text: string, file: string): { documents: Document.Parsed
 
 /** Every `# image-bump:` marker that follows a scalar, in source order. Malformed YAML is a BumpError. */
 export function findMarkers(text: string, file = 'file.yaml'): ImageMarker[] {
-  return markedScalars(text, file).found.map(({ node: _node, document: _document, keys: _keys, ...marker }) => marker);
+  return markedScalars(text, file).found.map(({ node: _node, edit: _edit, document: _document, keys: _keys, ...marker }) => marker);
 }
 
 /** Fails, naming every image that has no marker in `where` (e.g. a directory), given the marker names found there. */
@@ -126,7 +132,7 @@ export function setMarkedImages(text: string, settings: readonly ImageSetting[],
       doc,
       text,
       file,
-      changed.filter((marker) => marker.document === document).map((marker) => ({ node: marker.node, edit: marker.node, keys: marker.keys, value: current.get(marker)! })),
+      changed.filter((marker) => marker.document === document).map((marker) => ({ node: marker.node, edit: marker.edit, keys: marker.keys, value: current.get(marker)! })),
     ),
   );
   const result = applyEdits(text, edits);

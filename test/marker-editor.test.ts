@@ -155,3 +155,13 @@ describe('setMarkedImages: values no reader may misread, anchors and aliases', (
     expect(edit('tag: &t v1 # image-bump: web:tag\n', 'web:v2').text).toBe('tag: &t v2 # image-bump: web:tag\n');
   });
 });
+
+describe('setMarkedImages: a marked alias', () => {
+  it('replaces a marked alias by the new value in its own place, keeping the anchor and its other uses', () => {
+    const src = 'defaults:\n  tag: &version v1\nweb:\n  tag: *version # image-bump: web:tag\nworker:\n  tag: *version\n';
+    expect(findMarkers(src)).toEqual([{ name: 'web', part: 'tag', line: 4, value: 'v1' }]);
+    const { text, placesChanged } = edit(src, 'web:v2');
+    expect(text).toBe(src.replace('tag: *version # image-bump', 'tag: v2 # image-bump'));
+    expect(placesChanged).toBe(1);
+  });
+});
