@@ -74,7 +74,7 @@ export function setHelmImage(
     const full = keys.full ? lookup(doc, root, fullPath, file) : place;
     if (isValueScalar(full.node)) {
       editFullReference(edit, full as Place<Scalar & { range: [number, number, number] }>, settings, target, fullPath, changes);
-    } else if (isMap(place.node) && !keys.full && FIELD_KEYS.some(([, key]) => (place.node as YAMLMap).has(keys[key]))) {
+    } else if (isMap(place.node) && !keys.full && FIELD_KEYS.some(([, key]) => [place.node as YAMLMap, ...mergedMaps(doc!, place.node as YAMLMap)].some((map) => map.has(keys[key])))) {
       editImageMap(edit, place as Place<YAMLMap>, keys, settings, target, changes);
     } else {
       throw new BumpError(`${file}: \`${fullPath}\` is neither a mapping with ${keys.repository}, ${keys.tag} or ${keys.digest} nor an image reference`, {
@@ -136,9 +136,14 @@ function editImageMap(
   const map = place.node;
   const pairOf = (key: string) => map.items.find((pair) => keyText(pair.key) === key) as Pair<Scalar, Node | null> | undefined;
   const valueOf = (key: string) => resolveAlias(doc, pairOf(key)?.value ?? null);
+  // What a `<<: *defaults` merge key supplies counts for the current image; a key written here overrides it.
+  const mergedValueOf = (key: string) => {
+    const from = mergedMaps(doc, map).find((merged) => merged.has(key));
+    return from ? resolveAlias(doc, from.items.find((pair) => keyText(pair.key) === key)!.value as Node | null) : null;
+  };
   const before: ImageFields = {};
   for (const [field, key] of FIELD_KEYS) {
-    const value = scalarText(valueOf(keys[key]));
+    const value = scalarText(pairOf(keys[key]) ? valueOf(keys[key]) : mergedValueOf(keys[key]));
     if (value !== undefined && value !== '') before[field] = value;
   }
   const setting = settingFor(target, settings, before.newName, file);
@@ -194,6 +199,13 @@ function joinedAtSameOffset(edits: readonly TextEdit[]): TextEdit[] {
     else joined.push({ ...edit });
   }
   return joined;
+}
+
+/** The mappings a `<<` merge key of `map` pulls in (YAML 1.1 merge, which Helm's reader applies), in order. */
+function mergedMaps(doc: Document.Parsed, map: YAMLMap): YAMLMap[] {
+  const merge = map.items.find((pair) => keyText(pair.key) === '<<')?.value as Node | null | undefined;
+  const sources = isSeq(merge) ? (merge.items as Node[]) : merge ? [merge] : [];
+  return sources.map((source) => resolveAlias(doc, source)).filter((source): source is YAMLMap => isMap(source));
 }
 
 function resolveAlias(doc: Document.Parsed, node: Node | null): Node | null {

@@ -1,3 +1,5 @@
+import type { Node } from 'yaml';
+import { BumpError } from './errors.js';
 import { PRESERVE, splitImage, type ImageParts, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
 import { assertOnlyIntendedChanges } from './edit-postcondition.js';
@@ -92,6 +94,8 @@ export function setManifestImages(text: string, settings: readonly ImageSetting[
     }
   }
   const changed = fields.filter((field) => current.get(field) !== scalarText(field.node));
+  const merged = changed.find((field) => field.mergedFrom);
+  if (merged) throw mergedImageError(text, file, merged.path, merged.mergedFrom!);
   const edits: TextEdit[] = documents.flatMap((doc, document) =>
     planValueEdits(
       doc,
@@ -108,4 +112,12 @@ export function setManifestImages(text: string, settings: readonly ImageSetting[
     changed.map((field) => ({ document: field.document, path: field.keys, value: current.get(field)! })),
   );
   return { text: result, changes };
+}
+
+function mergedImageError(text: string, file: string, path: string, mergedFrom: Node): BumpError {
+  const line = positionOf(text, mergedFrom.range![0]).line;
+  return new BumpError(
+    `${file}:${line}: \`${path}\` comes from the merge key \`<<\` on line ${line}: changing it where it is written would change every mapping that merges it`,
+    { hint: 'Write `image:` in the container itself (it overrides the merged one), then run again.' },
+  );
 }

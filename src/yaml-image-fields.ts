@@ -1,4 +1,4 @@
-import { isAlias, isMap, isSeq, type Alias, type Document, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isSeq, type Alias, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { isValueScalar, keyText, kindOf } from './yaml-documents.js';
 import { formatPath, type ValuePath } from './yaml-node-occurrences.js';
 
@@ -19,6 +19,8 @@ export interface ImageField {
   edit: Scalar | Alias;
   path: string;
   keys: ValuePath;
+  /** Set when the container has no `image` of its own and takes it from a `<<` merge key (this node). */
+  mergedFrom?: Node;
 }
 
 /** kustomize's default `images` field specs (the container paths repeat what the walk finds). */
@@ -38,11 +40,22 @@ export function imageFieldsOf(doc: Document.Parsed): ImageField[] {
   if (kindOf(doc) === 'CustomResourceDefinition') return [];
   const found: Found = new Map();
   const resolve = (node: unknown): Node | null | undefined => (isAlias(node) ? (node.resolve(doc) as Node | undefined) : (node as Node | null | undefined));
-  const add = (value: unknown, keys: ValuePath) => {
+  const add = (value: unknown, keys: ValuePath, mergedFrom?: Node) => {
     const node = resolve(value);
     const id = JSON.stringify(keys);
     if (!isValueScalar(node) || found.has(id)) return;
-    found.set(id, { node, edit: isAlias(value) ? value : node, path: formatPath(keys), keys });
+    found.set(id, { node, edit: isAlias(value) ? value : node, path: formatPath(keys), keys, ...(mergedFrom ? { mergedFrom } : {}) });
+  };
+  // kustomize expands `<<: *defaults` before it sets images, so a merged `image` is one too.
+  const mergedImage = (container: YAMLMap): { value: unknown; mergedFrom: Node } | undefined => {
+    const merge = container.items.find((entry) => keyText(entry.key) === '<<')?.value as Node | null | undefined;
+    if (!merge) return undefined;
+    for (const source of isSeq(merge) ? merge.items : [merge]) {
+      const map = resolve(source);
+      const image = isMap(map) ? map.items.find((entry) => keyText(entry.key) === 'image') : undefined;
+      if (image) return { value: image.value, mergedFrom: merge };
+    }
+    return undefined;
   };
   let places = 0;
 
@@ -65,6 +78,8 @@ export function imageFieldsOf(doc: Document.Parsed): ImageField[] {
         if (!isMap(container)) return;
         const image = container.items.find((entry) => keyText(entry.key) === 'image');
         if (image) add(image.value, [...childKeys, index, 'image']);
+        const merged = image ? undefined : mergedImage(container);
+        if (merged) add(merged.value, [...childKeys, index, 'image'], merged.mergedFrom);
       });
     }
   };

@@ -194,3 +194,12 @@ describe('setHelmImage: values no reader may misread, empty values, anchors and 
     expect(edit('tag: &t v1\nimage:\n  repository: app\n  tag: *t\n', { path: 'image' }, 'app:v2').text).toBe('tag: &t v1\nimage:\n  repository: app\n  tag: v2\n');
   });
 });
+
+describe('setHelmImage: a merge key', () => {
+  it('writes a key into the mapping itself, overriding what `<<: *defaults` supplies and leaving the defaults alone', () => {
+    const src = 'defaults: &defaults\n  repository: registry.example.com/team/app\n  tag: v1\nimage:\n  <<: *defaults\n  pullPolicy: Always\n';
+    const { text, changes } = edit(src, { path: 'image' }, 'app:v2');
+    expect(text).toBe(`${src}  tag: v2\n`);
+    expect(changes[0]).toMatchObject({ previousImage: 'registry.example.com/team/app:v1', newImage: 'registry.example.com/team/app:v2', changed: true });
+  });
+});

@@ -396,3 +396,18 @@ describe('setManifestImages: values no reader may misread, anchors and aliases',
     expect(() => edit(src, 'app:2')).toThrow('`spec.containers[0].image` shares its value with `x-template[0].image` through the alias `*c` (line 6)');
   });
 });
+
+describe('setManifestImages: a merge key', () => {
+  const src = 'kind: Pod\nx-defaults: &defaults\n  image: app:1\n  imagePullPolicy: Always\nspec:\n  containers:\n  - <<: *defaults\n    name: main\n  - <<: *defaults\n    name: own\n    image: app:1\n';
+
+  it('refuses, exit 1, to change an image a container takes from `<<: *defaults` (kustomize would set it there)', () => {
+    const attempt = () => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml');
+    expect(attempt).toThrow('apps/web.yaml:7: `spec.containers[0].image` comes from the merge key `<<` on line 7');
+    expect(attempt).toThrow(expect.objectContaining({ exitCode: 1, hint: expect.stringContaining('Write `image:` in the container itself') }));
+  });
+
+  it('changes an image written in the container itself, which overrides the merged one', () => {
+    const own = src.replace('  - <<: *defaults\n    name: main\n', '');
+    expect(edit(own, 'app:2').text).toBe(own.replace('    image: app:1\n', '    image: app:2\n'));
+  });
+});
