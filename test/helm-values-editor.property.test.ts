@@ -41,18 +41,27 @@ const valuesFile = fc.record({
   reference,
   seed: fc.integer(),
   arg: imageArg,
+  merge: fc.boolean(),
 });
 
 type ValuesFile = typeof valuesFile extends fc.Arbitrary<infer T> ? T : never;
 
-function valuesOf({ placement: where, map, reference: ref }: ValuesFile): Record<string, unknown> {
+function valuesOf(file: ValuesFile): Record<string, unknown> {
+  const { placement: where, map, reference: ref } = file;
   const values: Record<string, unknown> = {
     replicaCount: 2,
     app: { name: 'web', image: 'other.example.com/unrelated:1' },
     backend: { resources: {}, image: { repository: 'other.example.com/backend', tag: '1.0' } },
     sidecars: [{ name: 'proxy', image: 'envoy:1' }, { name: 'log' }],
   };
-  const image = where.full ? ref : map;
+  let image: unknown = where.full ? ref : map;
+  if (!where.full && file.merge) {
+    // Some keys from `<<: *defaults`: Helm's reader merges them; a key written in the mapping overrides them.
+    const entries = Object.entries(map);
+    const defaults = Object.fromEntries(entries.filter((_, index) => index % 2 === 0));
+    values.defaults = defaults;
+    image = { '<<': defaults, ...Object.fromEntries(entries.filter((_, index) => index % 2 === 1)) };
+  }
   setAt(values, where.steps, image);
   return values;
 }
