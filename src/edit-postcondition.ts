@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Document } from 'yaml';
 import { editWouldCorrupt } from './edit-check.js';
+import { applyEdits, type TextEdit } from './text-edits.js';
 import { keyText, kindOf } from './yaml-documents.js';
 import { formatPath, type ValuePath } from './yaml-node-occurrences.js';
 import { needsQuotesForYaml11 } from './yaml11-scalars.js';
@@ -106,4 +107,13 @@ function describe(node: unknown): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
   return node === undefined ? 'nothing' : 'null';
+}
+
+/** applyEdits, with two edits of one place (an editor bug) reported as the edit that would corrupt `file`. */
+export function applyEditsOf(file: string, text: string, edits: readonly TextEdit[]): string {
+  try {
+    return applyEdits(text, edits);
+  } catch (error) {
+    throw editWouldCorrupt(file, error instanceof Error ? error.message : String(error));
+  }
 }

@@ -4,9 +4,9 @@ import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
 import { splitImage } from './image-arg.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
-import { assertOnlyIntendedChanges, type IntendedValue } from './edit-postcondition.js';
+import { applyEditsOf, assertOnlyIntendedChanges, type IntendedValue } from './edit-postcondition.js';
 import { renderPlainSafe } from './scalar-rewrite.js';
-import { applyEdits, columnOf, lineBreakOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
+import { columnOf, lineBreakOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
 import { planValueEdits, type ValueChange } from './value-edits.js';
 import { isValueScalar, keyText, parseDocuments } from './yaml-documents.js';
 import { assertNotSharedElsewhere, type ValuePath } from './yaml-node-occurrences.js';
@@ -67,7 +67,9 @@ export function setHelmImage(
   const root = (doc?.contents ?? null) as Node | null;
   const edit: HelmEdit = { doc: doc!, text, file, values: [], edits: [], intended: [] };
   const changes: HelmImageChange[] = [];
-  for (const target of ([] as HelmImageTarget[]).concat(targets)) {
+  // The same place given twice is one target, not two edits of one value.
+  const unique = new Map(([] as HelmImageTarget[]).concat(targets).map((target) => [JSON.stringify([target.path, target.keys ?? {}, target.image]), target]));
+  for (const target of unique.values()) {
     const keys = { repository: 'repository', tag: 'tag', digest: 'digest', ...target.keys };
     const place = lookup(doc, root, target.path, file);
     const fullPath = keys.full ? `${target.path}.${keys.full}` : target.path;
@@ -83,7 +85,7 @@ export function setHelmImage(
     }
   }
   if (edit.values.length === 0 && edit.edits.length === 0) return { text, changes };
-  const result = applyEdits(text, [...edit.edits, ...(doc ? planValueEdits(doc, text, file, edit.values) : [])]);
+  const result = applyEditsOf(file, text, [...edit.edits, ...(doc ? planValueEdits(doc, text, file, edit.values) : [])]);
   assertOnlyIntendedChanges(file, text, result, [...edit.intended, ...edit.values.map(({ keys, value }) => ({ document: 0, path: keys, value }))]);
   return { text: result, changes };
 }

@@ -2,8 +2,8 @@ import type { Node } from 'yaml';
 import { BumpError } from './errors.js';
 import { PRESERVE, splitImage, type ImageParts, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
-import { assertOnlyIntendedChanges } from './edit-postcondition.js';
-import { applyEdits, positionOf, type TextEdit } from './text-edits.js';
+import { applyEditsOf, assertOnlyIntendedChanges } from './edit-postcondition.js';
+import { positionOf, type TextEdit } from './text-edits.js';
 import { parseDocuments } from './yaml-documents.js';
 import { imageFieldsOf } from './yaml-image-fields.js';
 import { planValueEdits } from './value-edits.js';
@@ -104,7 +104,7 @@ export function setManifestImages(text: string, settings: readonly ImageSetting[
       changed.filter((field) => field.document === document).map((field) => ({ ...field, value: current.get(field)! })),
     ),
   );
-  const result = applyEdits(text, edits);
+  const result = applyEditsOf(file, text, edits);
   assertOnlyIntendedChanges(
     file,
     text,

@@ -3,8 +3,8 @@ import { BumpError } from './errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
-import { assertOnlyIntendedChanges } from './edit-postcondition.js';
-import { applyEdits, positionOf } from './text-edits.js';
+import { applyEditsOf, assertOnlyIntendedChanges } from './edit-postcondition.js';
+import { positionOf } from './text-edits.js';
 import { planValueEdits } from './value-edits.js';
 import { isBlockScalar, isValueScalar, parseDocuments } from './yaml-documents.js';
 import { nodeOccurrences, type ValuePath } from './yaml-node-occurrences.js';
@@ -135,7 +135,7 @@ export function setMarkedImages(text: string, settings: readonly ImageSetting[],
       changed.filter((marker) => marker.document === document).map((marker) => ({ node: marker.node, edit: marker.edit, keys: marker.keys, value: current.get(marker)! })),
     ),
   );
-  const result = applyEdits(text, edits);
+  const result = applyEditsOf(file, text, edits);
   assertOnlyIntendedChanges(
     file,
     text,

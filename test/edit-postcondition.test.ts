@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertOnlyIntendedChanges } from '../src/edit-postcondition.js';
+import { applyEditsOf, assertOnlyIntendedChanges } from '../src/edit-postcondition.js';
 import { BumpError } from '../src/errors.js';
 
 const POD = 'kind: Pod\nmetadata:\n  name: web # the web tier\nspec:\n  containers:\n  - name: main\n    image: app:1\n';
@@ -55,5 +55,13 @@ describe('assertOnlyIntendedChanges', () => {
     expect(failure(`${POD}---\nkind: Service\n`, [])).toContain('it would hold 2 documents instead of 1');
     const two = `${POD}---\nkind: Service\n`;
     expect(failure(two.replace('kind: Service', 'kind: Ingress'), [], two)).toContain('document 2: its kind would change from Service to Ingress');
+  });
+});
+
+describe('applyEditsOf', () => {
+  it('reports two edits of one place as an edit that would corrupt the file', () => {
+    expect(() => applyEditsOf('apps/web.yaml', 'a: 1\n', [{ start: 3, end: 4, text: '2' }, { start: 3, end: 4, text: '3' }])).toThrow(
+      /^internal: the edit of apps\/web\.yaml would change more than the image \(overlapping edits at offset 3\); nothing was written$/,
+    );
   });
 });

@@ -203,3 +203,12 @@ describe('setHelmImage: a merge key', () => {
     expect(changes[0]).toMatchObject({ previousImage: 'registry.example.com/team/app:v1', newImage: 'registry.example.com/team/app:v2', changed: true });
   });
 });
+
+describe('setHelmImage: one place given twice', () => {
+  it('edits it once', () => {
+    const src = 'image:\n  repository: app\n  tag:\n';
+    const { text, changes } = setHelmImage(src, parseImageArgs([`app:v2@${DIGEST}`]), [{ path: 'image' }, { path: 'image' }]);
+    expect(text).toBe(`image:\n  repository: app\n  tag: v2\n  digest: ${DIGEST}\n`);
+    expect(changes).toHaveLength(1);
+  });
+});
