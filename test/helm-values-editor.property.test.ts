@@ -150,13 +150,6 @@ function check(file: ValuesFile): void {
 }
 
 describe('setHelmImage: properties', () => {
-  it.skipIf(!process.env.REPRO)('repro', () => {
-    const file = JSON.parse(process.env.REPRO!) as ValuesFile;
-    const text = render(file);
-    console.log(text, '\n=====');
-    console.log(setHelmImage(text, parseImageArgs([file.arg]), targetOf(file)).text);
-  });
-
   it('writes exactly the fields the image gives, YAML 1.1-safe, at the given path, and keeps every other line', () => {
     fc.assert(
       fc.property(valuesFile, check),

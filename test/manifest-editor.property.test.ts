@@ -221,14 +221,6 @@ function check(text: string, args: readonly string[]): void {
 }
 
 describe('setManifestImages: properties', () => {
-  it.skipIf(!process.env.REPRO)('repro', () => {
-    const file = JSON.parse(process.env.REPRO!);
-    const text = render(file);
-    console.log(text);
-    console.log('=====');
-    console.log(setManifestImages(text, parseImageArgs(file.args)).text);
-  });
-
   it('changes exactly the image fields kustomize would, to what kustomize would write, and no other byte', () => {
     fc.assert(
       fc.property(manifestFile, (file) => check(render(file), file.args)),

@@ -139,13 +139,6 @@ function check(file: MarkerFile): void {
 }
 
 describe('setMarkedImages: properties', () => {
-  it.skipIf(!process.env.REPRO)('repro', () => {
-    const file = JSON.parse(process.env.REPRO!) as MarkerFile;
-    const { text } = build(file);
-    console.log(text, '\n=====');
-    console.log(setMarkedImages(text, parseImageArgs(file.args)).text);
-  });
-
   it('rewrites exactly the marked values of the images given, YAML 1.1-safe, and no other byte', () => {
     fc.assert(
       fc.property(markerFile, check),
