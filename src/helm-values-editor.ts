@@ -50,8 +50,11 @@ const FIELD_KEYS = [
 
 /**
  * Sets images in Helm values. With separate keys only the fields the setting gives are written (a
- * tag-only setting writes only the tag); a missing key is added to the mapping. A full-reference value
- * is rewritten like a manifest's `image:`. Everything else in the file stays byte for byte.
+ * tag-only setting writes only the tag); a missing key is added to the mapping (also when a `<<` merge
+ * key supplies it: the written key overrides). A full-reference value is rewritten like a manifest's
+ * `image:`. An alias on the way is followed; an alias value is replaced in its own place, and a value or
+ * mapping an alias shares with another place is refused. Everything else in the file stays byte for
+ * byte, which a postcondition checks before the text is returned.
  */
 export function setHelmImage(
   text: string,
@@ -76,7 +79,7 @@ export function setHelmImage(
     const full = keys.full ? lookup(doc, root, fullPath, file) : place;
     if (isValueScalar(full.node)) {
       editFullReference(edit, full as Place<Scalar & { range: [number, number, number] }>, settings, target, fullPath, changes);
-    } else if (isMap(place.node) && !keys.full && FIELD_KEYS.some(([, key]) => [place.node as YAMLMap, ...mergedMaps(doc!, place.node as YAMLMap)].some((map) => map.has(keys[key])))) {
+    } else if (isMap(place.node) && !keys.full && hasImageKeys(doc!, place.node, keys)) {
       editImageMap(edit, place as Place<YAMLMap>, keys, settings, target, changes);
     } else {
       throw new BumpError(`${file}: \`${fullPath}\` is neither a mapping with ${keys.repository}, ${keys.tag} or ${keys.digest} nor an image reference`, {
@@ -201,6 +204,10 @@ function joinedAtSameOffset(edits: readonly TextEdit[]): TextEdit[] {
     else joined.push({ ...edit });
   }
   return joined;
+}
+
+function hasImageKeys(doc: Document.Parsed, map: YAMLMap, keys: Required<Omit<HelmImageKeys, 'full'>>): boolean {
+  return FIELD_KEYS.some(([, key]) => [map, ...mergedMaps(doc, map)].some((source) => source.has(keys[key])));
 }
 
 /** The mappings a `<<` merge key of `map` pulls in (YAML 1.1 merge, which Helm's reader applies), in order. */
