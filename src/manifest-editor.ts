@@ -67,8 +67,9 @@ export function imageFields(reference: string): ImageFields {
  * only the changed scalars are replaced, so comments, quoting, line endings and every other document
  * stay byte for byte. Settings apply in order, each to what the previous ones left (as kustomize chains
  * one transformer per `images:` entry). Every matched field gets a change entry, changed or not.
- * A value shared through an anchor with a place that is not an image field is refused; an alias
- * standing for an image is replaced by the new image in its own place only.
+ * A value shared through an anchor with a place that is not an image field is refused, and so is an
+ * image a container takes from a `<<` merge key; an alias standing for an image is replaced by the new
+ * image in its own place only. A postcondition checks the new text before it is returned.
  */
 export function setManifestImages(text: string, settings: readonly ImageSetting[], file = 'manifest.yaml'): ManifestEditResult {
   const documents = parseDocuments(text, file);
