@@ -1,54 +1,53 @@
 import { helpText } from './help.js';
-import { createOutput } from './output.js';
-import { runPush, type PushResult } from './push.js';
-import { jsonSummary, writeReport } from './report.js';
+import type { Outcome } from './outcome.js';
+import { createOutput, type Output } from './output.js';
+import { runPush } from './push.js';
 import { registerSecret } from './redact.js';
-import { readSettings, type PushSettings } from './settings.js';
-import { exitCodeAfterSignals, installSignalHandlers } from './signals.js';
-import { editSummary, pushSummary } from './summary.js';
+import { assertReportWritable } from './report.js';
+import { createRunEnd, type RunEnd } from './run-end.js';
+import { endSettingsFromRawArguments, readSettings } from './settings.js';
+import { endRunOnSignal, installSignalHandlers } from './signals.js';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'development';
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const output = createOutput();
-  let push: PushSettings | undefined;
-  let result: PushResult | undefined;
+  registerLikelyTokens(argv, env);
+  // Set up before the arguments are read: a run that fails on them still ends with its JSON and report.
+  const end = createRunEnd(output, endSettingsFromRawArguments(argv, env));
+  endRunOnSignal((error) => end.finish({ error }));
   try {
-    registerLikelyTokens(argv);
-    const settings = readSettings(argv);
-    switch (settings.command) {
-      case 'help':
-        output.info(helpText(settings.topic));
-        return 0;
-      case 'version':
-        output.info(VERSION);
-        return 0;
-      case 'edit': {
-        const { runEdit } = await import('./edit.js');
-        const plan = await runEdit(settings, output);
-        for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
-        output.summary(editSummary(plan));
-        return 0;
-      }
-      case 'push': {
-        push = settings;
-        result = await runPush(settings, output);
-        output.summary(settings.json ? jsonSummary(result) : pushSummary(result));
-        return 0;
-      }
-    }
-    return 2;
+    return end.finish({ outcome: await run(argv, env, output, end) });
   } catch (error) {
-    return output.error(error);
-  } finally {
-    // Written on failure too (GitLab uploads the report either way), saying nothing changed.
-    if (push?.reportFile) await writeReport(push.reportFile, result).catch((error: Error) => output.warn(`could not write ${push!.reportFile}: ${error.message}`));
+    return end.finish({ error });
+  }
+}
+
+async function run(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output, end: RunEnd): Promise<Outcome | null> {
+  const settings = readSettings(argv, env);
+  switch (settings.command) {
+    case 'help':
+    case 'version':
+      end.configure({ reportFile: undefined });
+      output.info(settings.command === 'help' ? helpText(settings.topic) : VERSION);
+      return null;
+    case 'edit': {
+      end.configure({ json: settings.json, reportFile: undefined });
+      const { runEdit } = await import('./edit.js');
+      return runEdit(settings, output);
+    }
+    case 'push':
+      // Checked before anything is cloned; a path that fails the check is not tried again at the end.
+      end.configure({ json: settings.json, reportFile: undefined });
+      if (settings.reportFile) assertReportWritable(settings.reportFile);
+      end.configure({ reportFile: settings.reportFile });
+      return runPush(settings, output, env);
   }
 }
 
 /** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */
-function registerLikelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+function registerLikelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv): void {
   const named = argv.flatMap((arg, index) => (arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : []));
   for (const name of ['GITLAB_PUSHER_TOKEN', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named]) {
     const value = name ? env[name] : undefined;
@@ -57,4 +56,4 @@ function registerLikelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv = 
 }
 
 installSignalHandlers();
-process.exitCode = exitCodeAfterSignals(await main(process.argv.slice(2)));
+process.exitCode = await main(process.argv.slice(2));

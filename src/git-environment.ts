@@ -1,6 +1,7 @@
 /**
- * The environment every git process runs with. The token reaches git only here, as an
- * `http.<server>.extraHeader` given through GIT_CONFIG_COUNT/KEY/VALUE: never in argv, a URL or a file.
+ * The environment every git process runs with, built from nothing: a few variables from the job, and
+ * ours. The token reaches git only here, as an `http.<server>.extraHeader` given through
+ * GIT_CONFIG_COUNT/KEY/VALUE: never in argv, a URL, a file, or a variable of its own.
  */
 export interface GitEnvironmentOptions {
   serverUrl: string;
@@ -12,8 +13,29 @@ export interface GitEnvironmentOptions {
   username?: string;
 }
 
-/** Ambient GIT_* variables a CI runner may set on purpose and that carry no secret. */
-const PASSED_THROUGH = [
+/**
+ * What git and its curl need from the job, or what a runner sets on purpose (CA bundles, proxies,
+ * locale); none carries our token. Of git's traces only GIT_TRACE (commands) and GIT_TRACE_PACKET
+ * (protocol lines) pass: neither shows HTTP headers. GIT_TRACE_CURL and GIT_CURL_VERBOSE would print
+ * them (and GIT_TRACE_REDACT=0 unmasked), and trace2 can be told to print config and variables.
+ */
+const PASSED_THROUGH = new Set([
+  'PATH',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'all_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'CURL_CA_BUNDLE',
   'GIT_SSL_CAINFO',
   'GIT_SSL_CAPATH',
   'GIT_SSL_NO_VERIFY',
@@ -22,41 +44,40 @@ const PASSED_THROUGH = [
   'GIT_HTTP_USER_AGENT',
   'GIT_TRACE',
   'GIT_TRACE_PACKET',
-];
+]);
 
 /**
- * Ambient variables that name programs for git to run (an editor, a pager, a password prompt) or move
- * its config: no command here needs one, and simple-git refuses to start git while any is set, so a
- * shell or `npx` that exports EDITOR would otherwise stop every bump.
+ * No user, system or global configuration: it could rewrite the URL (`url.*.insteadOf`), run a program
+ * with the token in its environment (`core.askPass`, `credential.helper`), add headers, or make trace2
+ * write config and variables to a file. HOME and XDG_CONFIG_HOME lead nowhere (no ~/.netrc, no
+ * ~/.config/git), and an empty GIT_ASKPASS wins over any askpass program git could find.
  */
-const PROGRAM_VARIABLES = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX']);
-
-const OWN = [
-  'GIT_CONFIG_COUNT',
-  'GIT_TERMINAL_PROMPT',
-  'GIT_AUTHOR_NAME',
-  'GIT_AUTHOR_EMAIL',
-  'GIT_COMMITTER_NAME',
-  'GIT_COMMITTER_EMAIL',
-];
+const SEALED = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  HOME: '/dev/null',
+  XDG_CONFIG_HOME: '/dev/null',
+  GIT_ASKPASS: '',
+  GIT_TERMINAL_PROMPT: '0',
+};
 
 export interface GitEnvironment {
   env: Record<string, string>;
+  /** The GIT_* variables set here, which simple-git must be told to let through. */
   allowed: string[];
 }
 
-export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
+export function gitEnvironment(options: GitEnvironmentOptions, ambient: NodeJS.ProcessEnv = process.env): GitEnvironment {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (name.toUpperCase().startsWith('GIT_') && !PASSED_THROUGH.includes(name)) continue;
-    if (PROGRAM_VARIABLES.has(name.toUpperCase())) continue;
-    env[name] = value;
+  for (const [name, value] of Object.entries(ambient)) {
+    if (value !== undefined && (PASSED_THROUGH.has(name) || name.startsWith('LC_'))) env[name] = value;
   }
+  Object.assign(env, SEALED);
   const scope = serverScope(options.serverUrl);
   const config: [string, string][] = [
     [`http.${scope}.extraHeader`, `Authorization: Basic ${Buffer.from(`${options.username ?? 'oauth2'}:${options.token}`).toString('base64')}`],
-    // A helper from the user's config must not answer instead of (or prompt after) our header.
+    // git rebases a remote's URL on a redirect's target and sends the header there too: follow none.
+    ['http.followRedirects', 'false'],
     ['credential.helper', ''],
     ['http.lowSpeedLimit', '1'],
     ['http.lowSpeedTime', String(Math.max(1, Math.round(options.timeoutSeconds)))],
@@ -72,14 +93,15 @@ export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = options.author.name;
   env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = options.author.email;
-  const allowed = Object.keys(env).filter((name) => name.startsWith('GIT_'));
-  return { env, allowed: [...new Set([...allowed, ...OWN])] };
+  return { env, allowed: Object.keys(env).filter((name) => name.startsWith('GIT_')) };
 }
 
-/** `http.<url>.*` applies to that server and path prefix only, so a redirect elsewhere gets no token. */
+/**
+ * `http.<url>.*` applies to that server and path prefix only. It is not what keeps the header from
+ * another origin (git rebases the URL after a redirect): `http.followRedirects=false` is.
+ */
 function serverScope(serverUrl: string): string {
   const url = new URL(serverUrl);
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/$/, '')}/`;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { interruptedError, killProcessGroup, throwIfInterrupted, trackProcessGroup } from './signals.js';
+import { interruptedError, killProcessGroup, throwIfInterrupted, trackGit, trackProcessGroup } from './signals.js';
 
 /**
  * The one place git is started. Not through simple-git: it spawns git inside our own process group
@@ -37,7 +37,7 @@ export interface GitRunOptions {
 /** Runs git; resolves with its output, rejects with a GitProcessError whose message is what git printed. */
 export function runGit(args: readonly string[], options: GitRunOptions): Promise<{ stdout: string; stderr: string }> {
   throwIfInterrupted();
-  return new Promise((resolve, reject) => {
+  return trackGit(new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -67,5 +67,5 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
       if (code !== 0) return reject(new GitProcessError(output || `git ${args[0]} exited with ${code}`, code));
       resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
-  });
+  }));
 }

@@ -1,8 +1,11 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+// Before simple-git: its bundled `debug` reads DEBUG once, when it loads.
+import './debug-switches.js';
 import type { GitEnvironment } from './git-environment.js';
 import { runGit } from './git-process.js';
+import { guardProcessOutput } from './redact.js';
 import { trackDirectory } from './signals.js';
 import { conePatterns } from './sparse-cone.js';
 
@@ -184,13 +187,20 @@ export class GitWorkspace {
   }
 }
 
-/** Whether the server lets this token read the repository when it is presented as a CI job token. */
+/**
+ * Whether the server lets this token read the repository when it is presented as a CI job token. Run in
+ * an empty directory that git may not look above: a repository around it would lend its config.
+ */
 export async function readsAsJobToken(url: string, environment: GitEnvironment, timeoutMs: number): Promise<boolean> {
+  const dir = await mkdtemp(join(tmpdir(), 'image-bump-probe-'));
+  const sealed = { env: { ...environment.env, GIT_CEILING_DIRECTORIES: dirname(dir) }, allowed: [...environment.allowed, 'GIT_CEILING_DIRECTORIES'] };
   try {
-    await gitIn(tmpdir(), environment, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
+    await gitIn(dir, sealed, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
     return true;
   } catch {
     return false;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -208,6 +218,8 @@ interface Git {
 const LOW_SPEED_FIRST_MS = 2000;
 
 function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git {
+  // The environment holds the credential from here on: whatever debug switch prints it is redacted.
+  guardProcessOutput();
   // The environment is complete as built: nothing of this process's own environment is added to it.
   const run = (args: string[]) => runGit(args, { cwd: dir, env: environment.env, timeoutMs: timeoutMs + LOW_SPEED_FIRST_MS });
   return {

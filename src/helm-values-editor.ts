@@ -1,12 +1,16 @@
-import { isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { BumpError, UsageError } from './errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
 import { splitImage } from './image-arg.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
-import { applyEdits, columnOf, lineBreakOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
-import { isValueScalar, keyText, parseDocuments, replaceScalar } from './yaml-documents.js';
-import { renderScalar, scalarText } from './yaml-source.js';
+import { applyEditsOf, assertOnlyIntendedChanges, type IntendedValue } from './edit-postcondition.js';
+import { renderPlainSafe } from './scalar-rewrite.js';
+import { columnOf, lineBreakOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
+import { planValueEdits, type ValueChange } from './value-edits.js';
+import { isValueScalar, keyText, parseDocuments } from './yaml-documents.js';
+import { assertNotSharedElsewhere, type ValuePath } from './yaml-node-occurrences.js';
+import { scalarText } from './yaml-source.js';
 
 /** Key names inside the image mapping; `full` names one key that holds the whole reference instead. */
 export interface HelmImageKeys {
@@ -46,8 +50,11 @@ const FIELD_KEYS = [
 
 /**
  * Sets images in Helm values. With separate keys only the fields the setting gives are written (a
- * tag-only setting writes only the tag); a missing key is added to the mapping. A full-reference value
- * is rewritten like a manifest's `image:`. Everything else in the file stays byte for byte.
+ * tag-only setting writes only the tag); a missing key is added to the mapping (also when a `<<` merge
+ * key supplies it: the written key overrides). A full-reference value is rewritten like a manifest's
+ * `image:`. An alias on the way is followed; an alias value is replaced in its own place, and a value or
+ * mapping an alias shares with another place is refused. Everything else in the file stays byte for
+ * byte, which a postcondition checks before the text is returned.
  */
 export function setHelmImage(
   text: string,
@@ -59,68 +66,98 @@ export function setHelmImage(
   if (documents.length > 1) {
     throw new BumpError(`${file}: Helm values hold one YAML document, this file holds ${documents.length}`, { hint: 'Remove the extra `---` documents.' });
   }
-  const root = (documents[0]?.contents ?? null) as Node | null;
-  const edits: TextEdit[] = [];
+  const doc = documents[0];
+  const root = (doc?.contents ?? null) as Node | null;
+  const edit: HelmEdit = { doc: doc!, text, file, values: [], edits: [], intended: [] };
   const changes: HelmImageChange[] = [];
-  for (const target of ([] as HelmImageTarget[]).concat(targets)) {
+  // The same place given twice is one target, not two edits of one value.
+  const unique = new Map(([] as HelmImageTarget[]).concat(targets).map((target) => [JSON.stringify([target.path, target.keys ?? {}, target.image]), target]));
+  for (const target of unique.values()) {
     const keys = { repository: 'repository', tag: 'tag', digest: 'digest', ...target.keys };
-    const node = lookup(root, target.path, file);
+    const place = lookup(doc, root, target.path, file);
     const fullPath = keys.full ? `${target.path}.${keys.full}` : target.path;
-    const full = keys.full ? lookup(root, fullPath, file) : node;
-    if (isValueScalar(full)) {
-      edits.push(...editFullReference(text, full, settings, target, fullPath, changes, file));
-    } else if (isMap(node) && !keys.full && FIELD_KEYS.some(([, key]) => node.has(keys[key]))) {
-      edits.push(...editImageMap(text, node, keys, settings, target, changes, file));
+    const full = keys.full ? lookup(doc, root, fullPath, file) : place;
+    if (isValueScalar(full.node)) {
+      editFullReference(edit, full as Place<Scalar & { range: [number, number, number] }>, settings, target, fullPath, changes);
+    } else if (isMap(place.node) && !keys.full && hasImageKeys(doc!, place.node, keys)) {
+      editImageMap(edit, place as Place<YAMLMap>, keys, settings, target, changes);
     } else {
       throw new BumpError(`${file}: \`${fullPath}\` is neither a mapping with ${keys.repository}, ${keys.tag} or ${keys.digest} nor an image reference`, {
         hint: 'Point the path at the mapping that holds the image keys, or at a key holding the full image reference.',
       });
     }
   }
-  return { text: applyEdits(text, edits), changes };
+  if (edit.values.length === 0 && edit.edits.length === 0) return { text, changes };
+  const result = applyEditsOf(file, text, [...edit.edits, ...(doc ? planValueEdits(doc, text, file, edit.values) : [])]);
+  assertOnlyIntendedChanges(file, text, result, [...edit.intended, ...edit.values.map(({ keys, value }) => ({ document: 0, path: keys, value }))]);
+  return { text: result, changes };
+}
+
+/** What the targets of one run add up to: scalars to rewrite, text edits for empty or missing keys, and what those mean. */
+interface HelmEdit {
+  doc: Document.Parsed;
+  text: string;
+  file: string;
+  values: ValueChange[];
+  edits: TextEdit[];
+  intended: IntendedValue[];
+}
+
+/** A node reached by a path (aliases followed), the alias or node written there, and the path as steps. */
+interface Place<N = Node | null> {
+  node: N;
+  written: Node | null;
+  keys: ValuePath;
 }
 
 function editFullReference(
-  text: string,
-  node: Scalar & { range: [number, number, number] },
+  edit: HelmEdit,
+  place: Place<Scalar & { range: [number, number, number] }>,
   settings: readonly ImageSetting[],
   target: HelmImageTarget,
   path: string,
   changes: HelmImageChange[],
-  file: string,
-): TextEdit[] {
-  const previousImage = scalarText(node) ?? '';
-  const setting = settingFor(target, settings, splitImage(previousImage).name, file);
-  if (!setting) return [];
+): void {
+  const previousImage = scalarText(place.node) ?? '';
+  const setting = settingFor(target, settings, splitImage(previousImage).name, edit.file);
+  if (!setting) return;
   const newImage = rewriteImage(previousImage, setting);
-  const line = positionOf(text, node.range[0]).line;
+  const line = positionOf(edit.text, (place.written ?? place.node).range![0]).line;
   const before = imageFields(previousImage);
   const after = imageFields(newImage);
   changes.push({ name: setting.name, before, after, previousImage, newImage, changed: newImage !== previousImage, path, line });
-  return newImage === previousImage ? [] : [replaceScalar(text, node, newImage)];
+  if (newImage !== previousImage) edit.values.push({ node: place.node, edit: place.written as Scalar | Alias, keys: place.keys, value: newImage });
 }
 
 function editImageMap(
-  text: string,
-  map: YAMLMap,
+  edit: HelmEdit,
+  place: Place<YAMLMap>,
   keys: Required<Omit<HelmImageKeys, 'full'>>,
   settings: readonly ImageSetting[],
   target: HelmImageTarget,
   changes: HelmImageChange[],
-  file: string,
-): TextEdit[] {
+): void {
+  const { doc, text, file } = edit;
+  const map = place.node;
   const pairOf = (key: string) => map.items.find((pair) => keyText(pair.key) === key) as Pair<Scalar, Node | null> | undefined;
+  const valueOf = (key: string) => resolveAlias(doc, pairOf(key)?.value ?? null);
+  // What a `<<: *defaults` merge key supplies counts for the current image; a key written here overrides it.
+  const mergedValueOf = (key: string) => {
+    const from = mergedMaps(doc, map).find((merged) => merged.has(key));
+    return from ? resolveAlias(doc, from.items.find((pair) => keyText(pair.key) === key)!.value as Node | null) : null;
+  };
   const before: ImageFields = {};
   for (const [field, key] of FIELD_KEYS) {
-    const value = scalarText(pairOf(keys[key])?.value);
+    const value = scalarText(pairOf(keys[key]) ? valueOf(keys[key]) : mergedValueOf(keys[key]));
     if (value !== undefined && value !== '') before[field] = value;
   }
   const setting = settingFor(target, settings, before.newName, file);
-  if (!setting) return [];
+  if (!setting) return;
 
   const after: ImageFields = { ...before };
-  const edits: TextEdit[] = [];
+  let changed = false;
   const missing: [key: string, value: string][] = [];
+  const mapEdits: TextEdit[] = [];
   let insertAfter: Pair | undefined;
   for (const [field, key] of FIELD_KEYS) {
     const pair = pairOf(keys[key]);
@@ -129,23 +166,59 @@ function editImageMap(
     const wanted = setting[field];
     if (wanted === undefined || wanted === PRESERVE) continue;
     after[field] = wanted;
-    const value = pair?.value;
+    const value = valueOf(keys[key]);
+    const path = [...place.keys, keys[key]];
     if (pair && isValueScalar(value)) {
-      if (scalarText(value) !== wanted) edits.push(replaceScalar(text, value, wanted));
-    } else if (pair && (value === null || isScalar(value))) {
-      edits.push(fillEmptyValue(text, pair, wanted));
+      if (scalarText(value) === wanted) continue;
+      edit.values.push({ node: value, edit: pair.value as Scalar | Alias, keys: path, value: wanted });
+    } else if (pair && !isAlias(pair.value) && (value === null || isScalar(value))) {
+      mapEdits.push(fillEmptyValue(text, pair, wanted));
+      edit.intended.push({ document: 0, path, value: wanted });
     } else if (pair) {
       throw new BumpError(`${file}: \`${target.path}.${keys[key]}\` is not a single value`, { hint: `Write \`${keys[key]}:\` as a plain string.` });
     } else {
       missing.push([keys[key], wanted]);
+      edit.intended.push({ document: 0, path, value: wanted });
     }
+    changed = true;
   }
-  if (missing.length > 0) edits.push(insertPairs(text, map, insertAfter ?? map.items.at(-1), missing));
+  if (missing.length > 0) mapEdits.push(insertPairs(text, map, insertAfter ?? map.items.at(-1), missing));
+  // A key filled in or added to a mapping that an alias shares would appear under the alias too.
+  if (mapEdits.length > 0) assertNotSharedElsewhere(doc, text, file, [{ node: map, paths: [place.keys] }]);
+  edit.edits.push(...joinedAtSameOffset(mapEdits));
   const previousImage = describeImage(before.newName ?? setting.name, before);
   const newImage = describeImage(after.newName ?? setting.name, after);
-  const line = positionOf(text, map.range![0]).line;
-  changes.push({ name: setting.name, before, after, previousImage, newImage, changed: edits.length > 0, path: target.path, line });
-  return edits;
+  const line = positionOf(text, (place.written ?? map).range![0]).line;
+  changes.push({ name: setting.name, before, after, previousImage, newImage, changed, path: target.path, line });
+}
+
+/**
+ * An added key that goes right after a value being filled in (`{tag:, …}`) starts where the fill does;
+ * two edits at one offset would be applied in either order, so they become one, fill first.
+ */
+function joinedAtSameOffset(edits: readonly TextEdit[]): TextEdit[] {
+  const joined: TextEdit[] = [];
+  for (const edit of edits) {
+    const same = joined.find((other) => other.start === edit.start);
+    if (same) Object.assign(same, { end: Math.max(same.end, edit.end), text: same.text + edit.text });
+    else joined.push({ ...edit });
+  }
+  return joined;
+}
+
+function hasImageKeys(doc: Document.Parsed, map: YAMLMap, keys: Required<Omit<HelmImageKeys, 'full'>>): boolean {
+  return FIELD_KEYS.some(([, key]) => [map, ...mergedMaps(doc, map)].some((source) => source.has(keys[key])));
+}
+
+/** The mappings a `<<` merge key of `map` pulls in (YAML 1.1 merge, which Helm's reader applies), in order. */
+function mergedMaps(doc: Document.Parsed, map: YAMLMap): YAMLMap[] {
+  const merge = map.items.find((pair) => keyText(pair.key) === '<<')?.value as Node | null | undefined;
+  const sources = isSeq(merge) ? (merge.items as Node[]) : merge ? [merge] : [];
+  return sources.map((source) => resolveAlias(doc, source)).filter((source): source is YAMLMap => isMap(source));
+}
+
+function resolveAlias(doc: Document.Parsed, node: Node | null): Node | null {
+  return isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node;
 }
 
 function settingFor(target: HelmImageTarget, settings: readonly ImageSetting[], currentName: string | undefined, file: string): ImageSetting | undefined {
@@ -158,18 +231,20 @@ function settingFor(target: HelmImageTarget, settings: readonly ImageSetting[], 
   });
 }
 
-/** Follows a dot-separated path through mappings (and list indexes); a missing step is a BumpError. */
-function lookup(root: Node | null, path: string, file: string): Node | null {
-  let node = root;
+/** Follows a dot-separated path through mappings (and list indexes), aliases included; a missing step is a BumpError. */
+function lookup(doc: Document.Parsed | undefined, root: Node | null, path: string, file: string): Place {
+  let place: Place = { node: root, written: root, keys: [] };
   const segments = path.split('.');
   for (const [index, segment] of segments.entries()) {
+    const node = place.node;
     let next: Node | null | undefined;
+    let step: string | number = segment;
     if (isMap(node)) next = node.items.find((pair) => keyText(pair.key) === segment)?.value as Node | null | undefined;
-    else if (isSeq(node) && /^\d+$/.test(segment)) next = node.items[Number(segment)] as Node | undefined;
+    else if (isSeq(node) && /^\d+$/.test(segment)) next = node.items[(step = Number(segment))] as Node | undefined;
     if (next === undefined) throw missingPath(path, segments.slice(0, index), segment, node, root, file);
-    node = next;
+    place = { node: doc ? resolveAlias(doc, next) : next, written: next, keys: [...place.keys, step] };
   }
-  return node;
+  return place;
 }
 
 function missingPath(path: string, parents: string[], segment: string, parent: Node | null, root: Node | null, file: string): BumpError {
@@ -187,11 +262,11 @@ function fillEmptyValue(text: string, pair: Pair<Scalar, Node | null>, value: st
   const colon = text.indexOf(':', pair.key.range![1]);
   const range = pair.value?.range;
   const end = range && range[1] > range[0] ? range[1] : colon + 1;
-  return { start: colon + 1, end, text: ` ${renderScalar(value)}` };
+  return { start: colon + 1, end, text: ` ${renderPlainSafe(value)}` };
 }
 
 function insertPairs(text: string, map: YAMLMap, after: Pair | undefined, pairs: readonly [key: string, value: string][]): TextEdit {
-  const rendered = pairs.map(([key, value]) => `${key}: ${renderScalar(value)}`);
+  const rendered = pairs.map(([key, value]) => `${key}: ${renderPlainSafe(value)}`);
   const last = after?.value as Node | null | undefined;
   const end = last?.range?.[1] ?? (after?.key as Node | undefined)?.range?.[1];
   if (map.flow) {

@@ -43,14 +43,20 @@ export interface ImageParts {
  * so the port of a registry is never read as a tag; nothing is validated here.
  */
 export function splitImage(ref: string): ImageParts {
+  const { name, tag = '', digest = '' } = splitImageSeparators(ref);
+  return { name, tag, digest };
+}
+
+/** splitImage, telling "no tag" (undefined) from "nothing after the `:`" (''); the same for the digest. */
+export function splitImageSeparators(ref: string): { name: string; tag?: string; digest?: string } {
   const slash = ref.indexOf('/');
   const from = slash > 0 ? slash : 0;
   const at = ref.indexOf('@', from);
   const colon = ref.indexOf(':', from);
-  if (at < 0 && colon < 0) return { name: ref, tag: '', digest: '' };
-  if (at >= 0 && (colon < 0 || at < colon)) return { name: ref.slice(0, at), tag: '', digest: ref.slice(at + 1) };
+  if (at < 0 && colon < 0) return { name: ref };
+  if (at >= 0 && (colon < 0 || at < colon)) return { name: ref.slice(0, at), digest: ref.slice(at + 1) };
   if (at >= 0) return { name: ref.slice(0, colon), tag: ref.slice(colon + 1, at), digest: ref.slice(at + 1) };
-  return { name: ref.slice(0, colon), tag: ref.slice(colon + 1), digest: '' };
+  return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
 }
 
 export function parseImageArg(arg: string): ImageSetting {

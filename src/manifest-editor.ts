@@ -1,8 +1,12 @@
+import type { Node } from 'yaml';
+import { BumpError } from './errors.js';
 import { PRESERVE, splitImage, type ImageParts, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
-import { applyEdits, positionOf, type TextEdit } from './text-edits.js';
-import { parseDocuments, replaceScalar } from './yaml-documents.js';
-import { imageFieldsOf, type ImageField } from './yaml-image-fields.js';
+import { applyEditsOf, assertOnlyIntendedChanges } from './edit-postcondition.js';
+import { positionOf, type TextEdit } from './text-edits.js';
+import { parseDocuments } from './yaml-documents.js';
+import { imageFieldsOf } from './yaml-image-fields.js';
+import { planValueEdits } from './value-edits.js';
 import { scalarText } from './yaml-source.js';
 
 /** One image field one setting matched; `path` is like `spec.template.spec.containers[0].image`, `line` is 1-based. */
@@ -63,9 +67,13 @@ export function imageFields(reference: string): ImageFields {
  * only the changed scalars are replaced, so comments, quoting, line endings and every other document
  * stay byte for byte. Settings apply in order, each to what the previous ones left (as kustomize chains
  * one transformer per `images:` entry). Every matched field gets a change entry, changed or not.
+ * A value shared through an anchor with a place that is not an image field is refused, and so is an
+ * image a container takes from a `<<` merge key; an alias standing for an image is replaced by the new
+ * image in its own place only. A postcondition checks the new text before it is returned.
  */
 export function setManifestImages(text: string, settings: readonly ImageSetting[], file = 'manifest.yaml'): ManifestEditResult {
-  const fields: ImageField[] = parseDocuments(text, file).flatMap(imageFieldsOf);
+  const documents = parseDocuments(text, file);
+  const fields = documents.flatMap((doc, document) => imageFieldsOf(doc).map((field) => ({ ...field, document })));
   const current = new Map(fields.map((field) => [field, scalarText(field.node) ?? ''] as const));
   const changes: ManifestImageChange[] = [];
   for (const setting of settings) {
@@ -82,12 +90,35 @@ export function setManifestImages(text: string, settings: readonly ImageSetting[
         newImage,
         changed: newImage !== previousImage,
         path: field.path,
-        line: positionOf(text, field.node.range[0]).line,
+        line: positionOf(text, field.edit.range![0]).line,
       });
     }
   }
-  const edits: TextEdit[] = fields
-    .filter((field) => current.get(field) !== scalarText(field.node))
-    .map((field) => replaceScalar(text, field.node, current.get(field)!));
-  return { text: applyEdits(text, edits), changes };
+  const changed = fields.filter((field) => current.get(field) !== scalarText(field.node));
+  const merged = changed.find((field) => field.mergedFrom);
+  if (merged) throw mergedImageError(text, file, merged.path, merged.mergedFrom!);
+  const edits: TextEdit[] = documents.flatMap((doc, document) =>
+    planValueEdits(
+      doc,
+      text,
+      file,
+      changed.filter((field) => field.document === document).map((field) => ({ ...field, value: current.get(field)! })),
+    ),
+  );
+  const result = applyEditsOf(file, text, edits);
+  assertOnlyIntendedChanges(
+    file,
+    text,
+    result,
+    changed.map((field) => ({ document: field.document, path: field.keys, value: current.get(field)! })),
+  );
+  return { text: result, changes };
+}
+
+function mergedImageError(text: string, file: string, path: string, mergedFrom: Node): BumpError {
+  const line = positionOf(text, mergedFrom.range![0]).line;
+  return new BumpError(
+    `${file}:${line}: \`${path}\` comes from the merge key \`<<\` on line ${line}: changing it where it is written would change every mapping that merges it`,
+    { hint: 'Write `image:` in the container itself (it overrides the merged one), then run again.' },
+  );
 }

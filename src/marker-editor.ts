@@ -1,10 +1,13 @@
-import { visit, type Scalar } from 'yaml';
+import { visit, type Alias, type Document, type Scalar } from 'yaml';
 import { BumpError } from './errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from './image-arg.js';
 import type { ImageChange, ImageFields } from './kustomization-editor.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
-import { applyEdits, positionOf, type TextEdit } from './text-edits.js';
-import { isBlockScalar, isValueScalar, parseDocuments, replaceScalar } from './yaml-documents.js';
+import { applyEditsOf, assertOnlyIntendedChanges } from './edit-postcondition.js';
+import { positionOf } from './text-edits.js';
+import { planValueEdits } from './value-edits.js';
+import { isBlockScalar, isValueScalar, parseDocuments } from './yaml-documents.js';
+import { nodeOccurrences, type ValuePath } from './yaml-node-occurrences.js';
 import { scalarText } from './yaml-source.js';
 
 /** What a marked scalar holds: the whole reference, or one part of it. */
@@ -36,30 +39,42 @@ const PART_FIELD = { name: 'newName', tag: 'newTag', digest: 'digest' } as const
 
 interface MarkedScalar extends ImageMarker {
   node: Scalar & { range: [number, number, number] };
+  /** The scalar, or the alias standing for it, that the marker follows. */
+  edit: Scalar | Alias;
+  document: number;
+  /** Where the scalar is written (not where an alias repeats it). */
+  keys: ValuePath;
 }
 
-function markedScalars(text: string, file: string): MarkedScalar[] {
+function markedScalars(text: string, file: string): { documents: Document.Parsed[]; found: MarkedScalar[] } {
   const found: MarkedScalar[] = [];
-  for (const doc of parseDocuments(text, file)) {
+  const documents = parseDocuments(text, file);
+  for (const [document, doc] of documents.entries()) {
+    const occurrences = nodeOccurrences(doc);
+    const markerAfter = (written: Scalar | Alias, node: unknown) => {
+      // A block scalar's range ends on a later line than its header, where a comment would sit.
+      if (!isValueScalar(node) || isBlockScalar(node)) return;
+      const end = written.range![1];
+      const lineEnd = text.indexOf('\n', end);
+      const match = MARKER.exec(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
+      if (!match) return;
+      const part = (match[2] ?? 'full') as MarkerPart;
+      const keys = occurrences.get(written)?.find((occurrence) => occurrence.via === undefined)?.path ?? [];
+      const line = positionOf(text, written.range![0]).line;
+      found.push({ name: match[1]!, part, line, value: scalarText(node) ?? '', node, edit: written, document, keys });
+    };
     visit(doc, {
-      Scalar(_key, node) {
-        // A block scalar's range ends on a later line than its header, where a comment would sit.
-        if (!isValueScalar(node) || isBlockScalar(node)) return;
-        const end = node.range[1];
-        const lineEnd = text.indexOf('\n', end);
-        const match = MARKER.exec(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
-        if (!match) return;
-        const part = (match[2] ?? 'full') as MarkerPart;
-        found.push({ name: match[1]!, part, line: positionOf(text, node.range[0]).line, value: scalarText(node) ?? '', node });
-      },
+      Scalar: (_key, node) => markerAfter(node, node),
+      // `tag: *version # image-bump: web:tag` marks this place only: the alias is replaced, the anchor kept.
+      Alias: (_key, node) => markerAfter(node, node.resolve(doc)),
     });
   }
-  return found;
+  return { documents, found };
 }
 
 /** Every `# image-bump:` marker that follows a scalar, in source order. Malformed YAML is a BumpError. */
 export function findMarkers(text: string, file = 'file.yaml'): ImageMarker[] {
-  return markedScalars(text, file).map(({ node: _node, ...marker }) => marker);
+  return markedScalars(text, file).found.map(({ node: _node, edit: _edit, document: _document, keys: _keys, ...marker }) => marker);
 }
 
 /** Fails, naming every image that has no marker in `where` (e.g. a directory), given the marker names found there. */
@@ -83,7 +98,7 @@ function partFields(part: Exclude<MarkerPart, 'full'>, value: string): ImageFiel
  * gives that part. Settings apply in order; each marked scalar written gets a change entry.
  */
 export function setMarkedImages(text: string, settings: readonly ImageSetting[], file = 'file.yaml'): MarkerEditResult {
-  const markers = markedScalars(text, file);
+  const { documents, found: markers } = markedScalars(text, file);
   const current = new Map(markers.map((marker) => [marker, marker.value] as const));
   const changes: MarkerImageChange[] = [];
   for (const setting of settings) {
@@ -111,6 +126,21 @@ export function setMarkedImages(text: string, settings: readonly ImageSetting[],
       changes.push({ name: setting.name, before, after, previousImage, newImage, changed: next !== previous, part: marker.part, line: marker.line });
     }
   }
-  const edits: TextEdit[] = markers.filter((marker) => current.get(marker) !== marker.value).map((marker) => replaceScalar(text, marker.node, current.get(marker)!));
-  return { text: applyEdits(text, edits), changes, placesChanged: edits.length };
+  const changed = markers.filter((marker) => current.get(marker) !== marker.value);
+  const edits = documents.flatMap((doc, document) =>
+    planValueEdits(
+      doc,
+      text,
+      file,
+      changed.filter((marker) => marker.document === document).map((marker) => ({ node: marker.node, edit: marker.edit, keys: marker.keys, value: current.get(marker)! })),
+    ),
+  );
+  const result = applyEditsOf(file, text, edits);
+  assertOnlyIntendedChanges(
+    file,
+    text,
+    result,
+    changed.map((marker) => ({ document: marker.document, path: marker.keys, value: current.get(marker)! })),
+  );
+  return { text: result, changes, placesChanged: changed.length };
 }

@@ -28,6 +28,18 @@ export interface OutputOptions {
 const BOLD_CYAN = '\x1b[1;36m';
 const RESET = '\x1b[0m';
 
+export interface Failure {
+  exitCode: number;
+  message: string;
+  hint?: string;
+}
+
+/** What the user is told about a failure: a BumpError carries its exit code and hint; anything else is exit 1. */
+export function failureOf(error: unknown): Failure {
+  if (error instanceof BumpError) return { exitCode: error.exitCode, message: error.message, hint: error.hint };
+  return { exitCode: 1, message: error instanceof Error ? error.message : String(error) };
+}
+
 export function createOutput(options: OutputOptions = {}): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -36,11 +48,27 @@ export function createOutput(options: OutputOptions = {}): Output {
   const inCi = Boolean(env.CI);
   const colour = !env.NO_COLOR && (inCi || Boolean(stdout.isTTY));
   const debugging = Boolean(env.IMAGE_BUMP_DEBUG || env.CI_DEBUG_TRACE === 'true');
-  let buffer: string[] | undefined;
+  /** The section whose lines are held back until it ends (its header carries the duration). */
+  let open: { id: string; title: string; started: number; lines: string[] } | undefined;
   const write = (stream: Stream, text: string) => {
     const safe = `${redact(text).replace(/\n?$/, '\n')}`;
-    if (buffer && stream === stdout) buffer.push(safe);
+    if (open && stream === stdout) open.lines.push(safe);
     else stream.write(safe);
+  };
+  const paint = (title: string) => (colour ? `${BOLD_CYAN}${title}${RESET}` : title);
+  const closeSection = () => {
+    if (!open) return;
+    const { id, title, started, lines } = open;
+    open = undefined;
+    const header = redact(`${title} (${((now() - started) / 1000).toFixed(1)} s)`);
+    if (inCi) {
+      stdout.write(`\x1b[0Ksection_start:${Math.floor(started / 1000)}:${id}[collapsed=true]\r\x1b[0K${paint(header)}\n`);
+      for (const line of lines) stdout.write(line);
+      stdout.write(`\x1b[0Ksection_end:${Math.floor(now() / 1000)}:${id}\r\x1b[0K\n`);
+    } else {
+      stdout.write(`${paint(header)}\n`);
+      for (const line of lines) stdout.write(line);
+    }
   };
 
   return {
@@ -49,39 +77,29 @@ export function createOutput(options: OutputOptions = {}): Output {
     debug: (text) => {
       if (debugging) write(stderr, `debug: ${text}`);
     },
-    summary: (text) => write(stdout, text.replace(/\s*\n\s*/g, ' ')),
+    summary: (text) => {
+      // A run ended from outside (a signal) may end inside a section: its lines come first.
+      closeSection();
+      write(stdout, text.replace(/\s*\n\s*/g, ' '));
+    },
     async section(name, header, work) {
-      if (buffer) return work();
-      const started = now();
+      if (open) return work();
       // Buffered so the header can carry the step's duration; the section keeps GitLab's start time.
-      buffer = [];
+      const section = { id: name.replace(/[^A-Za-z0-9_.-]/g, '_'), title: header, started: now(), lines: [] };
+      open = section;
       try {
         return await work();
       } finally {
-        const lines = buffer;
-        buffer = undefined;
-        const seconds = ((now() - started) / 1000).toFixed(1);
-        const title = redact(`${header} (${seconds} s)`);
-        if (inCi) {
-          const id = name.replace(/[^A-Za-z0-9_.-]/g, '_');
-          stdout.write(`\x1b[0Ksection_start:${Math.floor(started / 1000)}:${id}[collapsed=true]\r\x1b[0K${colour ? `${BOLD_CYAN}${title}${RESET}` : title}\n`);
-          for (const line of lines) stdout.write(line);
-          stdout.write(`\x1b[0Ksection_end:${Math.floor(now() / 1000)}:${id}\r\x1b[0K\n`);
-        } else {
-          stdout.write(`${colour ? `${BOLD_CYAN}${title}${RESET}` : title}\n`);
-          for (const line of lines) stdout.write(line);
-        }
+        if (open === section) closeSection();
       }
     },
     error: (error) => {
-      if (error instanceof BumpError) {
-        write(stderr, `error: ${error.message}`);
-        if (error.hint) write(stderr, `hint: ${error.hint}`);
-        return error.exitCode;
-      }
-      write(stderr, `error: ${error instanceof Error ? error.message : String(error)}`);
-      if (debugging) write(stderr, redactError(error));
-      return 1;
+      closeSection();
+      const failure = failureOf(error);
+      write(stderr, `error: ${failure.message}`);
+      if (failure.hint) write(stderr, `hint: ${failure.hint}`);
+      if (debugging && !(error instanceof BumpError)) write(stderr, redactError(error));
+      return failure.exitCode;
     },
   };
 }

@@ -4,12 +4,12 @@ import { commitMessage } from './commit-message.js';
 import { BumpError } from './errors.js';
 import { isBranchMoved, isProtectedBranchRefusal, retriesExhaustedError } from './git-failure.js';
 import type { GitWorkspace } from './git-workspace.js';
-import type { FileEdit } from './edit-plan.js';
+import { changeList, unchangedOutcome, type Outcome } from './outcome.js';
 import type { Output } from './output.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from './redact.js';
 import { gitOutput, Remote } from './remote.js';
-import type { PushMode, PushSettings } from './settings.js';
+import type { PushSettings } from './settings.js';
 import { interruption, throwIfInterrupted } from './signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { readToken } from './token.js';
@@ -19,18 +19,6 @@ export interface MergeRequestOutcome {
   url?: string;
   /** The bump branch already held exactly this change on the current target: nothing was pushed. */
   upToDate: boolean;
-}
-
-export interface PushResult {
-  changed: boolean;
-  commit?: string;
-  /** The branch the change is for (the merge request's target in merge-request mode). */
-  branch: string;
-  attempts: number;
-  edits: FileEdit[];
-  dryRun: boolean;
-  mode: PushMode;
-  mergeRequest?: MergeRequestOutcome;
 }
 
 interface Run {
@@ -45,7 +33,7 @@ interface Run {
 }
 
 /** Clone minimally, edit, commit, push; when another writer moved the branch first, do it again on the new tip. */
-export async function runPush(settings: PushSettings, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<PushResult> {
+export async function runPush(settings: PushSettings, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
   const token = readToken(settings.tokenVariable, env);
   registerSecret(token);
   const abandonExpiry = new AbortController();
@@ -80,7 +68,7 @@ export async function runPush(settings: PushSettings, output: Output, env: NodeJ
   }
 }
 
-async function pushWithRetries(run: Run): Promise<PushResult> {
+async function pushWithRetries(run: Run): Promise<Outcome> {
   const { settings, output, remote, workspace, branch } = run;
   let mode = settings.mode;
   for (let attempt = 1; ; attempt++) {
@@ -88,17 +76,22 @@ async function pushWithRetries(run: Run): Promise<PushResult> {
     const { applyEdits } = await run.editing;
     const { plan, unmatchedImages } = await output.section('edit', 'Edit', () => applyEdits(settings, output, workspace, run.unmatchedImages === undefined));
     run.unmatchedImages ??= unmatchedImages;
-    const result = { branch, attempts: attempt, edits: plan.changed.length ? plan.changed : plan.edits, dryRun: settings.dryRun, mode };
-    if (plan.changed.length === 0) return { ...result, changed: false };
-    if (settings.dryRun) return { ...result, changed: true, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings), upToDate: false } : undefined };
+    const push = { mode, branch, attempts: attempt };
+    if (plan.changed.length === 0) return unchangedOutcome(plan, push);
+    const changes = changeList(plan.changed);
+    if (settings.dryRun) return { kind: 'dry-run', push, changes, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings) } : undefined };
     const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
-    const message = commitMessage(settings.messageTemplate, messageChanges(plan.changed), trailers);
+    const message = commitMessage(settings.messageTemplate, changes, trailers);
     const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
     try {
-      if (mode === 'merge-request') return { ...result, changed: true, commit, mergeRequest: await proposeMergeRequest(run, message) };
+      if (mode === 'merge-request') {
+        const { upToDate, ...mergeRequest } = await proposeMergeRequest(run, message);
+        // Up to date: the commit made here was never pushed, so it is not reported.
+        return upToDate ? { kind: 'already-proposed', push, mergeRequest, changes } : { kind: 'proposed', push, commit, mergeRequest, changes };
+      }
       remote.context.stage = 'push';
       await output.section('push', `Push to ${branch}`, () => workspace.push({ refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }));
-      return { ...result, changed: true, commit };
+      return { kind: 'pushed', push, commit, changes };
     } catch (error) {
       if (error instanceof BumpError) throw error;
       const text = gitOutput(error);
@@ -176,10 +169,6 @@ async function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, se
   if ('unknown' in lookup) return output.debug(`token expiry unknown (${lookup.unknown}); carrying on`);
   const warning = expiryWarning(lookup, settings.tokenVariable, settings.expiryWarningDays);
   if (warning) output.warn(warning);
-}
-
-export function messageChanges(edits: readonly FileEdit[]) {
-  return edits.flatMap((edit) => edit.changes.filter((c) => c.changed).map((c) => ({ name: c.name, previousImage: c.previousImage, newImage: c.newImage, dir: edit.dir, env: edit.env })));
 }
 
 const MIN_ATTEMPT_MS = 50;

@@ -2,6 +2,7 @@ import { BumpError } from './errors.js';
 import { gitEnvironment, type GitEnvironmentOptions } from './git-environment.js';
 import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './git-failure.js';
 import { GitWorkspace, readsAsJobToken } from './git-workspace.js';
+import { isRedirectRefusal, redirectError, redirectTarget } from './redirect.js';
 import type { PushSettings } from './settings.js';
 import { sparsePaths } from './target-spec.js';
 
@@ -52,6 +53,9 @@ export class Remote {
   }
 
   async explain(output: string): Promise<BumpError> {
+    if (isRedirectRefusal(output)) {
+      return redirectError(this.url, await redirectTarget(this.url, this.context.stage === 'push' ? 'git-receive-pack' : 'git-upload-pack'));
+    }
     // Refused credentials may be a CI job token, which GitLab accepts only under its own username.
     if (isAuthenticationFailure(output) && (await this.readsAsJobToken())) return jobTokenError(this.settings.tokenVariable);
     return explainGitFailure(output, this.context);

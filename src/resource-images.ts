@@ -9,11 +9,11 @@ import { parseAllDocuments } from 'yaml';
 import { splitImage } from './image-arg.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 import type { EditTarget } from './targets.js';
+import { CONTAINER_LIST_KEYS as CONTAINER_LISTS } from './yaml-image-fields.js';
 
 /** Reads a repository file by its repository-relative path; undefined when there is no such file. */
 export type ReadRepositoryFile = (path: string) => Promise<string | undefined>;
 
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 /** Resource fields that name other kustomizations or manifests, in kustomize's order. */
 const RESOURCE_FIELDS = ['resources', 'bases', 'components'] as const;
 

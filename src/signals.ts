@@ -2,23 +2,25 @@ import { rmSync } from 'node:fs';
 import { BumpError } from './errors.js';
 
 /**
- * SIGTERM (a cancelled job), SIGINT (Ctrl-C) and SIGHUP end a bump the way a failure does: git's
- * process groups are killed at once, the run unwinds through its usual `finally` blocks (the clone is
- * removed, the report written) and the process exits with 128 + the signal's number.
+ * SIGTERM (a cancelled job), SIGINT (Ctrl-C) and SIGHUP end a bump the way a failure does: every git
+ * still running is stopped (its whole process tree), the clone is removed, the run ends through its
+ * RunEnd (the error, the report and the JSON, each once) and the process exits with 128 + the signal's
+ * number.
  */
 const EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 type HandledSignal = keyof typeof EXIT_CODES;
 
-/** How long the unwinding may take before the process exits anyway (and removes the clones itself). */
-const UNWIND_MS = 10_000;
+/** How long stopping git may take before the process ends the run and exits anyway. */
+const STOP_GIT_MS = 5_000;
 
+const runningGit = new Set<Promise<unknown>>();
 const processGroups = new Set<number>();
 const directories = new Set<string>();
 const controller = new AbortController();
 let received: HandledSignal | undefined;
-let reported = false;
+let endRun: ((error: BumpError) => number) | undefined;
 
-/** Aborted when a signal arrives: for waits that are not git processes (a backoff, an HTTP request). */
+/** Aborted when a signal arrives: stops every running git, and waits that are not git (a backoff, an HTTP request). */
 export const interruption: AbortSignal = controller.signal;
 
 export class InterruptedError extends BumpError {
@@ -27,7 +29,6 @@ export class InterruptedError extends BumpError {
       exitCode: EXIT_CODES[signal],
       hint: 'The job was cancelled or ran out of time (GitLab then sends SIGTERM), or the process was stopped. A push that had already reached the server may have landed: check the branch before running again.',
     });
-    reported = true;
   }
 }
 
@@ -35,6 +36,11 @@ export function installSignalHandlers(): void {
   for (const signal of Object.keys(EXIT_CODES) as HandledSignal[]) process.on(signal, () => onSignal(signal));
   // Also on a normal exit: a git started by a promise nobody awaits any more must not outlive us.
   process.on('exit', () => killProcessGroups());
+}
+
+/** How the run ends when a signal arrives (the RunEnd's finish): returns the exit code. */
+export function endRunOnSignal(end: (error: BumpError) => number): void {
+  endRun = end;
 }
 
 /** Throws the InterruptedError once a signal has arrived: called before anything new is started. */
@@ -46,13 +52,21 @@ export function interruptedError(): InterruptedError | undefined {
   return received ? new InterruptedError(received) : undefined;
 }
 
+/** A running git (settled once its process has closed): on a signal, the run ends after it has stopped. */
+export function trackGit<T>(running: Promise<T>): Promise<T> {
+  runningGit.add(running);
+  const untrack = () => runningGit.delete(running);
+  running.then(untrack, untrack);
+  return running;
+}
+
 /** Git runs as the leader of a process group of its own (see git-process.ts); the group is killed on a signal. */
 export function trackProcessGroup(pid: number): () => void {
   processGroups.add(pid);
   return () => processGroups.delete(pid);
 }
 
-/** A clone in the temporary directory: removed by the unwinding, or here when the unwinding takes too long. */
+/** A clone in the temporary directory: removed on a signal once git has stopped. */
 export function trackDirectory(dir: string): () => void {
   directories.add(dir);
   return () => directories.delete(dir);
@@ -66,31 +80,28 @@ export function killProcessGroup(pid: number): void {
   }
 }
 
-/**
- * The exit code once main() has returned: a signal that arrived after the last git step (the push had
- * landed) still ends the run with its code, and says so if nothing did yet.
- */
-export function exitCodeAfterSignals(code: number): number {
-  if (!received) return code;
-  if (!reported) process.stderr.write(`error: interrupted by ${received} after the run had finished its work\n`);
-  return EXIT_CODES[received];
-}
-
 function onSignal(signal: HandledSignal): void {
-  if (received) return forceExit(); // a second signal: stop waiting for the unwinding
+  if (received) return end(signal); // a second signal: stop waiting for git
   received = signal;
   process.exitCode = EXIT_CODES[signal];
   killProcessGroups();
   controller.abort();
-  setTimeout(forceExit, UNWIND_MS).unref();
+  setTimeout(() => end(signal), STOP_GIT_MS).unref();
+  void Promise.allSettled([...runningGit]).then(() => end(signal));
+}
+
+/**
+ * Removes the clones and ends the run with the InterruptedError. When the run had already ended (the
+ * signal came after its last step), its report and JSON stand, and the exit code is still the signal's.
+ */
+function end(signal: HandledSignal): never {
+  killProcessGroups();
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+  const code = endRun?.(new InterruptedError(signal)) ?? EXIT_CODES[signal];
+  if (code !== EXIT_CODES[signal]) process.stderr.write(`error: interrupted by ${signal} after the run had finished its work\n`);
+  process.exit(EXIT_CODES[signal]);
 }
 
 function killProcessGroups(): void {
   for (const pid of processGroups) killProcessGroup(pid);
-}
-
-function forceExit(): void {
-  killProcessGroups();
-  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-  process.exit(received ? EXIT_CODES[received] : 1);
 }

@@ -53,7 +53,22 @@ export async function resolveTargets(root: string, spec: TargetSpec, siblings: (
   for (const given of spec.markers) {
     for (const path of await yamlFiles(root, given)) targets.push({ kind: 'markers', path, shown: shownPath(root, path), dir: shownPath(root, path), editor: setMarkedImages });
   }
-  return targets;
+  return withoutRepeats(targets);
+}
+
+/**
+ * A file reached twice with the same edit (a directory and a file in it, or an overlay also given as
+ * its kustomization file) is edited and reported once; the first target, which names the overlay, stays.
+ */
+function withoutRepeats(targets: readonly EditTarget[]): EditTarget[] {
+  const sameEdit = (kind: TargetKind) => (kind === 'kustomization' ? 'manifest' : kind);
+  const seen = new Set<string>();
+  return targets.filter((target) => {
+    const key = `${sameEdit(target.kind)}\0${target.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function shownPath(root: string, path: string): string {

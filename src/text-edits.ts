@@ -5,16 +5,21 @@ export interface TextEdit {
   text: string;
 }
 
+/**
+ * Applies edits given as offsets into `source`. Insertions at the same offset keep the order they are
+ * given in (the first one's text comes first); an insertion at the start of a replaced range goes
+ * before it. Overlapping ranges are a bug in the caller.
+ */
 export function applyEdits(source: string, edits: readonly TextEdit[]): string {
-  const ordered = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
-  let result = source;
-  let limit = Infinity;
-  for (const edit of ordered) {
-    if (edit.end > limit) throw new Error(`overlapping edits at offset ${edit.start}`);
-    result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
-    limit = edit.start;
+  const ordered = edits.map((edit, index) => ({ edit, index })).sort((a, b) => a.edit.start - b.edit.start || a.edit.end - b.edit.end || a.index - b.index);
+  let result = '';
+  let done = 0;
+  for (const { edit } of ordered) {
+    if (edit.start < done) throw new Error(`overlapping edits at offset ${edit.start}`);
+    result += source.slice(done, edit.start) + edit.text;
+    done = edit.end;
   }
-  return result;
+  return result + source.slice(done);
 }
 
 export function lineStartOf(source: string, offset: number): number {
@@ -27,8 +32,16 @@ export function nextLineStart(source: string, offset: number): number {
   return newline === -1 ? source.length : newline + 1;
 }
 
+/** The column of an offset, in characters; a byte order mark at the start of the text takes no column. */
 export function columnOf(source: string, offset: number): number {
-  return offset - lineStartOf(source, offset);
+  const lineStart = lineStartOf(source, offset);
+  const bom = lineStart === 0 && source.startsWith('\uFEFF') && offset > 0 ? 1 : 0;
+  return offset - lineStart - bom;
+}
+
+/** Where a new line can be inserted after `offset`: right there when it already starts a line, else the next line. */
+export function lineBoundaryAfter(source: string, offset: number): number {
+  return offset > 0 && source[offset - 1] === '\n' ? offset : nextLineStart(source, offset);
 }
 
 export function lineBreakOf(source: string): string {

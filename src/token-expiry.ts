@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { guardProcessOutput } from './redact.js';
 
 /**
  * When the token expires, asked of GitLab's `personal_access_tokens/self` (which answers for project
@@ -12,9 +13,13 @@ const BODY_CAP = 64 * 1024;
 
 /**
  * node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the
- * lookup itself. `timeoutMs` bounds the whole exchange (a trickling answer included); `signal` abandons it.
+ * lookup itself. node:http follows no redirect: a 3xx is just "unknown", and the token goes to the
+ * validated server only. The token is set after the request is made, so that the options NODE_DEBUG=http
+ * prints when it opens the connection do not hold it. `timeoutMs` bounds the whole exchange (a trickling
+ * answer included); `signal` abandons it.
  */
 export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000, signal?: AbortSignal): Promise<ExpiryLookup> {
+  guardProcessOutput();
   return new Promise((resolveOnce) => {
     let settled = false;
     const resolve = (lookup: ExpiryLookup) => {
@@ -24,7 +29,7 @@ export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000,
       resolveOnce(lookup);
     };
     const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { 'PRIVATE-TOKEN': token, Accept: 'application/json' }, timeout: timeoutMs, signal }, (response) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -44,6 +49,7 @@ export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000,
         }
       });
     });
+    request.setHeader('PRIVATE-TOKEN', token);
     const deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error) => resolve({ unknown: error.message === 'timeout' || error.message === 'too large' ? error.message : signal?.aborted ? 'abandoned' : 'error' }));

@@ -1,5 +1,14 @@
 import { UsageError } from './errors.js';
 import { JOB_TOKEN_LIMITS, projectAccessTokenHowTo } from './git-failure.js';
+import { MIN_SECRET_LENGTH } from './redact.js';
+
+/**
+ * GitLab's tokens are 20 characters and more (`glpat-` and 20; job tokens as JWTs, longer). A shorter
+ * value could not be masked, by GitLab or by us, without masking ordinary words with it. 16 KiB leaves
+ * room for any JWT; a longer value is no token, and its header would not fit into one variable of
+ * git's environment (the kernel's limit is 128 KiB: `spawn E2BIG`).
+ */
+export const MAX_TOKEN_LENGTH = 16_384;
 
 /** The variable is not set, or set to nothing (what a protected variable looks like on an unprotected ref). */
 export function missingTokenError(variable: string, state: 'not set' | 'empty'): UsageError {
@@ -30,7 +39,18 @@ export function tokenVariableIsValueError(holder: string): UsageError {
   });
 }
 
-/** The token, read from the variable the user named; checked only for presence, never for its shape. */
+/** The value is never shown, nor its length: either would help guess a real token. */
+export function implausibleTokenError(variable: string, problem: 'short' | 'long'): UsageError {
+  const what = problem === 'short' ? `shorter than ${MIN_SECRET_LENGTH} characters` : `longer than ${MAX_TOKEN_LENGTH} characters`;
+  return new UsageError(`${variable} holds a value ${what}, which is no GitLab token`, {
+    hint:
+      problem === 'short'
+        ? `GitLab tokens are 20 characters or more, and a shorter value cannot be masked in the job log: put the whole token in ${variable}, and check the variable is the one you meant (--token-variable).`
+        : `Put the token alone in ${variable} (no file content, certificate or list of values), and check --token-variable names the right variable.`,
+  });
+}
+
+/** The token, read from the variable the user named; checked for presence and a plausible length, never for its shape. */
 export function readToken(variable: string, env: NodeJS.ProcessEnv): string {
   const token = env[variable];
   if (token === undefined) {
@@ -40,5 +60,7 @@ export function readToken(variable: string, env: NodeJS.ProcessEnv): string {
   if (token === undefined || token.trim() === '') throw missingTokenError(variable, token === undefined ? 'not set' : 'empty');
   if (env.CI_JOB_TOKEN && token.trim() === env.CI_JOB_TOKEN.trim()) throw ciJobTokenInVariableError(variable);
   if (/[\r\n]/.test(token.trim())) throw multiLineTokenError(variable);
+  if (token.trim().length < MIN_SECRET_LENGTH) throw implausibleTokenError(variable, 'short');
+  if (token.trim().length > MAX_TOKEN_LENGTH) throw implausibleTokenError(variable, 'long');
   return token.trim();
 }

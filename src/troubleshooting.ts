@@ -23,7 +23,8 @@ import {
 } from './git-failure.js';
 import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './kustomization-file.js';
 import { readSettings } from './settings.js';
-import { ciJobTokenInVariableError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
+import { redirectError } from './redirect.js';
+import { ciJobTokenInVariableError, implausibleTokenError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
 import { parseSingleDocument } from './yaml-source.js';
 
 export interface Trouble {
@@ -82,6 +83,12 @@ export const TROUBLES: readonly Trouble[] = [
     pattern: /^\S+ holds more than one line$/,
   },
   {
+    id: 'token-implausible',
+    cause: 'The variable holds something too short (a word, a placeholder) or far too long (a file) to be a GitLab token.',
+    example: () => implausibleTokenError('GITLAB_PUSHER_TOKEN', 'short'),
+    pattern: /^\S+ holds a value (shorter|longer) than \d+ characters, which is no GitLab token$/,
+  },
+  {
     id: 'token-variable-invalid',
     cause: '--token-variable was given a value (perhaps the token itself) instead of a variable name.',
     example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--token-variable', 'not-a-name'),
@@ -134,6 +141,18 @@ export const TROUBLES: readonly Trouble[] = [
     cause: '--branch names a branch the GitOps project does not have.',
     example: () => missingBranchError(context('clone')),
     pattern: /^branch \S+ does not exist in \S+$/,
+  },
+  {
+    id: 'server-redirect',
+    cause: 'The server answered with a redirect (to another host, to https, or to a moved project): git and the token follow none.',
+    example: () => redirectError(`${SERVER}/${PROJECT}.git`, 'https://gitlab.other.example/group/gitops.git/info/refs'),
+    pattern: /^the server (redirected \S+ to \S+|answered \S+ with a redirect); /,
+  },
+  {
+    id: 'server-url-invalid',
+    cause: '--server-url (or CI_SERVER_URL) is not a plain http(s) URL: credentials, "@", a backslash, spaces, a query, or no URL at all.',
+    example: () => push('--server-url', 'https://gitlab.example.com\\@other.example', '--target-env', 'prod', '--image', 'app:1.0.0'),
+    pattern: /^\S+ (".*" )?(must be a plain http\(s\) URL|holds whitespace or control characters|holds a backslash|is not an http\(s\) URL)/s,
   },
   {
     id: 'server-error',
@@ -244,10 +263,46 @@ export const TROUBLES: readonly Trouble[] = [
     pattern: /^invalid format of image /,
   },
   {
+    id: 'app-image-missing',
+    cause: 'An app name without an image, or an image without a name: --app-name/--app-image, APP_NAME/APP_IMAGE, or a CI/CD variable they are built from, is empty.',
+    example: () => thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, '--target-env', 'prod'], { APP_NAME: 'registry.example.com/team/app', APP_IMAGE: '' })),
+    pattern: /^no (new image for|image name to match for) ".*": \S+( \(or \S+\))? is (empty|not given)$/s,
+  },
+  {
     id: 'target-env-invalid',
     cause: 'The environment name is not a plain directory name ("..", "/", spaces or shell characters).',
     example: () => push('--target-env', '../prod', '--image', 'app:1.0.0'),
     pattern: /^target env .* is not a valid environment name$/s,
+  },
+  {
+    id: 'number-invalid',
+    cause: '--timeout, --max-attempts or --expiry-warning-days is not a whole number in its range (--timeout: 1 to 86400 seconds).',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--timeout', '2147484'),
+    pattern: /^\S+ must be a whole number (of at least|from) /,
+  },
+  {
+    id: 'message-empty',
+    cause: 'The --message template is empty, so git would refuse the commit.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--message', ''),
+    pattern: /^\S+ ".*" leaves the commit subject empty$/s,
+  },
+  {
+    id: 'author-invalid',
+    cause: 'The commit author is empty, or holds characters git refuses or silently drops.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--author-name', ''),
+    pattern: /^\S+ ".*" is not an? (name|email) git can record: /s,
+  },
+  {
+    id: 'path-git-dir',
+    cause: "A path option leads into .git, git's own files, which the bump never edits.",
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--helm-values', '.git/HEAD'),
+    pattern: /^\S+ ".*" goes through \.git, which holds git's own files$/s,
+  },
+  {
+    id: 'path-control',
+    cause: 'A path option holds a line break, tab or other control character (often a stray one in a CI/CD variable).',
+    example: () => push('--path', 'manifests/overlays/\tprod', '--image', 'app:1.0.0'),
+    pattern: /^\S+ ".*" contains control characters$/s,
   },
   {
     id: 'path-outside',

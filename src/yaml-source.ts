@@ -1,4 +1,4 @@
-import { parseDocument, stringify, Scalar, type Document } from 'yaml';
+import { parse, parseDocument, stringify, Scalar, type Document } from 'yaml';
 import { parseDocuments } from './yaml-documents.js';
 import { BumpError } from './errors.js';
 
@@ -25,13 +25,29 @@ export function scalarText(node: unknown): string | undefined {
 }
 
 /**
+ * Whether `source`, written as a plain (unquoted) scalar, reads back as exactly the string `value` both
+ * in YAML 1.2 and in YAML 1.1. kustomize and Helm read with go-yaml, which follows YAML 1.1: there `on`,
+ * `y`, `no`, `0b101`, `012` or `1_000` are booleans or numbers, and kustomize refuses `newTag: on`.
+ * (Other YAML 1.1 readers also take `1:20` for a number and `2001-12-14` for a date: quoted too.)
+ */
+export function plainReadsAs(source: string, value: string): boolean {
+  try {
+    return parse(source, { version: '1.1', logLevel: 'silent' }) === value && parse(source, { logLevel: 'silent' }) === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Renders a string value as a YAML scalar in the given style when that style can hold it; plain
- * scalars that would read back as something other than the same string (1234, true, ~) are
- * double-quoted so a tag stays a string.
+ * scalars that would read back as something other than the same string — in YAML 1.2 or YAML 1.1
+ * (1234, true, ~, on, yes, 0b101, 1_000) — are double-quoted so a tag stays a string.
  */
 export function renderScalar(value: string, style?: Scalar.Type): string {
   if (style === Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
   if (style === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
   const rendered = stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
-  return /^[|>]/.test(rendered) ? JSON.stringify(value) : rendered;
+  if (/^[|>]/.test(rendered)) return JSON.stringify(value);
+  if (/^['"]/.test(rendered)) return rendered;
+  return plainReadsAs(rendered, value) ? rendered : JSON.stringify(value);
 }

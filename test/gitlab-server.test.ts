@@ -429,6 +429,19 @@ describe('faults', () => {
     expect((await run(['ls-remote', url], { token })).exitCode).toBe(0);
   });
 
+  it('redirects to another origin, keeping path and query, and records who sent credentials', async () => {
+    const { project, url, token } = await fixture();
+    server.setFault({ kind: 'redirect', to: 'http://127.0.0.1:9', service: 'git-upload-pack' });
+    const answer = await fetch(`${url}/info/refs?service=git-upload-pack`, { redirect: 'manual', headers: { Authorization: basicAuth(token) } });
+    const plain = await fetch(`${url}/info/refs?service=git-upload-pack`, { redirect: 'manual' });
+    const push = await fetch(`${url}/info/refs?service=git-receive-pack`, { redirect: 'manual' });
+    server.setFault(null);
+    expect([answer.status, answer.headers.get('location')]).toEqual([302, `http://127.0.0.1:9/${project}.git/info/refs?service=git-upload-pack`]);
+    expect(plain.status).toBe(302);
+    expect(push.status, 'another service is not redirected').toBe(401);
+    expect(server.requests.filter((r) => r.project === project).map((r) => r.credentials)).toEqual([true, false, false]);
+  });
+
   it('stalls until the client gives up', async () => {
     const { project, url, token } = await fixture();
     server.setFault({ kind: 'stall' });

@@ -149,3 +149,66 @@ describe('setHelmImage: errors', () => {
     expect(() => edit('image:\n  tag: [1\nx: y\n', { path: 'image' }, 'app:1')).toThrow(/^charts\/app\/values\.yaml:\d+:\d+: /);
   });
 });
+
+describe('setHelmImage: values no reader may misread, empty values, anchors and aliases', () => {
+  it('quotes a tag a YAML 1.1 reader (Helm) would not read as a string, in every way a tag is written', () => {
+    const src = 'image:\n  repository: app\n  tag: v1\n';
+    for (const ambiguous of ['on', 'yes', 'y', 'off', '1_000', '0b101', '1e3', '012', 'null']) {
+      expect(edit(src, { path: 'image' }, `app:${ambiguous}`).text).toBe(src.replace('tag: v1', `tag: "${ambiguous}"`));
+    }
+    expect(edit('image:\n  repository: app\n  tag:\n', { path: 'image' }, 'app:on').text).toBe('image:\n  repository: app\n  tag: "on"\n');
+    expect(edit('image:\n  repository: app\n', { path: 'image' }, 'app:yes').text).toBe('image:\n  repository: app\n  tag: "yes"\n');
+    expect(edit("image: {repository: app, tag: 'v1'}\n", { path: 'image' }, 'app:off').text).toBe("image: {repository: app, tag: 'off'}\n");
+  });
+
+  it('fills `tag:`, `tag: ~` and `tag: null`, and replaces a block scalar with a plain value', () => {
+    for (const empty of ['', ' ~', ' null', ' ~ # none yet']) {
+      expect(edit(`image:\n  repository: app\n  tag:${empty}\n  pullPolicy: Always\n`, { path: 'image' }, 'app:v2').text).toBe(
+        `image:\n  repository: app\n  tag: v2${empty.includes('#') ? ' # none yet' : ''}\n  pullPolicy: Always\n`,
+      );
+    }
+    expect(edit('image:\n  tag: |\n    v1\n  repository: app\n', { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(`image:\n  tag: v2\n  digest: ${DIGEST}\n  repository: app\n`);
+  });
+
+  it('fills an empty value in a flow mapping and adds a key right after it (property-test seed)', () => {
+    const src = 'image:\n  {\n    tag:,\n    pullPolicy: IfNotPresent,\n    repository: app # trailing comment\n  }\n';
+    expect(edit(src, { path: 'image' }, `app:v1@${DIGEST}`).text).toBe(src.replace('tag:,', `tag: v1, digest: ${DIGEST},`));
+  });
+
+  it('gives a tag that is an alias of the repository its own value (property-test seed)', () => {
+    const src = 'image:\n  repository: &v3 "ghcr.io/org/web-api"\n  tag: *v3\n';
+    expect(edit(src, { path: 'image' }, 'app=app:v1').text).toBe('image:\n  repository: &v3 "app"\n  tag: v1\n');
+  });
+
+  it('refuses, exit 1, to change an anchored value that an alias repeats elsewhere, naming the alias', () => {
+    const src = 'image:\n  repository: app\n  tag: &version v1\nappVersion: *version\n';
+    const attempt = () => edit(src, { path: 'image' }, 'app:v2');
+    expect(attempt).toThrow('charts/app/values.yaml:3: `image.tag` shares its value with `appVersion` through the alias `*version` (line 4): changing one would change the other');
+    expect(attempt).toThrow(expect.objectContaining({ exitCode: 1 }));
+  });
+
+  it('refuses to add a key to a mapping an alias shares, and edits one reached through an alias only when nothing else shares it', () => {
+    const shared = 'defaults: &img\n  repository: app\n  tag: v1\nimage: *img\n';
+    expect(() => edit(shared, { path: 'image' }, `app@${DIGEST}`)).toThrow('`image` shares its value with `defaults` through the alias `*img`');
+    expect(() => edit(shared, { path: 'image' }, 'app:v2')).toThrow('`image.tag` shares its value with `defaults.tag` through the alias `*img`');
+    expect(edit('tag: &t v1\nimage:\n  repository: app\n  tag: *t\n', { path: 'image' }, 'app:v2').text).toBe('tag: &t v1\nimage:\n  repository: app\n  tag: v2\n');
+  });
+});
+
+describe('setHelmImage: a merge key', () => {
+  it('writes a key into the mapping itself, overriding what `<<: *defaults` supplies and leaving the defaults alone', () => {
+    const src = 'defaults: &defaults\n  repository: registry.example.com/team/app\n  tag: v1\nimage:\n  <<: *defaults\n  pullPolicy: Always\n';
+    const { text, changes } = edit(src, { path: 'image' }, 'app:v2');
+    expect(text).toBe(`${src}  tag: v2\n`);
+    expect(changes[0]).toMatchObject({ previousImage: 'registry.example.com/team/app:v1', newImage: 'registry.example.com/team/app:v2', changed: true });
+  });
+});
+
+describe('setHelmImage: one place given twice', () => {
+  it('edits it once', () => {
+    const src = 'image:\n  repository: app\n  tag:\n';
+    const { text, changes } = setHelmImage(src, parseImageArgs([`app:v2@${DIGEST}`]), [{ path: 'image' }, { path: 'image' }]);
+    expect(text).toBe(`image:\n  repository: app\n  tag: v2\n  digest: ${DIGEST}\n`);
+    expect(changes).toHaveLength(1);
+  });
+});

@@ -1,7 +1,7 @@
 // Ported from kustomize v5 setimage_test.go and api/internal/image tests; the newest stored source predates v5.8.1 and was not run against a v5.8.1 binary.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
-import { applySetting, describeImage, parseImageArg, parseImageArgs, PRESERVE, type ImageSetting } from '../src/image-arg.js';
+import { applySetting, describeImage, parseImageArg, parseImageArgs, PRESERVE, splitImageSeparators, type ImageSetting } from '../src/image-arg.js';
 
 const SHA = 'sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 
@@ -90,6 +90,21 @@ describe('parseImageArg', () => {
     for (const form of ['<image>=<newimage>:<newtag>', '<image>=<newimage>:<newtag>@<digest>', '<image>:<newtag>@<digest>', '<image>@<digest>']) {
       expect(message).toContain(`\n- ${form}`);
     }
+  });
+});
+
+describe('splitImageSeparators', () => {
+  it.each([
+    ['app', { name: 'app' }],
+    ['app:', { name: 'app', tag: '' }],
+    ['app@', { name: 'app', digest: '' }],
+    ['app:@', { name: 'app', tag: '', digest: '' }],
+    [':1', { name: '', tag: '1' }],
+    ['localhost:5000/app:', { name: 'localhost:5000/app', tag: '' }],
+    ['localhost:5000/app', { name: 'localhost:5000/app' }],
+    [`app:1@${SHA}`, { name: 'app', tag: '1', digest: SHA }],
+  ])('%s', (ref, expected) => {
+    expect(splitImageSeparators(ref)).toStrictEqual(expected);
   });
 });
 

@@ -1,6 +1,11 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BumpError } from '../src/errors.js';
 import { setImages } from '../src/kustomization-editor.js';
+import { assertKustomizationEdit } from '../src/kustomization-postcondition.js';
 import { parseImageArgs } from '../src/image-arg.js';
+import { renderScalar } from '../src/yaml-source.js';
 
 function edit(text: string, ...args: string[]) {
   return setImages(text, parseImageArgs(args));
@@ -98,9 +103,11 @@ describe('setImages keeps everything it does not have to change', () => {
     expect(text).toBe('images:\n- name: app\n  newTag: "1234"\n');
   });
 
-  it('reads a plain numeric tag as written (1.10 is not 1.1)', () => {
-    const { changes } = edit('images:\n- name: app\n  newTag: 1.10\n', 'app:1.10');
-    expect(changes[0]!.changed).toBe(false);
+  it('reads a plain numeric tag as written (1.10 is not 1.1), and quotes it so kustomize reads it too', () => {
+    // kustomize refuses `newTag: 1.10` (json: cannot unmarshal number into … newTag of type string).
+    const { text, changes } = edit('images:\n- name: app\n  newTag: 1.10\n', 'app:1.10');
+    expect(text).toBe('images:\n- name: app\n  newTag: "1.10"\n');
+    expect(changes[0]).toMatchObject({ before: { newTag: '1.10' }, after: { newTag: '1.10' }, changed: true });
   });
 
   it('keeps the quoting style of the scalar it changes', () => {
@@ -148,5 +155,110 @@ describe('setImages refuses what it cannot edit safely', () => {
 
   it('refuses images: that is not a list', () => {
     expect(() => setImages('images: app\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/`images` must be a list/);
+  });
+});
+
+const GOLDEN = join(import.meta.dirname, 'fixtures/kustomize');
+
+describe('setImages on the golden cases (test/fixtures/kustomize)', () => {
+  const cases = readdirSync(GOLDEN, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  it('has a case for each known bug and refusal', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(19);
+  });
+  it.each(cases)('%s', (name) => {
+    const read = (file: string) => readFileSync(join(GOLDEN, name, file), 'utf8');
+    const original = read('kustomization.yaml');
+    const settings = parseImageArgs(read('args').split('\n').filter(Boolean));
+    if (existsSync(join(GOLDEN, name, 'expected.yaml'))) {
+      expect(setImages(original, settings).text).toBe(read('expected.yaml'));
+      return;
+    }
+    const [, exitCode, message] = /^(\d) (.*)\n$/.exec(read('error'))!;
+    const thrown = (() => {
+      try {
+        setImages(original, settings);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(thrown).toBeInstanceOf(BumpError);
+    expect((thrown as BumpError).message).toBe(message);
+    expect((thrown as BumpError).exitCode).toBe(Number(exitCode));
+    expect((thrown as BumpError).hint).toMatch(/then bump again/);
+  });
+});
+
+describe('setImages follows kustomize’s set image', () => {
+  it('replaces the whole entry: tagSuffix goes, a "*" keeps the old value, fields not given are cleared', () => {
+    const src = 'images:\n- name: app\n  newName: old/app\n  tagSuffix: -x\n  newTag: v1\n  digest: sha256:' + 'a'.repeat(64) + '\n';
+    expect(edit(src, 'app=*:v2').text).toBe('images:\n- name: app\n  newName: old/app\n  newTag: v2\n');
+  });
+
+  it('reports a quoting fix or a dropped tagSuffix as a change even when the image reads the same', () => {
+    const { changes } = edit('images:\n- name: app\n  newTag: v1\n  tagSuffix: -x\n', 'app:v1');
+    expect(changes[0]).toMatchObject({ previousImage: 'app:v1', newImage: 'app:v1', changed: true });
+  });
+
+  it('refuses an entry with a key kustomize does not know (exit 2)', () => {
+    expect(() => edit('images:\n- name: app\n  tag: v1\n', 'app:v2')).toThrow(/images entry for app has the key "tag", which kustomize does not know/);
+  });
+
+  it('refuses keys kustomize reads without regard to case (exit 2)', () => {
+    expect(() => edit('Images:\n- name: app\n', 'app:v2')).toThrow(/^kustomization\.yaml:1: kustomize reads `Images` as `images` \(it ignores the case of keys\), this tool does not$/);
+    expect(() => edit('images:\n- name: web\n  NewTag: v1\n', 'app:v2')).toThrow(/:3: kustomize reads `NewTag` as `newTag`/);
+  });
+
+  it('leaves duplicate entries of a name no argument names as they are', () => {
+    const src = 'images:\n- name: a\n  newTag: v1\n- name: a\n  newTag: v2\n- name: b\n  newTag: v1\n';
+    expect(edit(src, 'b:v3').text).toBe(src.replace('- name: b\n  newTag: v1', '- name: b\n  newTag: v3'));
+  });
+
+  it('replaces an alias for the entry being edited and keeps the anchor for the others', () => {
+    const src = 'images: [{name: a, newTag: &t v1}, {name: b, newTag: *t}, {name: c, newTag: *t}]\n';
+    expect(edit(src, 'b:v2').text).toBe('images: [{name: a, newTag: &t v1}, {name: b, newTag: v2}, {name: c, newTag: *t}]\n');
+  });
+
+  it('refuses an entry that is itself an alias of another', () => {
+    expect(() => edit('images:\n- &e {name: app, newTag: v1}\n- *e\n', 'app:v2')).toThrow(/`images` lists app more than once/);
+  });
+
+  it('refuses an `images` list that is an alias', () => {
+    expect(() => edit('x: &l [{name: a}]\nimages: *l\n', 'a:v2')).toThrow(/`images` is an alias \(\*l\)/);
+  });
+});
+
+describe('renderScalar quotes what a YAML 1.1 reader would not read as the same string', () => {
+  it.each(['on', 'On', 'ON', 'off', 'yes', 'no', 'y', 'Y', 'n', 'N', 'true', 'False', 'null', 'Null', '~', '1234', '012', '08', '0b101', '0o17', '0x1F', '1_000', '1e3', '1.10', '.5', '+1', '-1.5', '.inf', '.NaN', '1:20', '190:20:30', '2001-12-14'])(
+    '%s',
+    (value) => {
+      expect(renderScalar(value)).toBe(JSON.stringify(value));
+    },
+  );
+  it.each(['v1', 'v1.2.3', '1.2.3', 'latest', '1.0-rc.1', 'sha256:abc', 'registry.example.com:5000/team/app', 'yes-please', 'onion', '=', '<<'])('%s stays plain', (value) => {
+    expect(renderScalar(value)).toBe(value);
+  });
+});
+
+describe('the postcondition', () => {
+  const before = 'resources:\n- ../base # shared\nimages:\n- name: app\n  newTag: v1\n';
+  const settings = parseImageArgs(['app:v2']);
+  const corrupt = (after: string) => () => assertKustomizationEdit(before, after, settings, 'overlays/prod/kustomization.yaml');
+
+  it('accepts exactly kustomize’s change', () => {
+    expect(corrupt(before.replace('v1', 'v2'))).not.toThrow();
+    expect(corrupt(before.replace('newTag: v1', 'newTag: "v2"'))).not.toThrow();
+  });
+
+  it.each([
+    ['a duplicate key', before.replace('newTag: v1', 'newTag: v2\n  newTag: v2'), /does not parse as YAML 1\.2: Map keys must be unique/],
+    ['broken syntax', before.replace('newTag: v1', 'newTag: [v2'), /does not parse as YAML 1\.2/],
+    ['a tag YAML 1.1 reads as a boolean', before.replace('newTag: v1', 'newTag: on'), /images would read \[\{"name":"app","newTag":"on"\}\] in YAML 1\.2.*|images would read \[\{"name":"app","newTag":true\}\] in YAML 1\.1/],
+    ['another key changed', before.replace('newTag: v1', 'newTag: v2').replace('../base', '../base2'), /`resources` would differ/],
+    ['a second document', `${before.replace('v1', 'v2')}---\nkind: X\n`, /holds 2 YAML documents instead of 1/],
+    ['a field left over', before.replace('newTag: v1', 'newTag: v2\n  tagSuffix: -x'), /images would read/],
+  ])('refuses %s with the one internal error', (_, after, detail) => {
+    expect(corrupt(after)).toThrow(/^internal: the edit of overlays\/prod\/kustomization\.yaml would change more than the image \(.*\); nothing was written$/);
+    expect(corrupt(after)).toThrow(detail);
   });
 });

@@ -95,7 +95,7 @@ describe('marker comments', () => {
     const result = await push(project, env, '--markers', 'platform', '--image', `api=${REGISTRY}/api:v1.3.0`, '--json');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readServerFile(server, project, 'main', 'platform/apps.yaml')).toBe(MARKED.replaceAll('v1.0.0', 'v1.3.0'));
-    expect(JSON.parse(lastLine(result.stdout)).changes).toHaveLength(2);
+    expect(JSON.parse(lastLine(result.stdout)).outcome.changes).toHaveLength(2);
   });
 
   it('fails with a clear error when an image has no marker anywhere', async () => {

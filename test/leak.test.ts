@@ -1,42 +1,67 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { SCENARIOS, runScenario, type Scenario, type ScenarioRun, type Servers } from './support/fault-scenarios.js';
+import { debugSwitches, elsewhere, expectHostileHomeIgnored, hostileHome, UNPASSED_TRACES } from './support/fault-scenarios-secrets.js';
 import { git } from './support/git.js';
-import { startGitLabServer } from './support/gitlab-server.js';
+import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
 
 /**
- * Every scenario of the fault matrix, the two successful ones included, run with a distinctive token
- * and with git's own tracing on: the token must not appear in any form anywhere the run leaves
- * something — stdout, stderr, the files of the working directory (the kept clone, its .git, git's
- * trace files, the dotenv report) and the command line of every git process.
+ * Every scenario of the fault matrix, the successful ones included, run with a distinctive token in
+ * the most hostile environment at once: every debug switch of Node, the bundled libraries and git
+ * (DEBUG=*, NODE_DEBUG, GIT_TRACE*, GIT_CURL_VERBOSE, GIT_TRACE_REDACT=0) and a ~/.gitconfig that
+ * rewrites every server's URL to another GitLab, runs an askpass and a credential helper and points
+ * trace2 at files. Each run must still end as the fault matrix says; and the token must not appear in
+ * any form anywhere the run leaves something — stdout, stderr, the files of the working directory (the
+ * kept clone, its .git and objects, git's traces, the report) — nor in any git process's arguments, and
+ * in a git process's environment only as the one Authorization header.
  */
 
-const SHIM_DIR = mkdtempSync(join(tmpdir(), 'image-bump-git-shim-'));
-const ARGV_LOG = join(SHIM_DIR, 'argv.log');
+const SHIM_ROOT = mkdtempSync(join(tmpdir(), 'image-bump-git-shim-'));
 const RANDOM = Math.random().toString(36).slice(2, 10);
-const tokens: string[] = [];
 let servers: Servers;
+let other: GitLabServer;
 let realGit: string;
 
 beforeAll(async () => {
   realGit = (await execa('sh', ['-c', 'command -v git'])).stdout.trim();
-  // Records each git process's arguments (one NUL-separated record per process), then becomes the real git.
-  writeFileSync(
-    join(SHIM_DIR, 'git'),
-    `#!/bin/sh\n{ for arg in "$@"; do printf '%s\\0' "$arg"; done; printf '\\n'; } >> '${ARGV_LOG}'\nexec '${realGit}' "$@"\n`,
-  );
-  chmodSync(join(SHIM_DIR, 'git'), 0o755);
-  writeFileSync(ARGV_LOG, '');
   const [main, quiet, faults] = await Promise.all([startGitLabServer(), startGitLabServer(), startGitLabServer()]);
   servers = { main, quiet, faults };
+  other = await elsewhere();
 });
 afterAll(async () => {
   await Promise.all(Object.values(servers ?? {}).map((server) => server.close()));
-  rmSync(SHIM_DIR, { recursive: true, force: true });
+  rmSync(SHIM_ROOT, { recursive: true, force: true });
 });
+
+/** A `git` first on PATH that records, per process, its arguments and its environment (NUL-separated), then becomes the real git. */
+function gitShim(index: number): string {
+  const dir = join(SHIM_ROOT, String(index));
+  mkdirSync(join(dir, 'log'), { recursive: true });
+  writeFileSync(
+    join(dir, 'git'),
+    `#!/bin/sh\nfor arg in "$@"; do printf '%s\\0' "$arg"; done > '${dir}/log/argv-'$$\nenv -0 > '${dir}/log/env-'$$\nexec '${realGit}' "$@"\n`,
+  );
+  chmodSync(join(dir, 'git'), 0o755);
+  return dir;
+}
+
+interface GitProcess {
+  argv: string[];
+  env: string[];
+}
+
+function gitProcesses(shim: string): GitProcess[] {
+  const log = join(shim, 'log');
+  return readdirSync(log)
+    .filter((name) => name.startsWith('argv-'))
+    .map((name) => ({
+      argv: readFileSync(join(log, name), 'utf8').split('\0').slice(0, -1),
+      env: readFileSync(join(log, name.replace('argv-', 'env-')), 'utf8').split('\0').filter(Boolean),
+    }));
+}
 
 /** The token and every encoding of it that would carry it as well. */
 function forms(token: string): Record<string, string> {
@@ -73,22 +98,28 @@ function filesUnder(dir: string): string[] {
 async function leakCheck(expect: ExpectStatic, scenario: Scenario, index: number): Promise<void> {
   // A prefix and suffix found nowhere else, so that a partial token would be noticed too.
   const token = scenario.nameShapedToken ? `Zq7x${index}${RANDOM}Leak${index}Wv9k` : `Zq7x${index}-${RANDOM}-Leak${index}Wv9k`;
-  tokens.push(token);
+  const shim = gitShim(index);
   const run = await runScenario(scenario, servers, {
     token,
     extraArgs: (ctx) => ['--keep-workdir', join(ctx.cwd, 'work'), '--report', join(ctx.cwd, 'bump.env')],
     extraEnv: (ctx) => ({
-      PATH: `${SHIM_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      // git's own traces of every process it runs (children included), written where the scan looks.
-      GIT_TRACE: join(ctx.cwd, 'git-trace.log'),
-      GIT_TRACE_PACKET: join(ctx.cwd, 'git-packet-trace.log'),
+      PATH: `${shim}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      ...debugSwitches(ctx.cwd),
+      ...hostileHome(ctx.cwd, { from: Object.values(servers).map((server) => server.url), to: other.url }),
       CI: 'true',
       IMAGE_BUMP_DEBUG: '1',
     }),
   });
   try {
-    expect(run.result.exitCode, run.result.stderr).toBe(scenario.expect(run.ctx, run.prepared).exitCode);
+    const expected = scenario.expect(run.ctx, run.prepared);
+    expect(run.result.exitCode, run.result.stderr).toBe(expected.exitCode);
+    if (expected.pushes) expect(run.tipAfter, 'the push landed on the server named').not.toBe(run.tipBefore);
+    else expect(run.tipAfter, 'the branch on the server is unchanged').toBe(run.tipBefore);
+    expect(other.requests, 'requests that reached the other GitLab').toEqual([]);
+    expectHostileHomeIgnored(run.ctx.cwd);
+    for (const file of UNPASSED_TRACES) expect(existsSync(join(run.ctx.cwd, file)), `${file} (its variable reached git)`).toBe(false);
     await scan(expect, run, token);
+    checkGitProcesses(expect, gitProcesses(shim), token, expected.pushes === true);
   } finally {
     rmSync(run.ctx.cwd, { recursive: true, force: true });
   }
@@ -100,11 +131,29 @@ async function scan(expect: ExpectStatic, { ctx, result }: ScenarioRun, token: s
     assertNoHints(expect, where, text, token);
   }
   for (const file of filesUnder(ctx.cwd)) assertClean(expect, file, readFileSync(file), token);
-  // Git objects are compressed: read every one of them as git does.
+  // What a SIGKILL would leave behind: the clone's config never holds the header.
   const workdir = join(ctx.cwd, 'work');
+  if (existsSync(join(workdir, '.git', 'config'))) expect(readFileSync(join(workdir, '.git', 'config'), 'utf8')).not.toMatch(/extraheader|authorization/i);
+  // Git objects are compressed: read every one of them as git does.
   if (existsSync(join(workdir, '.git'))) {
     const objects = await git(['cat-file', '--batch-all-objects', '--batch'], { cwd: workdir });
     assertClean(expect, 'the objects of the kept clone', objects, token);
+  }
+}
+
+const NEVER_IN_GIT_ENVIRONMENT = /^(GITLAB_PUSHER_TOKEN|DEBUG|NODE_DEBUG|NODE_OPTIONS|GIT_TRACE2\w*|GIT_TRACE_CURL\w*|GIT_TRACE_REDACT|GIT_TRACE_SETUP|GIT_CURL_VERBOSE|XDG_CONFIG_HOME)=/;
+
+function checkGitProcesses(expect: ExpectStatic, processes: GitProcess[], token: string, pushed: boolean): void {
+  if (pushed) expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push']));
+  const basic = ['oauth2', 'gitlab-ci-token'].map((user) => Buffer.from(`${user}:${token}`).toString('base64'));
+  for (const { argv, env } of processes) {
+    assertClean(expect, `the arguments of git ${argv[0]}`, argv.join('\0'), token);
+    const header = env.filter((entry) => basic.some((form) => entry.includes(form)));
+    // The credential travels once, as the value of the extraHeader config entry, and nowhere else.
+    expect(header, `the credential in the environment of git ${argv[0]}`).toEqual([expect.stringMatching(/^GIT_CONFIG_VALUE_0=Authorization: Basic [A-Za-z0-9+/]+=*$/)]);
+    assertClean(expect, `the environment of git ${argv[0]} (but the header)`, env.filter((entry) => !header.includes(entry)).join('\0'), token);
+    expect(env.filter((entry) => NEVER_IN_GIT_ENVIRONMENT.test(entry) && !entry.startsWith('XDG_CONFIG_HOME=/dev/null')), `variables git ${argv[0]} must not get`).toEqual([]);
+    expect(env, `HOME of git ${argv[0]}`).toContain('HOME=/dev/null');
   }
 }
 
@@ -119,16 +168,5 @@ describe('the token never leaks when the server fails', () => {
   SCENARIOS.forEach((scenario, index) => {
     if (scenario.server !== 'faults') return;
     it(scenario.name, ({ expect }) => leakCheck(expect, scenario, index));
-  });
-});
-
-describe('git processes', () => {
-  it('never receive the token in their arguments', ({ expect }) => {
-    const log = readFileSync(ARGV_LOG);
-    const commands = log.toString('utf8').split('\n').filter(Boolean).map((record) => record.split('\0')[0]);
-    // The shim saw the whole life of a bump, so the check covers real git processes.
-    expect(commands).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push', 'ls-remote']));
-    expect(tokens.length).toBe(SCENARIOS.length);
-    for (const token of tokens) assertClean(expect, 'the arguments of git', log, token);
   });
 });

@@ -347,3 +347,67 @@ describe('setManifestImages: malformed YAML', () => {
     expect(() => setManifestImages('kind: Pod\nkind: Job\n', [{ name: 'app', newTag: '2' }], 'pod.yaml')).toThrow('pod.yaml:2:1: Map keys must be unique');
   });
 });
+
+describe('setManifestImages: values no reader may misread, anchors and aliases', () => {
+  const pod = (image: string) => `kind: Pod\nspec:\n  containers:\n  - name: main\n    image: ${image}\n`;
+
+  it('quotes a new image a YAML 1.1 reader would not read as a string, and turns a block scalar into a plain one', () => {
+    expect(edit(pod('app'), 'app=y').text).toBe(pod('"y"'));
+    expect(edit(pod('app'), 'app=1_000').text).toBe(pod('"1_000"'));
+    expect(edit(pod('|-\n      app:1'), 'app:2').text).toBe(pod('app:2'));
+    expect(edit(pod('>-\n      app:1').replace(/\n/g, '\r\n'), 'app:2').text).toBe(pod('app:2').replace(/\n/g, '\r\n'));
+  });
+
+  it('leaves an empty or null image alone', () => {
+    for (const empty of ['', '""', '~', 'null']) expect(edit(pod(empty), 'app:2')).toEqual({ text: pod(empty), changes: [] });
+  });
+
+  it('replaces an alias that stands for an image in its own place, leaving the anchor and its other uses', () => {
+    const src = `kind: Pod\nmetadata:\n  annotations: {release: &img app:1}\nspec:\n  containers:\n  - name: main\n    image: *img # shared\n`;
+    const { text, changes } = edit(src, 'app:2');
+    expect(text).toBe(src.replace('image: *img', 'image: app:2'));
+    expect(changes).toMatchObject([{ path: 'spec.containers[0].image', line: 7, previousImage: 'app:1', newImage: 'app:2' }]);
+  });
+
+  it('rewrites a shared containers list once when every place it appears is an image field', () => {
+    const src = 'kind: Pod\nspec:\n  containers: &c\n  - name: main\n    image: app:1\n  initContainers: *c\n';
+    const { text, changes } = edit(src, 'app:2');
+    expect(text).toBe(src.replace('app:1', 'app:2'));
+    expect(changes.map((change) => change.path)).toEqual(['spec.containers[0].image', 'spec.initContainers[0].image']);
+  });
+
+  it('refuses, exit 1, to change an anchored image that an alias repeats where no image is, naming the alias', () => {
+    const src = 'kind: Pod\nspec:\n  containers:\n  - name: main\n    image: &img app:1\n  - name: logs\n    image: fluentd:1\n    env:\n    - {name: APP_IMAGE, value: *img}\n';
+    const attempt = () => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml');
+    expect(attempt).toThrow(BumpError);
+    expect(attempt).toThrow(
+      'apps/web.yaml:5: `spec.containers[0].image` shares its value with `spec.containers[1].env[0].value` through the alias `*img` (line 9): changing one would change the other',
+    );
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as BumpError).exitCode).toBe(1);
+      expect((error as BumpError).hint).toMatch(/Write the value out/);
+    }
+  });
+
+  it('refuses a containers list shared with a place that is not one', () => {
+    const src = 'kind: Pod\nx-template: &c\n- name: main\n  image: app:1\nspec:\n  containers: *c\n';
+    expect(() => edit(src, 'app:2')).toThrow('`spec.containers[0].image` shares its value with `x-template[0].image` through the alias `*c` (line 6)');
+  });
+});
+
+describe('setManifestImages: a merge key', () => {
+  const src = 'kind: Pod\nx-defaults: &defaults\n  image: app:1\n  imagePullPolicy: Always\nspec:\n  containers:\n  - <<: *defaults\n    name: main\n  - <<: *defaults\n    name: own\n    image: app:1\n';
+
+  it('refuses, exit 1, to change an image a container takes from `<<: *defaults` (kustomize would set it there)', () => {
+    const attempt = () => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml');
+    expect(attempt).toThrow('apps/web.yaml:7: `spec.containers[0].image` comes from the merge key `<<` on line 7');
+    expect(attempt).toThrow(expect.objectContaining({ exitCode: 1, hint: expect.stringContaining('Write `image:` in the container itself') }));
+  });
+
+  it('changes an image written in the container itself, which overrides the merged one', () => {
+    const own = src.replace('  - <<: *defaults\n    name: main\n', '');
+    expect(edit(own, 'app:2').text).toBe(own.replace('    image: app:1\n', '    image: app:2\n'));
+  });
+});

@@ -140,3 +140,28 @@ describe('findMarkers and assertImagesMarked', () => {
     expect(() => edit('a: 1\n---\nb: "open\n', 'web:2')).toThrow(/^apps\/web\.yaml:\d+:\d+: /);
   });
 });
+
+describe('setMarkedImages: values no reader may misread, anchors and aliases', () => {
+  it('quotes a plain value a YAML 1.1 reader would not read as a string', () => {
+    expect(edit('tag: v1 # image-bump: web:tag\n', 'web:yes').text).toBe('tag: "yes" # image-bump: web:tag\n');
+    expect(edit("tag: 'v1' # image-bump: web:tag\n", 'web:on').text).toBe("tag: 'on' # image-bump: web:tag\n");
+  });
+
+  it('refuses, exit 1, to change a marked value that an alias repeats elsewhere, naming the alias', () => {
+    const src = 'tag: &t v1 # image-bump: web:tag\ncopy: *t\n';
+    const attempt = () => edit(src, 'web:v2');
+    expect(attempt).toThrow('apps/web.yaml:1: `tag` shares its value with `copy` through the alias `*t` (line 2): changing one would change the other');
+    expect(attempt).toThrow(expect.objectContaining({ exitCode: 1 }));
+    expect(edit('tag: &t v1 # image-bump: web:tag\n', 'web:v2').text).toBe('tag: &t v2 # image-bump: web:tag\n');
+  });
+});
+
+describe('setMarkedImages: a marked alias', () => {
+  it('replaces a marked alias by the new value in its own place, keeping the anchor and its other uses', () => {
+    const src = 'defaults:\n  tag: &version v1\nweb:\n  tag: *version # image-bump: web:tag\nworker:\n  tag: *version\n';
+    expect(findMarkers(src)).toEqual([{ name: 'web', part: 'tag', line: 4, value: 'v1' }]);
+    const { text, placesChanged } = edit(src, 'web:v2');
+    expect(text).toBe(src.replace('tag: *version # image-bump', 'tag: v2 # image-bump'));
+    expect(placesChanged).toBe(1);
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitFiles } from './support/git.js';
 import { branchTip, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
@@ -69,6 +72,72 @@ describe('--mode merge-request', () => {
     expect(await branchTip(server, project, 'image-bump/prod/app2')).toBe(bumpTip);
     expect(server.pushLog(project)).toHaveLength(1);
     expect(server.mergeRequests(project)).toHaveLength(1);
+  });
+
+  it('the same bump again: the text, --json and the report all say nothing was pushed, and name no commit', async () => {
+    const { project, env } = await newProject(server, 'review');
+    const dir = await mkdtemp(join(tmpdir(), 'image-bump-report-'));
+    const args = ['--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`];
+    const change = { name: `${REGISTRY}/app2`, file: PROD, previousImage: `${REGISTRY}/app2:v1.0.0`, newImage: `${REGISTRY}/app2:v1.2.0` };
+
+    const first = await push(project, env, ...args, '--json', '--report', join(dir, 'first.env'));
+    expect(first.exitCode, first.stderr).toBe(0);
+    const bumpTip = await branchTip(server, project, 'image-bump/prod/app2');
+    const [mr] = server.mergeRequests(project);
+    expect(JSON.parse(lastLine(first.stdout)).outcome).toEqual({
+      kind: 'proposed',
+      changed: true,
+      mode: 'merge-request',
+      branch: 'main',
+      commit: bumpTip,
+      attempts: 1,
+      changes: [change],
+      mergeRequest: { branch: 'image-bump/prod/app2', url: mr!.webUrl },
+      skippedDowngrades: [],
+    });
+    expect(await readFile(join(dir, 'first.env'), 'utf8')).toMatch(new RegExp(`^BUMP_CHANGED=true\nBUMP_OUTCOME=proposed\nBUMP_COMMIT_SHA=${bumpTip}\n`));
+
+    const text = await push(project, env, ...args, '--report', join(dir, 'text.env'));
+    const json = await push(project, env, ...args, '--json', '--report', join(dir, 'json.env'));
+    expect([text.exitCode, json.exitCode]).toEqual([0, 0]);
+    expect(lastLine(text.stdout)).toBe(
+      `nothing to change: merge request branch image-bump/prod/app2 already proposes ${REGISTRY}/app2 in manifests/overlays/prod: ${REGISTRY}/app2:v1.0.0 -> ${REGISTRY}/app2:v1.2.0 for main`,
+    );
+    expect(JSON.parse(lastLine(json.stdout))).toEqual({
+      ok: true,
+      exitCode: 0,
+      error: null,
+      hint: null,
+      outcome: {
+        kind: 'already-proposed',
+        changed: false,
+        mode: 'merge-request',
+        branch: 'main',
+        commit: null,
+        attempts: 1,
+        changes: [change],
+        mergeRequest: { branch: 'image-bump/prod/app2', url: null },
+        skippedDowngrades: [],
+      },
+    });
+    const report = [
+      'BUMP_CHANGED=false',
+      'BUMP_OUTCOME=already-proposed',
+      'BUMP_COMMIT_SHA=',
+      'BUMP_BRANCH=main',
+      `BUMP_PREVIOUS_IMAGE=${REGISTRY}/app2:v1.0.0`,
+      `BUMP_NEW_IMAGE=${REGISTRY}/app2:v1.2.0`,
+      'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app2',
+      'BUMP_MERGE_REQUEST_URL=',
+      '',
+    ].join('\n');
+    expect(await readFile(join(dir, 'text.env'), 'utf8')).toBe(report);
+    expect(await readFile(join(dir, 'json.env'), 'utf8')).toBe(report);
+    // The commit each later run made in its clone was never pushed, and no output names it.
+    expect(server.pushLog(project)).toHaveLength(1);
+    expect(await branchTip(server, project, 'image-bump/prod/app2')).toBe(bumpTip);
+    const shas = [text, json].flatMap((run) => `${run.stdout}${run.stderr}`.match(/\b[0-9a-f]{7,40}\b/g) ?? []);
+    expect(shas).toEqual([]);
   });
 
   it('rewrites the bump branch on the current target for a newer release: one MR, one up-to-date change', async () => {

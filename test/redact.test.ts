@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BumpError } from '../src/errors.js';
 import { createOutput } from '../src/output.js';
-import { redact, redactError, registerSecret } from '../src/redact.js';
+import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/redact.js';
 
 const TOKEN = 'glpat-Rd7xQk2mW9zT4vB8nL3c';
 const ODD_TOKEN = 'tok/with+odd=chars&more?';
@@ -59,6 +59,19 @@ describe('redact', () => {
     expect(redact(text)).toBe(expected);
   });
 
+  it('never masks a value too short to be a token: it would mask ordinary words everywhere', () => {
+    registerSecret('main');
+    registerSecret('on');
+    expect(MIN_SECRET_LENGTH).toBe(8);
+    expect(redact('pushed on main')).toBe('pushed on main');
+  });
+
+  it('masks the header inside the quotes of an inspected object, and keeps the quotes', () => {
+    expect(redact("envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic b2F1dGgyOnVucmVnaXN0ZXJlZA==', 'HOME=/dev/null' ]")).toBe(
+      "envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]', 'HOME=/dev/null' ]",
+    );
+  });
+
   it('leaves text without secrets alone', () => {
     const text = "error: project group/gitops was not found on https://gitlab.example.com: its path is wrong\nhint: check --project";
     expect(redact(text)).toBe(text);
@@ -110,5 +123,17 @@ describe('every line the CLI prints goes through redaction', () => {
     expect(all).toContain('error: bad [MASKED]\nhint: rotate [MASKED]\n');
     expect(all).toContain('    at ');
     expectNoTrace(all);
+  });
+});
+
+describe('guardProcessOutput', () => {
+  it('makes whatever else writes to a stream (Node\'s NODE_DEBUG logs, a library\'s debug lines) pass through redaction', () => {
+    const written: string[] = [];
+    const stream = { write: (chunk: string | Uint8Array, ...rest: unknown[]) => (written.push(String(chunk)), rest.length >= 0) } as unknown as NodeJS.WriteStream;
+    guardProcessOutput([stream]);
+    guardProcessOutput([stream]); // once only: a second guard would not change anything either
+    stream.write(`CHILD_PROCESS 1: spawn { envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic ${base64(`oauth2:${TOKEN}`)}' ] }\n`);
+    stream.write(Buffer.from(`simple-git ${TOKEN}\n`), 'utf8', () => undefined);
+    expect(written).toEqual(["CHILD_PROCESS 1: spawn { envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]' ] }\n", 'simple-git [MASKED]\n']);
   });
 });

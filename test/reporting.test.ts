@@ -66,6 +66,7 @@ describe('outputs for downstream jobs', () => {
     expect(await readFile(report, 'utf8')).toBe(
       [
         'BUMP_CHANGED=true',
+        'BUMP_OUTCOME=pushed',
         `BUMP_COMMIT_SHA=${commit!.sha}`,
         'BUMP_BRANCH=main',
         `BUMP_PREVIOUS_IMAGE=${REGISTRY}/app1:v1.0.0`,
@@ -83,31 +84,39 @@ describe('outputs for downstream jobs', () => {
     await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--image', `${REGISTRY}/app2:v2.0.0`, '--report', join(dir, 'several.env'));
     expect(await readFile(join(dir, 'several.env'), 'utf8')).toMatch(
       new RegExp(
-        `^BUMP_CHANGED=true\nBUMP_COMMIT_SHA=[0-9a-f]{40}\nBUMP_BRANCH=main\nBUMP_CHANGE_COUNT=2\nBUMP_PREVIOUS_IMAGE_1=${REGISTRY}/app1:v1.0.0\nBUMP_NEW_IMAGE_1=${REGISTRY}/app1:v1.1.0\nBUMP_PREVIOUS_IMAGE_2=${REGISTRY}/app2:v1.0.0\nBUMP_NEW_IMAGE_2=${REGISTRY}/app2:v2.0.0\nBUMP_MERGE_REQUEST_BRANCH=\nBUMP_MERGE_REQUEST_URL=\n$`,
+        `^BUMP_CHANGED=true\nBUMP_OUTCOME=pushed\nBUMP_COMMIT_SHA=[0-9a-f]{40}\nBUMP_BRANCH=main\nBUMP_CHANGE_COUNT=2\nBUMP_PREVIOUS_IMAGE_1=${REGISTRY}/app1:v1.0.0\nBUMP_NEW_IMAGE_1=${REGISTRY}/app1:v1.1.0\nBUMP_PREVIOUS_IMAGE_2=${REGISTRY}/app2:v1.0.0\nBUMP_NEW_IMAGE_2=${REGISTRY}/app2:v2.0.0\nBUMP_MERGE_REQUEST_BRANCH=\nBUMP_MERGE_REQUEST_URL=\n$`,
       ),
     );
     await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--report', join(dir, 'same.env'));
-    expect(await readFile(join(dir, 'same.env'), 'utf8')).toMatch(/^BUMP_CHANGED=false\nBUMP_COMMIT_SHA=\nBUMP_BRANCH=main\n/);
+    expect(await readFile(join(dir, 'same.env'), 'utf8')).toMatch(/^BUMP_CHANGED=false\nBUMP_OUTCOME=nothing-to-change\nBUMP_COMMIT_SHA=\nBUMP_BRANCH=main\n/);
     const failed = await push(project, env, '--image', `${REGISTRY}/app1:v0.1.0`, '--report', join(dir, 'failed.env'));
     expect(failed.exitCode).toBe(1);
-    expect(await readFile(join(dir, 'failed.env'), 'utf8')).toBe('BUMP_CHANGED=false\n');
+    expect(await readFile(join(dir, 'failed.env'), 'utf8')).toBe('BUMP_CHANGED=false\nBUMP_OUTCOME=failed\n');
   });
 
-  it('ends with a one-line JSON summary with --json', async () => {
+  it('ends with one JSON object instead of the text summary with --json', async () => {
     const { project, env } = await newProject(server, 'report');
     const result = await push(project, env, '--image', `${REGISTRY}/app1:v1.1.0`, '--json');
     expect(result.exitCode, result.stderr).toBe(0);
     const [commit] = await serverLog(server, project, 'main');
     expect(JSON.parse(lastLine(result.stdout))).toEqual({
-      changed: true,
-      dryRun: false,
-      mode: 'direct',
-      branch: 'main',
-      commit: commit!.sha,
-      attempts: 1,
-      changes: [{ name: `${REGISTRY}/app1`, file: 'manifests/overlays/prod/kustomization.yaml', previousImage: `${REGISTRY}/app1:v1.0.0`, newImage: `${REGISTRY}/app1:v1.1.0` }],
-      mergeRequest: null,
+      ok: true,
+      exitCode: 0,
+      error: null,
+      hint: null,
+      outcome: {
+        kind: 'pushed',
+        changed: true,
+        mode: 'direct',
+        branch: 'main',
+        commit: commit!.sha,
+        attempts: 1,
+        changes: [{ name: `${REGISTRY}/app1`, file: 'manifests/overlays/prod/kustomization.yaml', previousImage: `${REGISTRY}/app1:v1.0.0`, newImage: `${REGISTRY}/app1:v1.1.0` }],
+        mergeRequest: null,
+        skippedDowngrades: [],
+      },
     });
+    expect(result.stdout).not.toMatch(/^bumped /m);
   });
 });
 

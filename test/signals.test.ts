@@ -14,6 +14,7 @@ const server = useGitLabServer();
 const EXIT_CODES = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 } as const;
 /** How long the server holds a push: a push that outlived the CLI would land after it. */
 const PUSH_DELAY_MS = 1500;
+const FAILED_REPORT = 'BUMP_CHANGED=false\nBUMP_OUTCOME=failed\n';
 
 let scratch: string[] = [];
 afterEach(() => {
@@ -77,6 +78,7 @@ describe('signals', () => {
       'SIGTERM',
       { kind: 'delayPush', ms: PUSH_DELAY_MS },
       (path, method) => method === 'POST' && path.endsWith('/git-receive-pack'),
+      ['--json'],
     );
     expect(result.exitCode, String(result.stderr)).toBe(143);
     expect(String(result.stderr)).toBe(
@@ -84,8 +86,13 @@ describe('signals', () => {
         'hint: The job was cancelled or ran out of time (GitLab then sends SIGTERM), or the process was stopped. A push that had already reached the server may have landed: check the branch before running again.\n',
     );
     expect(exitMs).toBeLessThan(3000);
+    // the run ends once: one JSON object, the last line of stdout
+    const jsonLines = String(result.stdout).split('\n').filter((line) => line.startsWith('{'));
+    expect(jsonLines).toHaveLength(1);
+    expect(String(result.stdout).trimEnd().split('\n').at(-1)).toBe(jsonLines[0]);
+    expect(JSON.parse(jsonLines[0]!)).toMatchObject({ ok: false, exitCode: 143, error: 'interrupted by SIGTERM: stopped git, nothing more is pushed', outcome: null });
     expect(readdirSync(tmp)).toEqual([]);
-    expect(readFileSync(report, 'utf8')).toBe('BUMP_CHANGED=false\n');
+    expect(readFileSync(report, 'utf8')).toBe(FAILED_REPORT);
     expect(gitProcessesFor(project)).toEqual([]);
     // the server would have passed the push on after its delay, had any git still been sending it
     await sleep(PUSH_DELAY_MS + 500);
@@ -98,7 +105,7 @@ describe('signals', () => {
     expect(result.exitCode, String(result.stderr)).toBe(EXIT_CODES[signal]);
     expect(String(result.stderr)).toMatch(new RegExp(`^error: interrupted by ${signal}: stopped git, nothing more is pushed\\nhint: `));
     expect(readdirSync(tmp)).toEqual([]);
-    expect(readFileSync(report, 'utf8')).toBe('BUMP_CHANGED=false\n');
+    expect(readFileSync(report, 'utf8')).toBe(FAILED_REPORT);
     expect(gitProcessesFor(project)).toEqual([]);
     expect(await branchTip(server, project, 'main')).toBe(tipBefore);
   });

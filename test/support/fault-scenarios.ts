@@ -12,6 +12,7 @@ import { branchTip, createGitOpsProject, REGISTRY, type GitOpsProjectOptions } f
 import type { Fault, GitLabServer, TokenSpec } from './gitlab-server.js';
 import { runCli, type CliResult } from './run-cli.js';
 import { commitSymlinks } from './symlinks.js';
+import { SECRET_SCENARIOS } from './fault-scenarios-secrets.js';
 
 /**
  * Where a scenario runs: `main` is shared by scenarios running at the same time; `quiet` must never
@@ -84,6 +85,7 @@ export interface ScenarioRun {
 const TOKEN_VARIABLE = 'GITLAB_PUSHER_TOKEN';
 export const APP1 = `${REGISTRY}/app1`;
 const BUMP = ['--target-env', 'prod', '--image', `${APP1}:v1.1.0`];
+const HEX64 = '24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 const SHELL_TEXT = (marker: string) => [`$(touch ${marker})`, `\`touch ${marker}\``, `; touch ${marker}`, `| touch ${marker}`];
 
 let sequence = 0;
@@ -462,6 +464,75 @@ export const SCENARIOS: readonly Scenario[] = [
   invalidImage('an image path in uppercase', `${APP1}=registry.example.com/Team/App1:v1.1.0`, 'repository path "Team/App1" must be lowercase', /^use lowercase letters and digits/),
   invalidImage('an invalid tag', `${APP1}=${APP1}:-v1.1.0`, 'tag "-v1.1.0" is not valid: a tag is 1-128 characters of letters, digits, "_", "." and "-", and cannot start with "." or "-"', /^use a tag such as/),
   invalidImage('an invalid digest', `${APP1}=${APP1}@sha256:abc123`, 'digest "sha256:abc123" is not valid: sha256 needs exactly 64 lowercase hex characters', /^copy the digest as the registry reports it/),
+  invalidImage('nothing after "="', `${APP1}=`, 'nothing follows "="', /^write the new image after "="/),
+  invalidImage(
+    'an empty tag ($CI_REGISTRY_IMAGE:$CI_COMMIT_TAG outside a tag pipeline)',
+    `${APP1}=${APP1}:`,
+    'the tag after ":" is empty',
+    /"\$CI_REGISTRY_IMAGE:\$CI_COMMIT_TAG" ends in ":" outside a tag pipeline, where CI_COMMIT_TAG is empty/,
+  ),
+  invalidImage('a new image without a name', `${APP1}=:v1.1.0`, 'the image has no name before ":v1.1.0"', /keep the name already set with "\*"/),
+  invalidImage('a digest without a name', `${APP1}=@sha256:${HEX64}`, `the image has no name before "@sha256:${HEX64}"`, /^write the new image's name before ":" or "@"/),
+  invalidImage(
+    'an unknown digest algorithm',
+    `${APP1}=${APP1}@invaliddigest:${HEX64}`,
+    `digest "invaliddigest:${HEX64}" is not valid: the algorithm "invaliddigest" is not one registries verify: use sha256, sha384 or sha512`,
+    /^copy the digest as the registry reports it/,
+  ),
+  {
+    name: 'the drop-in APP_NAME with an empty APP_IMAGE',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: APP1, APP_IMAGE: '' }, args: ['--target-env', 'prod'] }),
+    expect: () => ({ exitCode: 2, error: `no new image for ${JSON.stringify(APP1)}: APP_IMAGE is empty`, hint: /\$CI_COMMIT_TAG is empty outside tag pipelines/, trouble: 'app-image-missing' }),
+  },
+  {
+    name: 'the drop-in APP_IMAGE ending in ":"',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: APP1, APP_IMAGE: `${APP1}:` }, args: ['--target-env', 'prod'] }),
+    expect: () => ({ exitCode: 2, error: `image argument ${JSON.stringify(`${APP1}=${APP1}:`)}: the tag after ":" is empty`, hint: /outside a tag pipeline/, trouble: 'image-invalid' }),
+  },
+  {
+    name: 'a --timeout beyond what a timer holds',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', '2147484'] }),
+    expect: () => ({ exitCode: 2, error: '--timeout must be a whole number from 1 to 86400, not "2147484"', hint: /seconds, e\.g\. 60/, trouble: 'number-invalid' }),
+  },
+  {
+    name: 'an empty --message',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--message', ''] }),
+    expect: () => ({ exitCode: 2, error: '--message "" leaves the commit subject empty', hint: /^Leave it out for the default/, trouble: 'message-empty' }),
+  },
+  {
+    name: 'an empty --author-name',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--author-name', ''] }),
+    expect: () => ({ exitCode: 2, error: '--author-name "" is not a name git can record: it is empty', hint: /^Give a plain name/, trouble: 'author-invalid' }),
+  },
+  {
+    name: 'an empty --author-email',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--author-email', ''] }),
+    expect: () => ({ exitCode: 2, error: '--author-email "" is not an email git can record: it is empty', hint: /^Give a plain name/, trouble: 'author-invalid' }),
+  },
+  {
+    name: '--helm-values into .git',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--helm-values', '.git/HEAD'] }),
+    expect: () => ({ exitCode: 2, error: `--helm-values ".git/HEAD" goes through .git, which holds git's own files`, hint: /nothing under \.git is ever read or written/, trouble: 'path-git-dir' }),
+  },
+  {
+    name: 'a --path that reaches .git through ".."',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/../.git', '--image', `${APP1}:v1.1.0`] }),
+    expect: () => ({ exitCode: 2, error: `--path "manifests/../.git" goes through .git, which holds git's own files`, hint: /nothing under \.git/, trouble: 'path-git-dir' }),
+  },
+  {
+    name: 'a --path ending in a newline',
+    server: 'quiet',
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/overlays/prod\n', '--image', `${APP1}:v1.1.0`] }),
+    expect: () => ({ exitCode: 2, error: '--path "manifests/overlays/prod\\n" contains control characters', hint: /stray character in a CI\/CD variable/, trouble: 'path-control' }),
+  },
   {
     name: 'a --path with ".."',
     server: 'quiet',
@@ -585,6 +656,7 @@ export const SCENARIOS: readonly Scenario[] = [
       trouble: 'timeout',
     }),
   },
+  ...SECRET_SCENARIOS,
   ...LIMIT_SCENARIOS,
 ];
 

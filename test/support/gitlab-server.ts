@@ -48,6 +48,8 @@ export type Fault =
    * client that went away meanwhile is dropped, so its push never lands.
    */
   | { kind: 'delayPush'; ms: number }
+  /** Answer with a redirect (302 unless given) to the same path and query on the origin `to`. */
+  | { kind: 'redirect'; to: string; status?: 301 | 302 | 303 | 307 | 308; service?: Service; times?: number }
   /**
    * Once: commit `files` onto `branch` on the server just before a client's push reaches http-backend:
    * `at: 'post'` (default) before the receive-pack POST, so the ref update fails on the server
@@ -72,6 +74,8 @@ export interface RequestRecord {
   tokenKind?: TokenKind;
   /** The request's Content-Encoding (git gzips larger fetch requests). */
   requestEncoding?: string;
+  /** The request carried credentials: an Authorization or a PRIVATE-TOKEN header. */
+  credentials: boolean;
   /** HTTP status sent; 0 while no answer has been sent. */
   readonly status: number;
   /** What http-backend wrote to stderr, if anything. */
@@ -200,6 +204,7 @@ export class GitLabServer {
       ...(route.kind === 'api' ? { service: 'api' as const } : {}),
       ...(route.kind === 'git' ? { project: route.project, service: route.service } : {}),
       ...(req.headers['content-encoding'] ? { requestEncoding: req.headers['content-encoding'] } : {}),
+      credentials: req.headers.authorization !== undefined || req.headers['private-token'] !== undefined,
       get status() {
         return res.headersSent ? res.statusCode : 0;
       },
@@ -207,9 +212,10 @@ export class GitLabServer {
     this.requests.push(record);
 
     const fault = this.fault;
-    if (fault && (fault.kind === 'status500' || fault.kind === 'stall') && (!fault.service || fault.service === record.service)) {
+    if (fault && (fault.kind === 'status500' || fault.kind === 'stall' || fault.kind === 'redirect') && (!fault.service || fault.service === record.service)) {
       this.consumeFault();
       if (fault.kind === 'status500') send(res, 500, 'Internal Server Error');
+      if (fault.kind === 'redirect') send(res, fault.status ?? 302, 'Moved', { Location: new URL(req.url ?? '/', fault.to).href });
       return; // stall: the request stays open until the client gives up or the server closes
     }
     if (fault && (fault.kind === 'endless' || fault.kind === 'trickle') && (!fault.service || fault.service === record.service)) {
