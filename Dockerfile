@@ -8,9 +8,10 @@ LABEL org.opencontainers.image.title="gitops-image-bump" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}"
 
-# git (and CA certificates for HTTPS) is all the bundle needs at run time. npm, npx, corepack and yarn
+# git (and CA certificates for HTTPS) is all the bundle needs at run time, with GNU coreutils for the
+# `timeout` git runs under (BusyBox's cannot stop git's whole process tree). npm, npx, corepack and yarn
 # are not: the job never installs anything, so they go.
-RUN apk add --no-cache git ca-certificates \
+RUN apk add --no-cache git ca-certificates coreutils \
  && rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
            /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* /root/.npm /tmp/*
 

@@ -1,6 +1,8 @@
 import { BumpError } from './errors.js';
-import { WALL_TIME_EXCEEDED } from './git-process.js';
 import { redact } from './redact.js';
+
+/** The start of the message of a git that ran out of time (git-workspace.ts writes it). */
+export const WALL_TIME_EXCEEDED = 'git did not finish within';
 
 export interface FailureContext {
   serverUrl: string;

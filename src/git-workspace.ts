@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 // Before simple-git: its bundled `debug` reads DEBUG once, when it loads.
 import './debug-switches.js';
+import { simpleGit } from 'simple-git';
 import type { GitEnvironment } from './git-environment.js';
-import { runGit } from './git-process.js';
+import { WALL_TIME_EXCEEDED } from './git-failure.js';
+import { assertGnuTimeout } from './gnu-timeout.js';
 import { guardProcessOutput } from './redact.js';
-import { trackDirectory } from './signals.js';
+import { interruption, throwIfInterrupted, trackDirectory, trackGit } from './signals.js';
 import { conePatterns } from './sparse-cone.js';
 
 const MANIFEST_FILE = /(\.ya?ml|\.json|^Kustomization)$/i;
@@ -217,11 +219,62 @@ interface Git {
  */
 const LOW_SPEED_FIRST_MS = 2000;
 
+/** GNU timeout's exit status when the time ran out and git ended on its TERM. */
+const TIMED_OUT = 124;
+
+/**
+ * Every git is started here, by simple-git, and every workaround for simple-git's behaviour is here:
+ * - Git runs under GNU coreutils `timeout` (the binary, with `timeout`'s options and `git` as the first
+ *   arguments): simple-git can neither give git a process group of its own nor bound wall time (its
+ *   timeout counts silence and kills git alone, leaving git-remote-http reading on as an orphan).
+ *   `timeout` puts itself and git in a new process group and sends the signal to the whole group on
+ *   expiry (SIGKILL 2 s later, which ends `timeout` too) and when it receives one: simple-git's `abort`
+ *   sends it SIGINT on a signal to this process. BusyBox's `timeout` does neither (gnu-timeout.ts).
+ * - `errors`: simple-git counts a non-zero exit as a failure only when git wrote to stderr, and a
+ *   killed git wrote nothing; here every non-zero exit fails, and one at the time limit says so.
+ * - `allowEnvironment` and `unsafe`: the environment is ours and built from nothing; these settings
+ *   let it switch askpass, credential helpers, hooks and the user's and system's config OFF (none of
+ *   them runs or reads anything). Nothing of this process's own environment is added to it.
+ * - `completion`: the default also waits 50 ms after each process's exit, and that timer keeps node
+ *   alive at the end.
+ * - No command runs with --quiet: simple-git waits an extra 50 ms after a process that wrote nothing.
+ * One simple-git instance per git process (~0.03 ms): its output handler is the only way to read the
+ * stderr of a git that succeeded (a push's `remote:` lines), and it is per instance.
+ */
 function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git {
   // The environment holds the credential from here on: whatever debug switch prints it is redacted.
   guardProcessOutput();
-  // The environment is complete as built: nothing of this process's own environment is added to it.
-  const run = (args: string[]) => runGit(args, { cwd: dir, env: environment.env, timeoutMs: timeoutMs + LOW_SPEED_FIRST_MS });
+  const limitMs = timeoutMs + LOW_SPEED_FIRST_MS;
+  const limit = `${(limitMs / 1000).toFixed(3)}s`;
+  const run = async (args: string[]) => {
+    throwIfInterrupted();
+    assertGnuTimeout(environment.env.PATH);
+    const started = performance.now();
+    let stderr = '';
+    const git = simpleGit({
+      baseDir: dir,
+      binary: 'timeout',
+      abort: interruption,
+      allowEnvironment: environment.allowed,
+      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true },
+      completion: { onClose: true, onExit: false },
+      errors: (error, { exitCode, stdOut, stdErr }) => {
+        if (exitCode === 0) return error;
+        const output = Buffer.concat([...stdOut, ...stdErr]).toString('utf8');
+        if (exitCode === TIMED_OUT || performance.now() - started >= limitMs) return new Error(`${WALL_TIME_EXCEEDED} ${Math.round(limitMs / 1000)} s (git ${args[0]})\n${output}`);
+        return error ?? new Error(output || `git ${args[0]} exited with ${exitCode}`);
+      },
+    })
+      .env(environment.env)
+      .outputHandler((_command, _stdout, stderrStream) => stderrStream.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8'))));
+    try {
+      const stdout = await trackGit(git.raw(['--kill-after=2', limit, 'git', ...args]));
+      return { stdout, stderr };
+    } catch (error) {
+      throwIfInterrupted();
+      throw error;
+    }
+  };
   return {
     run,
     raw: async (args) => (await run(args)).stdout,

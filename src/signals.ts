@@ -14,13 +14,12 @@ type HandledSignal = keyof typeof EXIT_CODES;
 const STOP_GIT_MS = 5_000;
 
 const runningGit = new Set<Promise<unknown>>();
-const processGroups = new Set<number>();
 const directories = new Set<string>();
 const controller = new AbortController();
 let received: HandledSignal | undefined;
 let endRun: ((error: BumpError) => number) | undefined;
 
-/** Aborted when a signal arrives: stops every running git, and waits that are not git (a backoff, an HTTP request). */
+/** Aborted when a signal arrives (or the process exits): stops every running git and a backoff. */
 export const interruption: AbortSignal = controller.signal;
 
 export class InterruptedError extends BumpError {
@@ -35,7 +34,7 @@ export class InterruptedError extends BumpError {
 export function installSignalHandlers(): void {
   for (const signal of Object.keys(EXIT_CODES) as HandledSignal[]) process.on(signal, () => onSignal(signal));
   // Also on a normal exit: a git started by a promise nobody awaits any more must not outlive us.
-  process.on('exit', () => killProcessGroups());
+  process.on('exit', () => controller.abort());
 }
 
 /** How the run ends when a signal arrives (the RunEnd's finish): returns the exit code. */
@@ -60,32 +59,17 @@ export function trackGit<T>(running: Promise<T>): Promise<T> {
   return running;
 }
 
-/** Git runs as the leader of a process group of its own (see git-process.ts); the group is killed on a signal. */
-export function trackProcessGroup(pid: number): () => void {
-  processGroups.add(pid);
-  return () => processGroups.delete(pid);
-}
-
 /** A clone in the temporary directory: removed on a signal once git has stopped. */
 export function trackDirectory(dir: string): () => void {
   directories.add(dir);
   return () => directories.delete(dir);
 }
 
-export function killProcessGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone (ESRCH): nothing left to stop.
-  }
-}
-
 function onSignal(signal: HandledSignal): void {
   if (received) return end(signal); // a second signal: stop waiting for git
   received = signal;
   process.exitCode = EXIT_CODES[signal];
-  killProcessGroups();
-  controller.abort();
+  controller.abort(); // every running git's process tree gets the signal (see gitIn in git-workspace.ts)
   setTimeout(() => end(signal), STOP_GIT_MS).unref();
   void Promise.allSettled([...runningGit]).then(() => end(signal));
 }
@@ -95,13 +79,8 @@ function onSignal(signal: HandledSignal): void {
  * signal came after its last step), its report and JSON stand, and the exit code is still the signal's.
  */
 function end(signal: HandledSignal): never {
-  killProcessGroups();
   for (const dir of directories) rmSync(dir, { recursive: true, force: true });
   const code = endRun?.(new InterruptedError(signal)) ?? EXIT_CODES[signal];
   if (code !== EXIT_CODES[signal]) process.stderr.write(`error: interrupted by ${signal} after the run had finished its work\n`);
   process.exit(EXIT_CODES[signal]);
-}
-
-function killProcessGroups(): void {
-  for (const pid of processGroups) killProcessGroup(pid);
 }

@@ -21,6 +21,7 @@ import {
   unreachableError,
   type FailureContext,
 } from './git-failure.js';
+import { noGnuTimeoutError } from './gnu-timeout.js';
 import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './kustomization-file.js';
 import { readSettings } from './settings.js';
 import { redirectError } from './redirect.js';
@@ -177,6 +178,12 @@ export const TROUBLES: readonly Trouble[] = [
     cause: 'The server (or a proxy) kept one git step busy for longer than --timeout: an answer trickling in, or one without end.',
     example: () => timeLimitError(context('clone')),
     pattern: / sent too slowly or without end while .*: stopped git after /,
+  },
+  {
+    id: 'no-gnu-timeout',
+    cause: 'git runs under GNU coreutils `timeout`, and the PATH has none (macOS), or only BusyBox\'s (Alpine without coreutils).',
+    example: () => noGnuTimeoutError(),
+    pattern: /^(no `timeout` command on PATH|\S+ is BusyBox's timeout, which cannot stop git's whole process tree): git is run under GNU coreutils `timeout`$/,
   },
   {
     id: 'bump-branch-is-target',

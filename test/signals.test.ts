@@ -110,9 +110,15 @@ describe('signals', () => {
     expect(await branchTip(server, project, 'main')).toBe(tipBefore);
   });
 
+  // Mid-push, when the clone is complete (an unfinished clone is removed by git itself on the signal).
   it('keeps the clone on a signal with --keep-workdir', async () => {
     const keep = join(dir('image-bump-signal-keep-'), 'clone');
-    const { result, tmp } = await interrupt('SIGTERM', { kind: 'stall', service: 'git-upload-pack' }, (path) => path.endsWith('/info/refs'), ['--keep-workdir', keep]);
+    const { result, tmp } = await interrupt(
+      'SIGTERM',
+      { kind: 'delayPush', ms: PUSH_DELAY_MS },
+      (path, method) => method === 'POST' && path.endsWith('/git-receive-pack'),
+      ['--keep-workdir', keep],
+    );
     expect(result.exitCode).toBe(143);
     expect(readdirSync(keep)).toContain('.git');
     expect(readdirSync(tmp)).toEqual([]);
