@@ -41,7 +41,7 @@ export const OPTIONS = {
   'mr-auto-merge-option': { type: 'string', value: 'NAME', commands: push, description: 'auto_merge (default, GitLab 17.11+) or merge_when_pipeline_succeeds (older GitLab).' },
   'skip-ci': { type: 'boolean', commands: push, description: 'Ask GitLab not to run a pipeline for the pushed commit (push option ci.skip).' },
   report: { type: 'string', value: 'FILE', commands: push, description: 'Write a dotenv report for later jobs (BUMP_CHANGED, BUMP_COMMIT_SHA, BUMP_NEW_IMAGE, …).' },
-  json: { type: 'boolean', commands: both, description: 'End with a one-line JSON summary instead of the text one.' },
+  json: { type: 'boolean', commands: both, description: 'End every run, failed or not, with one JSON object (ok, exitCode, error, hint, outcome) as the last line of stdout.' },
   'expiry-warning-days': { type: 'string', value: 'DAYS', commands: push, description: 'Warn when the token expires within DAYS days (default 14; 0 turns the check off).' },
   'dry-run': { type: 'boolean', commands: push, description: 'Clone and edit, print the diff, push nothing.' },
   'keep-workdir': { type: 'string', value: 'DIR', commands: push, description: 'Clone into DIR and keep it afterwards (debugging).' },

@@ -2,14 +2,13 @@ import { isAlias, isScalar, Scalar, type Alias } from 'yaml';
 import type { TextEdit } from './text-edits.js';
 import { isBlockScalar } from './yaml-documents.js';
 import { renderScalar } from './yaml-source.js';
-import { needsQuotesForYaml11 } from './yaml11-scalars.js';
 
 /**
  * A string as a scalar that stands where a plain one stood: plain when every reader (YAML 1.1 and 1.2,
  * in a flow collection or not) reads it back as the same string, double-quoted otherwise.
  */
 export function renderPlainSafe(value: string): string {
-  if (needsQuotesForYaml11(value) || /[,[\]{}]/.test(value)) return JSON.stringify(value);
+  if (/[,[\]{}]/.test(value)) return JSON.stringify(value);
   return renderScalar(value);
 }
 

@@ -1,6 +1,7 @@
 import { parse, parseDocument, stringify, Scalar, type Document } from 'yaml';
 import { parseDocuments } from './yaml-documents.js';
 import { BumpError } from './errors.js';
+import { needsQuotesForYaml11 } from './yaml11-scalars.js';
 
 /** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
 export function parseSingleDocument(text: string, file: string): Document.Parsed {
@@ -28,9 +29,10 @@ export function scalarText(node: unknown): string | undefined {
  * Whether `source`, written as a plain (unquoted) scalar, reads back as exactly the string `value` both
  * in YAML 1.2 and in YAML 1.1. kustomize and Helm read with go-yaml, which follows YAML 1.1: there `on`,
  * `y`, `no`, `0b101`, `012` or `1_000` are booleans or numbers, and kustomize refuses `newTag: on`.
- * (Other YAML 1.1 readers also take `1:20` for a number and `2001-12-14` for a date: quoted too.)
+ * go-yaml's own list of such forms (`needsQuotesForYaml11`) is checked as well as the `yaml` library's 1.1 schema.
  */
 export function plainReadsAs(source: string, value: string): boolean {
+  if (needsQuotesForYaml11(source)) return false;
   try {
     return parse(source, { version: '1.1', logLevel: 'silent' }) === value && parse(source, { logLevel: 'silent' }) === value;
   } catch {

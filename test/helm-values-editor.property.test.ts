@@ -5,6 +5,7 @@ import { BumpError } from '../src/errors.js';
 import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
 import { setHelmImage, type HelmImageTarget } from '../src/helm-values-editor.js';
 import { cloneTree, digest, imageArg, imageName, linesOf, lostLine, randomSource, reference, renderFile, setAt, styleDocument, tag, writtenNodeAt } from './support/yaml-shapes.js';
+import { rewriteReference } from './support/image-model.js';
 
 type Path = (string | number)[];
 
@@ -77,27 +78,12 @@ function targetOf(file: ValuesFile): HelmImageTarget {
   return file.placement.full && file.placement.path === 'app' ? { path: 'app', keys: { full: 'image' } } : { path: file.placement.path };
 }
 
-function rewrite(value: string, setting: ImageSetting): string {
-  const slash = Math.max(value.indexOf('/'), 0);
-  const at = value.indexOf('@', slash);
-  const beforeDigest = at < 0 ? value : value.slice(0, at);
-  let digestPart = at < 0 ? '' : value.slice(at + 1);
-  const colon = beforeDigest.indexOf(':', slash);
-  let name = colon < 0 ? beforeDigest : beforeDigest.slice(0, colon);
-  let tagPart = colon < 0 ? '' : beforeDigest.slice(colon + 1);
-  if (setting.newName) name = setting.newName;
-  if (setting.newTag && setting.digest) [tagPart, digestPart] = [setting.newTag, setting.digest];
-  else if (setting.newTag) [tagPart, digestPart] = [setting.newTag, ''];
-  else if (setting.digest) [tagPart, digestPart] = ['', setting.digest];
-  return name + (tagPart ? `:${tagPart}` : '') + (digestPart ? `@${digestPart}` : '');
-}
-
 /** The model: a full reference is rewritten like an image; a mapping gets exactly the fields the setting gives. */
 function expectedChanges(values: unknown, file: ValuesFile, setting: ImageSetting): { path: Path; value: string }[] {
   const at = file.placement.steps;
   const current = at.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], values);
   if (file.placement.full) {
-    const next = rewrite(current as string, setting);
+    const next = rewriteReference(current as string, setting);
     return next === current ? [] : [{ path: at, value: next }];
   }
   const changes: { path: Path; value: string }[] = [];

@@ -5,6 +5,7 @@ import { BumpError } from '../src/errors.js';
 import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
 import { setMarkedImages } from '../src/marker-editor.js';
 import { cloneTree, differenceOutside, digest, imageArg, imageName, randomSource, reference, renderFile, setAt, styleDocument, tag, writtenNodeAt } from './support/yaml-shapes.js';
+import { rewriteReference } from './support/image-model.js';
 
 type Path = (string | number)[];
 type Part = 'full' | 'name' | 'tag' | 'digest';
@@ -73,28 +74,13 @@ function build(file: MarkerFile): { text: string; markers: Marker[] } {
   return { text: renderFile(docs, random), markers };
 }
 
-function rewrite(value: string, setting: ImageSetting): string {
-  const slash = Math.max(value.indexOf('/'), 0);
-  const at = value.indexOf('@', slash);
-  const beforeDigest = at < 0 ? value : value.slice(0, at);
-  let digestPart = at < 0 ? '' : value.slice(at + 1);
-  const colon = beforeDigest.indexOf(':', slash);
-  let name = colon < 0 ? beforeDigest : beforeDigest.slice(0, colon);
-  let tagPart = colon < 0 ? '' : beforeDigest.slice(colon + 1);
-  if (setting.newName) name = setting.newName;
-  if (setting.newTag && setting.digest) [tagPart, digestPart] = [setting.newTag, setting.digest];
-  else if (setting.newTag) [tagPart, digestPart] = [setting.newTag, ''];
-  else if (setting.digest) [tagPart, digestPart] = ['', setting.digest];
-  return name + (tagPart ? `:${tagPart}` : '') + (digestPart ? `@${digestPart}` : '');
-}
-
 const FIELD = { name: 'newName', tag: 'newTag', digest: 'digest' } as const;
 
 /** The model: a marked full reference is rewritten like an image (its marker name standing in when empty); a part only when the image gives it. */
 function newValue(marker: Marker, current: string, settings: readonly ImageSetting[]): string {
   const setting = settings.find((candidate) => candidate.name === marker.name);
   if (!setting) return current;
-  if (marker.part === 'full') return rewrite(current || setting.name, setting);
+  if (marker.part === 'full') return rewriteReference(current || setting.name, setting);
   return setting[FIELD[marker.part]] ?? current;
 }
 

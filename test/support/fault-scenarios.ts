@@ -528,10 +528,10 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: () => ({ exitCode: 2, error: `--path "manifests/../.git" goes through .git, which holds git's own files`, hint: /nothing under \.git/, trouble: 'path-git-dir' }),
   },
   {
-    name: 'a --path ending in a newline',
+    name: 'a --path with a tab inside',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/overlays/prod\n', '--image', `${APP1}:v1.1.0`] }),
-    expect: () => ({ exitCode: 2, error: '--path "manifests/overlays/prod\\n" contains control characters', hint: /stray character in a CI\/CD variable/, trouble: 'path-control' }),
+    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/overlays/\tprod', '--image', `${APP1}:v1.1.0`] }),
+    expect: () => ({ exitCode: 2, error: '--path "manifests/overlays/\\tprod" contains control characters', hint: /stray character in a CI\/CD variable/, trouble: 'path-control' }),
   },
   {
     name: 'a --path with ".."',
