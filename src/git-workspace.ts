@@ -261,8 +261,9 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git
       errors: (error, { exitCode, stdOut, stdErr }) => {
         if (exitCode === 0) return error;
         const output = Buffer.concat([...stdOut, ...stdErr]).toString('utf8');
-        if (exitCode === TIMED_OUT || performance.now() - started >= limitMs) return new Error(`${WALL_TIME_EXCEEDED} ${Math.round(limitMs / 1000)} s (git ${args[0]})\n${output}`);
-        return error ?? new Error(output || `git ${args[0]} exited with ${exitCode}`);
+        // A Buffer becomes a GitError whose message is exactly this text (an Error would be wrapped).
+        if (exitCode === TIMED_OUT || performance.now() - started >= limitMs) return Buffer.from(`${WALL_TIME_EXCEEDED} ${Math.round(limitMs / 1000)} s (git ${args[0]})\n${output}`);
+        return error ?? Buffer.from(output || `git ${args[0]} exited with ${exitCode}`);
       },
     })
       .env(environment.env)

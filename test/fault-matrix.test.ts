@@ -12,6 +12,7 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   'branch-missing': 'test/cli-push.test.ts',
   'retries-exhausted': 'test/push-concurrency.test.ts',
   'git-failed': 'test/troubleshooting.test.ts (the fallback for output nothing else explains)',
+  'no-gnu-timeout': 'test/gnu-timeout.test.ts (a PATH of its own: the leak run puts its git shim and the host PATH first)',
 };
 
 let servers: Servers;
