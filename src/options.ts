@@ -31,7 +31,7 @@ export const OPTIONS = {
   'author-email': { type: 'string', value: 'EMAIL', commands: push, description: 'Commit author email (default "gitops-image-bump@noreply.<server host>").' },
   'on-downgrade': { type: 'string', value: 'MODE', commands: both, description: 'When a semver tag would go down: fail (default), skip, or allow.' },
   'max-attempts': { type: 'string', value: 'N', commands: push, description: 'Push attempts when other pipelines move the branch first (default 40).' },
-  timeout: { type: 'string', value: 'SECONDS', commands: push, description: 'Give up on a stalled server after this many seconds without progress: 1 to 86400 (default 60).' },
+  timeout: { type: 'string', value: 'SECONDS', commands: push, description: 'Give up on a server that sends nothing for this many seconds, and on any git step (clone, fetch, push) that takes longer in all: 1 to 86400 (default 60).' },
   mode: { type: 'string', value: 'MODE', commands: push, description: 'direct (default): push to the branch; merge-request: push a bump branch and open (or update) a merge request into it.' },
   fallback: { type: 'string', value: 'MODE', commands: push, description: 'none (default) or merge-request: open a merge request when a direct push is refused because the branch is protected.' },
   'mr-branch': { type: 'string', value: 'TEMPLATE', commands: push, description: 'Bump branch name; {env} and {app} are filled in (default image-bump/{env}/{app}; several images: a short hash of their names).' },
