@@ -1,6 +1,9 @@
-# The image the component's job runs in: Node 20, git and the bundled CLI as `gitops-image-bump`.
-# Built by this project's pipeline and tagged with the commit SHA and, on release tags, the version.
-FROM node:20-alpine
+# The image the component's job runs in: Node 24 (the current LTS), git and the bundled CLI as
+# `gitops-image-bump`. Built by this project's pipeline and tagged with the commit SHA and, on release
+# tags, the version. The base is pinned by digest (the tag beside it says what the digest is): the job
+# holds a token with write access, so what it runs must not change under a moving tag. To move to a newer
+# node:24-alpine, replace the digest with the one `docker buildx imagetools inspect node:24-alpine` shows.
+FROM node:24-alpine@sha256:682368d8253e0c3364b803956085c456a612d738bd635926d73fa24db3ce53d7
 
 ARG VERSION=development
 LABEL org.opencontainers.image.title="gitops-image-bump" \

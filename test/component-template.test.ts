@@ -2,7 +2,10 @@
  * Static checks of the component template, the project's pipeline and the runner image's files, plus
  * gitlab-ci-local's reading of the project's `.gitlab-ci.yml` (no network, no job runs).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { environmentName, OPTIONS } from '../src/options.js';
@@ -160,13 +163,61 @@ describe('the project pipeline and the runner image', () => {
     expect(pipeline.generated.script.join('\n')).toContain('git diff --exit-code');
     expect(pipeline['runner-image'].script.join('\n')).toMatch(/--tag "\$CI_REGISTRY_IMAGE:\$CI_COMMIT_SHA"/);
     expect(pipeline['runner-image'].script.join('\n')).toContain('"$CI_REGISTRY_IMAGE:$CI_COMMIT_TAG"');
+    expect(pipeline['.node'].image).toMatch(/^node:24-bookworm@sha256:[0-9a-f]{64}$/);
     expect(pipeline.release.release.tag_name).toBe('$CI_COMMIT_TAG');
     expect(pipeline.release.rules[0].if).toMatch(/CI_COMMIT_TAG/);
   });
 
+  describe('the runner-image job, its script run with a docker that records what it is asked', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'runner-image-'));
+      // `docker manifest inspect` answers as if the tag were published when PUBLISHED names it.
+      writeFileSync(
+        join(dir, 'docker'),
+        '#!/bin/sh\necho "$*" >> "$DOCKER_LOG"\nif [ "$1" = manifest ]; then [ "$3" = "$PUBLISHED" ]; exit $?; fi\nexit 0\n',
+        { mode: 0o755 },
+      );
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    function runScript(variables: Record<string, string>, published = '') {
+      const log = join(dir, `log-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(log, '');
+      const script = (pipeline['runner-image'].script as string[]).join('\n');
+      const result = spawnSync('sh', ['-e', '-c', script], {
+        env: { PATH: `${dir}:${process.env.PATH}`, DOCKER_LOG: log, PUBLISHED: published, CI_REGISTRY: 'registry.example.com', CI_REGISTRY_IMAGE: 'registry.example.com/g/p', CI_REGISTRY_USER: 'u', CI_REGISTRY_PASSWORD: 'p', CI_COMMIT_SHA: 'abc123', CI_PROJECT_URL: 'https://gitlab.example.com/g/p', ...variables },
+        encoding: 'utf8',
+      });
+      return { status: result.status, stdout: result.stdout, calls: readFileSync(log, 'utf8').trim().split('\n') };
+    }
+
+    it('on a branch, builds and pushes the commit SHA tag only', () => {
+      const { status, calls } = runScript({ CI_COMMIT_TAG: '' });
+      expect(status).toBe(0);
+      expect(calls.filter((call) => call.startsWith('push'))).toEqual(['push registry.example.com/g/p:abc123']);
+    });
+
+    it('on a new version tag, pushes the SHA tag and the version tag', () => {
+      const { status, calls } = runScript({ CI_COMMIT_TAG: '1.2.3' });
+      expect(status).toBe(0);
+      expect(calls).toContain('manifest inspect registry.example.com/g/p:1.2.3');
+      expect(calls.filter((call) => call.startsWith('push'))).toEqual(['push registry.example.com/g/p:abc123', 'push registry.example.com/g/p:1.2.3']);
+    });
+
+    it('on a re-run of a published version tag, builds and pushes nothing and says why', () => {
+      const { status, stdout, calls } = runScript({ CI_COMMIT_TAG: '1.2.3' }, 'registry.example.com/g/p:1.2.3');
+      expect(status).toBe(0);
+      expect(stdout).toContain('registry.example.com/g/p:1.2.3 is already published');
+      expect(calls.filter((call) => /^(build|push|tag)\b/.test(call))).toEqual([]);
+    });
+  });
+
   it('builds a small non-root image with git and the bundle, and nothing else from the repository', () => {
     const dockerfile = read('Dockerfile');
-    expect(dockerfile).toMatch(/^FROM node:20-alpine$/m);
+    // Node 24, the current LTS, pinned by digest with the tag beside it.
+    expect(dockerfile).toMatch(/^FROM node:24-alpine@sha256:[0-9a-f]{64}$/m);
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(1);
     expect(dockerfile).toMatch(/apk add --no-cache git/);
     expect(dockerfile).toMatch(/COPY dist\/image-bump\.mjs /);
     expect(dockerfile).toMatch(/ln -s \S+image-bump\.mjs \/usr\/local\/bin\/gitops-image-bump/);
