@@ -63,7 +63,8 @@ describe('component in a release pipeline of an app project', () => {
     });
     const sourceSha = await git(['rev-parse', 'HEAD'], { cwd: repo });
 
-    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: TOKEN } });
+    // A protected branch: where the protected token variable exists and the job runs by default.
+    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: TOKEN, CI_COMMIT_REF_PROTECTED: 'true' } });
     expect(result.exitCode, result.output).toBe(0);
     for (const job of ['image-bump-dev', 'image-bump-staging', 'image-bump-prod']) expect(result.output).toMatch(new RegExp(`PASS +${job}\\b`));
     expect(result.output).toContain('dry run: would bump');
@@ -104,12 +105,14 @@ describe('component in the GitOps project itself, triggered by an upstream pipel
     const initial = await branchTip(server, project, 'main');
     const repo = await createProjectRepo(workspace, 'gitops-self', {
       remote: `${server.url}/${project}.git`,
-      ciConfig: ['include:', componentInclude({ target_env: '$UPSTREAM_ENV', app_name: `${REGISTRY}/app2`, image: '$UPSTREAM_IMAGE' }), ''].join('\n'),
+      // The GitOps side decides where the job runs (here: a triggered pipeline), so the component's
+      // own rules are off.
+      ciConfig: ['include:', componentInclude({ target_env: '$UPSTREAM_ENV', app_name: `${REGISTRY}/app2`, image: '$UPSTREAM_IMAGE', run_on: 'always' }), ''].join('\n'),
     });
 
-    // Variables as an upstream `trigger:` job would pass them.
+    // Variables as an upstream `trigger:` job would pass them, on an unprotected ref.
     const result = await runPipeline(workspace, repo, {
-      variables: { GITLAB_PUSHER_TOKEN: token, UPSTREAM_ENV: 'staging', UPSTREAM_IMAGE: `${REGISTRY}/app2:v3.1.0` },
+      variables: { GITLAB_PUSHER_TOKEN: token, UPSTREAM_ENV: 'staging', UPSTREAM_IMAGE: `${REGISTRY}/app2:v3.1.0`, CI_PIPELINE_SOURCE: 'pipeline' },
     });
     expect(result.exitCode, result.output).toBe(0);
     expect(await readServerFile(server, project, 'main', overlay('staging'))).toBe(bumped('staging', { app1: undefined, app2: 'v3.1.0' }));
@@ -168,7 +171,7 @@ describe('component in merge-request mode', () => {
         '',
       ].join('\n'),
     });
-    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: token } });
+    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: token, CI_COMMIT_TAG: '1.5.0' } });
     expect(result.exitCode, result.output).toBe(0);
     expect(await branchTip(server, project, 'main')).toBe(initial);
     const [push] = server.pushLog(project);

@@ -134,7 +134,9 @@ describe('templates/image-bump.yml', () => {
   it('is one job with its name and stage from inputs, no global keywords and no repository checkout', () => {
     expect(jobKey).toBe('$[[ inputs.job_name ]]-$[[ inputs.target_env ]]');
     expect(job.stage).toBe('$[[ inputs.stage ]]');
-    expect(job.environment).toEqual({ name: '$[[ inputs.target_env ]]' });
+    expect(job.environment).toEqual({ name: '$[[ inputs.target_env ]]', action: '$[[ inputs.environment_action ]]' });
+    expect(inputs.environment_action).toMatchObject({ default: 'prepare', options: ['prepare', 'start', 'verify', 'access'] });
+    expect(inputs.run_on).toMatchObject({ default: 'protected', options: ['protected', 'always'] });
     expect(job.variables.GIT_STRATEGY).toBe('none');
     for (const keyword of ['default', 'stages', 'workflow', 'variables', 'include', 'image', 'services', 'cache', 'before_script', 'after_script']) {
       expect(jobs, keyword).not.toHaveProperty(keyword);
