@@ -51,10 +51,27 @@ describe('README component documentation', () => {
     expect(await readFile(stale, 'utf8')).toBe(readme);
   });
 
-  it('puts the section on using the component right before the inputs', () => {
-    expect(readme.indexOf('## Use it in a pipeline')).toBeGreaterThan(-1);
-    expect(readme.indexOf('## Use it in a pipeline')).toBeLessThan(readme.indexOf('## Component inputs'));
-    const section = readme.slice(readme.indexOf('## Use it in a pipeline'), readme.indexOf('## Component inputs'));
-    expect(section.match(/^## /gm)).toHaveLength(1);
+  it('starts where someone including the component starts, and ends with development and releasing', () => {
+    const sections = [...readme.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+    expect(sections).toEqual([
+      'Requirements',
+      'Quick start in a pipeline',
+      'Recipes',
+      'Component inputs',
+      'Versions and the runner image',
+      'CLI',
+      'Development',
+      'Releasing',
+    ]);
+    const recipes = readme.slice(readme.indexOf('## Recipes'), readme.indexOf('## Component inputs'));
+    expect([...recipes.matchAll(/^### (.+)$/gm)].map((match) => match[1])).toEqual([
+      "The application's release pipeline",
+      'The GitOps side, triggered by the application',
+      'Several environments',
+      'Merge requests',
+    ]);
+    // The first include is near the top, not after the CLI reference.
+    expect(readme.indexOf('include:')).toBeLessThan(readme.indexOf('## Recipes'));
+    for (const page of ['docs/troubleshooting.md', 'docs/performance.md']) expect(readme).toContain(`](${page})`);
   });
 });
