@@ -59,7 +59,7 @@ function yamlValue(value) {
 /** The component's address: it lives in the project whose registry holds the default runner image. */
 export function componentReference(spec) {
   const project = String(spec.inputs.runner_image?.default ?? '').replace(/^\$CI_REGISTRY\//, '') || '<group>/<project>';
-  return `$CI_SERVER_FQDN/${project}/image-bump@<version>`;
+  return `$CI_SERVER_FQDN/${project}/image-bump@1.2.3`;
 }
 
 /** An `include:` with every input: required ones as placeholders, the others at their defaults. */
