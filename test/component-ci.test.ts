@@ -171,7 +171,7 @@ describe('component in merge-request mode', () => {
         '',
       ].join('\n'),
     });
-    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: token, CI_COMMIT_TAG: '1.5.0' } });
+    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: token, CI_COMMIT_TAG: '1.5.0', CI_COMMIT_REF_PROTECTED: 'true' } });
     expect(result.exitCode, result.output).toBe(0);
     expect(await branchTip(server, project, 'main')).toBe(initial);
     const [push] = server.pushLog(project);

@@ -1,6 +1,7 @@
 /**
  * Where the component's job runs, as gitlab-ci-local evaluates its rules: by default only in pipelines
- * that can push (tags and protected branches), never in merge-request pipelines; with `run_on: always`
+ * that can push (protected branches and tags, where a protected token variable exists), or only on
+ * protected tags, never in merge-request pipelines; with `run_on: always`
  * everywhere, for pipelines that set their own rules.
  */
 import { readFileSync } from 'node:fs';
@@ -17,17 +18,20 @@ const PIPELINES: Record<string, Record<string, string>> = {
   'a merge-request pipeline': { CI_PIPELINE_SOURCE: 'merge_request_event', CI_COMMIT_REF_PROTECTED: 'false' },
   'a merge-request pipeline of a protected source branch': { CI_PIPELINE_SOURCE: 'merge_request_event', CI_COMMIT_REF_PROTECTED: 'true' },
   'a protected branch': { CI_COMMIT_REF_PROTECTED: 'true' },
-  'a tag': { CI_COMMIT_TAG: '1.2.3', CI_COMMIT_REF_PROTECTED: 'true' },
+  'an unprotected tag': { CI_COMMIT_TAG: '1.2.3', CI_COMMIT_REF_PROTECTED: 'false' },
+  'a protected tag': { CI_COMMIT_TAG: '1.2.3', CI_COMMIT_REF_PROTECTED: 'true' },
 };
 
 let workspace: Workspace;
 let byDefault: string;
 let always: string;
+let tagsOnly: string;
 
 beforeAll(async () => {
   workspace = await createWorkspace();
   const base = { target_env: 'prod', app_name: 'registry.example.com/team/app', image: 'registry.example.com/team/app:v2' };
   byDefault = await createProjectRepo(workspace, 'default-rules', { remote: 'https://gitlab.example.com/team/app.git', ciConfig: `include:\n${componentInclude(base)}\n` });
+  tagsOnly = await createProjectRepo(workspace, 'tags-only', { remote: 'https://gitlab.example.com/team/app.git', ciConfig: `include:\n${componentInclude({ ...base, run_on: 'protected-tags' })}\n` });
   always = await createProjectRepo(workspace, 'always', { remote: 'https://gitlab.example.com/team/gitops.git', ciConfig: `include:\n${componentInclude({ ...base, run_on: 'always', environment_action: 'start' })}\n` });
 });
 afterAll(async () => {
@@ -46,9 +50,23 @@ describe('by default (run_on: protected)', () => {
     ['a merge-request pipeline', false],
     ['a merge-request pipeline of a protected source branch', false],
     ['a protected branch', true],
-    ['a tag', true],
+    ['an unprotected tag', false],
+    ['a protected tag', true],
   ] as const)('in %s, the job is listed: %s', async (pipeline, listed) => {
     expect(await listsJob(byDefault, PIPELINES[pipeline]!)).toBe(listed);
+  });
+});
+
+describe('with run_on: protected-tags', () => {
+  it.each([
+    ['an unprotected branch', false],
+    ['a merge-request pipeline', false],
+    ['a merge-request pipeline of a protected source branch', false],
+    ['a protected branch', false],
+    ['an unprotected tag', false],
+    ['a protected tag', true],
+  ] as const)('in %s, the job is listed: %s', async (pipeline, listed) => {
+    expect(await listsJob(tagsOnly, PIPELINES[pipeline]!)).toBe(listed);
   });
 });
 

@@ -136,7 +136,7 @@ describe('templates/image-bump.yml', () => {
     expect(job.stage).toBe('$[[ inputs.stage ]]');
     expect(job.environment).toEqual({ name: '$[[ inputs.target_env ]]', action: '$[[ inputs.environment_action ]]' });
     expect(inputs.environment_action).toMatchObject({ default: 'prepare', options: ['prepare', 'start', 'verify', 'access'] });
-    expect(inputs.run_on).toMatchObject({ default: 'protected', options: ['protected', 'always'] });
+    expect(inputs.run_on).toMatchObject({ default: 'protected', options: ['protected', 'protected-tags', 'always'] });
     expect(job.variables.GIT_STRATEGY).toBe('none');
     for (const keyword of ['default', 'stages', 'workflow', 'variables', 'include', 'image', 'services', 'cache', 'before_script', 'after_script']) {
       expect(jobs, keyword).not.toHaveProperty(keyword);

@@ -82,8 +82,12 @@ describe('the quick start in a pipeline', () => {
     expect(commit!.subject).toBe(`[auto ci] Update ${appName} image to ${appName}:${tag}`);
   });
 
-  it('has no job in a merge-request pipeline, as the README says', async () => {
-    const result = await runPipeline(workspace, app, { args: ['--list'], variables: { CI_PIPELINE_SOURCE: 'merge_request_event' } });
+  it.each([
+    ['a merge-request pipeline', { CI_PIPELINE_SOURCE: 'merge_request_event' }],
+    ['a pipeline of the protected default branch, where there is no tag', { CI_COMMIT_REF_PROTECTED: 'true' }],
+    ['a pipeline of an unprotected tag, where the protected variable is absent', { CI_COMMIT_TAG: '1.4.3', CI_COMMIT_REF_PROTECTED: 'false' }],
+  ])('has no job in %s, as the README says', async (_name, variables) => {
+    const result = await runPipeline(workspace, app, { args: ['--list'], variables });
     expect(result.exitCode, result.output).toBe(0);
     expect(result.output).not.toMatch(/^image-bump-prod\s/m);
   });
