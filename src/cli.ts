@@ -1,12 +1,12 @@
-import { helpText } from './help.js';
-import type { Outcome } from './outcome.js';
-import { createOutput, type Output } from './output.js';
-import { runPush } from './push.js';
-import { registerSecret } from './redact.js';
-import { assertReportWritable } from './report.js';
-import { createRunEnd, type RunEnd } from './run-end.js';
-import { endSettingsFromRawArguments, readSettings } from './settings.js';
-import { endRunOnSignal, installSignalHandlers } from './signals.js';
+import { helpText } from './settings/help.js';
+import type { Outcome } from './report/outcome.js';
+import { createOutput, type Output } from './failures/output.js';
+import { runPush } from './push/push.js';
+import { registerSecret } from './failures/redact.js';
+import { assertReportWritable } from './report/dotenv-report.js';
+import { createRunEnd, type RunEnd } from './report/run-end.js';
+import { endSettingsFromRawArguments, readSettings } from './settings/settings.js';
+import { endRunOnSignal, installSignalHandlers } from './git/signals.js';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'development';
@@ -34,7 +34,7 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv, output: Outp
       return null;
     case 'edit': {
       end.configure({ json: settings.json, reportFile: undefined });
-      const { runEdit } = await import('./edit.js');
+      const { runEdit } = await import('./edit/edit.js');
       return runEdit(settings, output);
     }
     case 'push':

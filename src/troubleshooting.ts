@@ -3,8 +3,8 @@
  * time, the cause in a few words, and a pattern that recognises the `error:` line. The README's
  * troubleshooting table is generated from this list (and a test fails when the two differ).
  */
-import { bumpBranchIsTargetError, foreignBumpBranchError } from './bump-branch.js';
-import { BumpError } from './errors.js';
+import { bumpBranchIsTargetError, foreignBumpBranchError } from './settings/bump-branch.js';
+import { BumpError } from './failures/errors.js';
 import {
   jobTokenError,
   missingBranchError,
@@ -20,13 +20,13 @@ import {
   unexplainedGitError,
   unreachableError,
   type FailureContext,
-} from './git-failure.js';
-import { noGnuTimeoutError } from './gnu-timeout.js';
-import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './kustomization-file.js';
-import { readSettings } from './settings.js';
-import { redirectError } from './redirect.js';
-import { ciJobTokenInVariableError, implausibleTokenError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
-import { parseSingleDocument } from './yaml-source.js';
+} from './git/failure.js';
+import { noGnuTimeoutError } from './git/gnu-timeout.js';
+import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './edit/kustomization-file.js';
+import { readSettings } from './settings/settings.js';
+import { redirectError } from './git/redirect.js';
+import { ciJobTokenInVariableError, implausibleTokenError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './push/token.js';
+import { parseSingleDocument } from './yaml/source.js';
 
 export interface Trouble {
   id: string;

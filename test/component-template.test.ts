@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { environmentName, OPTIONS } from '../src/options.js';
+import { environmentName, OPTIONS } from '../src/settings/options.js';
 import { git } from './support/git.js';
 import { componentInclude, createProjectRepo, createWorkspace, runPipeline, SELF_INCLUDE, type Workspace } from './support/gitlab-ci-local.js';
 import { renderComponentInclude } from './support/gitlab-interpolation.js';
@@ -104,7 +104,7 @@ describe('templates/image-bump.yml', () => {
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) {
       const option = byEnvironment.get(name);
-      expect(option, `${name} is not an option of src/options.ts`).toBeDefined();
+      expect(option, `${name} is not an option of src/settings/options.ts`).toBeDefined();
       expect(option!.commands as readonly string[], name).toContain('push');
     }
     expect(job.variables).toMatchObject({

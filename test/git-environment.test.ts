@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitEnvironment } from '../src/git-environment.js';
+import { gitEnvironment } from '../src/git/environment.js';
 
 const TOKEN = 'glpat-Env7xQk2mW9zT4vB8nL3';
 const HEADER = `Authorization: Basic ${Buffer.from(`oauth2:${TOKEN}`).toString('base64')}`;

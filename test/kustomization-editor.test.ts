@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/errors.js';
-import { setImages } from '../src/kustomization-editor.js';
-import { assertKustomizationEdit } from '../src/kustomization-postcondition.js';
-import { parseImageArgs } from '../src/image-arg.js';
-import { renderScalar } from '../src/yaml-source.js';
+import { BumpError } from '../src/failures/errors.js';
+import { setImages } from '../src/yaml/kustomization-editor.js';
+import { assertKustomizationEdit } from '../src/yaml/kustomization-postcondition.js';
+import { parseImageArgs } from '../src/image/image-arg.js';
+import { renderScalar } from '../src/yaml/source.js';
 
 function edit(text: string, ...args: string[]) {
   return setImages(text, parseImageArgs(args));

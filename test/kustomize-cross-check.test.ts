@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { parseImageArgs } from '../src/image-arg.js';
-import { kustomizeSetImage } from '../src/kustomize-set-image.js';
-import { modelEntries } from '../src/kustomization-postcondition.js';
+import { parseImageArgs } from '../src/image/image-arg.js';
+import { kustomizeSetImage } from '../src/yaml/kustomize-set-image.js';
+import { modelEntries } from '../src/yaml/kustomization-postcondition.js';
 
 /**
  * The real kustomize (kubectl's built-in `kubectl kustomize`) builds every golden result, and the images

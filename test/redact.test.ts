@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/errors.js';
-import { createOutput } from '../src/output.js';
-import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/redact.js';
+import { BumpError } from '../src/failures/errors.js';
+import { createOutput } from '../src/failures/output.js';
+import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/failures/redact.js';
 
 const TOKEN = 'glpat-Rd7xQk2mW9zT4vB8nL3c';
 const ODD_TOKEN = 'tok/with+odd=chars&more?';

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRedirectRefusal, redirectError, redirectTarget } from '../src/redirect.js';
-import { lookUpExpiry } from '../src/token-expiry.js';
+import { isRedirectRefusal, redirectError, redirectTarget } from '../src/git/redirect.js';
+import { lookUpExpiry } from '../src/push/token-expiry.js';
 import { troubleFor } from '../src/troubleshooting.js';
 import { closedPort } from './support/closed-port.js';
 
@@ -74,7 +74,7 @@ describe('the token expiry lookup', () => {
 
   it('prints nothing of the token under NODE_DEBUG=http, even with nothing to redact it', async () => {
     // NODE_DEBUG is read when Node starts: only a process of its own shows what it prints.
-    const module = fileURLToPath(new URL('../src/token-expiry.ts', import.meta.url));
+    const module = fileURLToPath(new URL('../src/push/token-expiry.ts', import.meta.url));
     const script = `const { lookUpExpiry } = await import(${JSON.stringify(module)}); console.log(JSON.stringify(await lookUpExpiry(${JSON.stringify(target.url)}, ${JSON.stringify(TOKEN)})));`;
     const result = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { NODE_DEBUG: 'http,net' }, reject: false });
     expect(result.stdout.trim(), result.stderr).toBe('{"expiresAt":"2030-01-01"}');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageName, imageNamesInResourcesWith, readInside, unmatchedImageWarning } from '../src/resource-images.js';
+import { imageName, imageNamesInResourcesWith, readInside, unmatchedImageWarning } from '../src/edit/resource-images.js';
 import { commitFiles, git } from './support/git.js';
 import { defaultGitOpsFiles, REGISTRY } from './support/gitops-repo.js';
 

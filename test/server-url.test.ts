@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.js';
-import { readSettings, type PushSettings } from '../src/settings.js';
+import { UsageError } from '../src/failures/errors.js';
+import { readSettings, type PushSettings } from '../src/settings/settings.js';
 import { troubleFor } from '../src/troubleshooting.js';
 
 function serverUrl(url: string): string {

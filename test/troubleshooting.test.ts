@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { explainGitFailure, type FailureContext } from '../src/git-failure.js';
+import { explainGitFailure, type FailureContext } from '../src/git/failure.js';
 import { TROUBLES, troubleFor, troubleshootingTable } from '../src/troubleshooting.js';
 
 const README = new URL('../README.md', import.meta.url);
