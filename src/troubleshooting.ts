@@ -26,7 +26,7 @@ import { missingDirectoryError, noKustomizationError, outsideRepositoryError, se
 import { readSettings } from './settings/settings.js';
 import { redirectError } from './git/redirect.js';
 import { ciJobTokenInVariableError, implausibleTokenError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './push/token.js';
-import { parseSingleDocument } from './yaml/source.js';
+import { parseSingleDocument } from './yaml/documents.js';
 
 export interface Trouble {
   id: string;

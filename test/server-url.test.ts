@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/failures/errors.js';
-import { readSettings, type PushSettings } from '../src/settings/settings.js';
+import { readSettings } from '../src/settings/settings.js';
+import type { PushSettings } from '../src/settings/types.js';
 import { troubleFor } from '../src/troubleshooting.js';
 
 function serverUrl(url: string): string {

@@ -1,7 +1,8 @@
 /** Inputs that cannot work are refused by readSettings, before anything is cloned (exit 2, a hint, a troubleshooting entry). */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/failures/errors.js';
-import { readSettings, type PushSettings } from '../src/settings/settings.js';
+import { readSettings } from '../src/settings/settings.js';
+import type { PushSettings } from '../src/settings/types.js';
 import { troubleFor } from '../src/troubleshooting.js';
 
 const SERVER = 'https://gitlab.example.com';

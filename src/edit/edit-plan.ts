@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { findDowngrades } from '../image/downgrade.js';
 import { BumpError } from '../failures/errors.js';
-import type { ImageChange } from '../yaml/kustomization-editor.js';
+import type { ImageChange } from '../image/image-change.js';
 import { assertImagesMarked, findMarkers } from '../yaml/marker-editor.js';
-import type { ImageSettings } from '../settings/settings.js';
+import type { Change, Outcome, PushTarget } from '../report/outcome.js';
+import type { ImageSettings } from '../settings/types.js';
 import type { EditTarget } from './targets.js';
 
 export interface FileEdit extends EditTarget {
@@ -58,4 +59,20 @@ function assertEveryImageFound(edits: readonly FileEdit[], images: ImageSettings
   throw new BumpError(`no image field matches ${missing.map((image) => image.name).join(', ')} in ${edits.map((edit) => edit.shown).join(', ')}`, {
     hint: 'The name left of "=" must equal the whole image name in the files (registry and port included, without tag or digest), as in kustomize.',
   });
+}
+
+/** Every image a plan changes, in file order: the one change list everything else renders. */
+export function changeList(edits: readonly FileEdit[]): Change[] {
+  return edits.flatMap((edit) =>
+    edit.changes
+      .filter((change) => change.changed)
+      .map((change) => ({ name: change.name, file: edit.shown, dir: edit.dir, env: edit.env, previousImage: change.previousImage, newImage: change.newImage })),
+  );
+}
+
+/** The outcome of a plan that changes no file: the images are already set, or a downgrade was skipped. */
+export function unchangedOutcome(plan: EditPlan, push?: PushTarget): Extract<Outcome, { kind: 'nothing-to-change' | 'skipped-downgrade' }> {
+  if (plan.skippedDowngrades.length > 0) return { kind: 'skipped-downgrade', push, downgrades: plan.skippedDowngrades, changes: [] };
+  const current = plan.edits.flatMap((edit) => edit.changes.map((change) => ({ name: change.name, dir: edit.dir, image: change.newImage })));
+  return { kind: 'nothing-to-change', push, current, changes: [] };
 }

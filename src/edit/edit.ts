@@ -1,8 +1,8 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { planEdits } from './edit-plan.js';
-import { changeList, unchangedOutcome, type Outcome } from '../report/outcome.js';
-import type { EditSettings } from '../settings/settings.js';
+import { changeList, planEdits, unchangedOutcome } from './edit-plan.js';
+import type { Outcome } from '../report/outcome.js';
+import type { EditSettings } from '../settings/types.js';
 import { resolveTargets } from './targets.js';
 import type { Output } from '../failures/output.js';
 import { readInside, unmatchedImageWarningsIn } from './resource-images.js';

@@ -3,7 +3,7 @@ import { gitEnvironment, type GitEnvironmentOptions } from './environment.js';
 import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './failure.js';
 import { GitWorkspace, readsAsJobToken } from './workspace.js';
 import { isRedirectRefusal, redirectError, redirectTarget } from './redirect.js';
-import type { PushSettings } from '../settings/settings.js';
+import type { PushSettings } from '../settings/types.js';
 import { sparsePaths } from '../settings/target-spec.js';
 
 /** The GitOps project on the server, and the one way this process talks to it. */

@@ -1,7 +1,7 @@
 // The two functions, not the package index: that loads (and compiles the regular expressions of) all of semver at start-up.
 import lt from 'semver/functions/lt.js';
 import parse from 'semver/functions/parse.js';
-import type { ImageChange } from '../yaml/kustomization-editor.js';
+import type { ImageChange } from './image-change.js';
 
 export interface Downgrade {
   name: string;

@@ -7,7 +7,7 @@ import { planEdits, type EditPlan } from '../edit/edit-plan.js';
 import type { GitWorkspace } from '../git/workspace.js';
 import { setImages } from '../yaml/kustomization-editor.js';
 import type { Output } from '../failures/output.js';
-import type { PushSettings } from '../settings/settings.js';
+import type { PushSettings } from '../settings/types.js';
 import { resolveTargets } from '../edit/targets.js';
 import { unifiedDiff } from '../edit/unified-diff.js';
 import { unmatchedImageWarningsIn } from '../edit/resource-images.js';

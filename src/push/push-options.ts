@@ -1,4 +1,4 @@
-import type { MergeRequestSettings } from '../settings/settings.js';
+import type { MergeRequestSettings } from '../settings/types.js';
 
 /** GitLab reads push option values as single lines: anything else would cut the option short. */
 export function singleLine(text: string, limit = 1000): string {

@@ -1,5 +1,4 @@
-import type { EditPlan, FileEdit } from '../edit/edit-plan.js';
-import type { PushMode } from '../settings/settings.js';
+import type { PushMode } from '../settings/types.js';
 
 /**
  * What a run did, as data. The commit message, the text summary, `--json` and the dotenv report are
@@ -51,22 +50,6 @@ export interface PushTarget {
 export interface MergeRequestRef {
   branch: string;
   url?: string;
-}
-
-/** Every image a plan changes, in file order: the one change list everything else renders. */
-export function changeList(edits: readonly FileEdit[]): Change[] {
-  return edits.flatMap((edit) =>
-    edit.changes
-      .filter((change) => change.changed)
-      .map((change) => ({ name: change.name, file: edit.shown, dir: edit.dir, env: edit.env, previousImage: change.previousImage, newImage: change.newImage })),
-  );
-}
-
-/** The outcome of a plan that changes no file: the images are already set, or a downgrade was skipped. */
-export function unchangedOutcome(plan: EditPlan, push?: PushTarget): Extract<Outcome, { kind: 'nothing-to-change' | 'skipped-downgrade' }> {
-  if (plan.skippedDowngrades.length > 0) return { kind: 'skipped-downgrade', push, downgrades: plan.skippedDowngrades, changes: [] };
-  const current = plan.edits.flatMap((edit) => edit.changes.map((change) => ({ name: change.name, dir: edit.dir, image: change.newImage })));
-  return { kind: 'nothing-to-change', push, current, changes: [] };
 }
 
 /** True when this run changed something: a commit reached the server, or (edit) a file was written. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BumpError, UsageError } from '../failures/errors.js';
-import type { PushSettings } from './settings.js';
+import type { PushSettings } from './types.js';
 
 /**
  * The merge-request branch is named from WHAT is bumped, never from the version, so a newer release

@@ -7,59 +7,7 @@ import { assertValidImageArgument } from '../image/image-reference.js';
 import { environmentName, OPTIONS, type OptionName } from './options.js';
 import { normalizeRelativePath, relativePathProblem } from './relative-path.js';
 import { hasTargets, type TargetSpec } from './target-spec.js';
-
-export type DowngradePolicy = 'fail' | 'skip' | 'allow';
-
-export type PushMode = 'direct' | 'merge-request';
-
-export interface MergeRequestSettings {
-  branchTemplate: string;
-  labels: string[];
-  draft: boolean;
-  autoMerge?: 'auto_merge' | 'merge_when_pipeline_succeeds';
-}
-
-export interface ImageSettings {
-  /** The arguments as given, for messages. */
-  imageArgs: string[];
-  images: ImageSetting[];
-  onDowngrade: DowngradePolicy;
-  json: boolean;
-}
-
-export interface PushSettings extends ImageSettings {
-  command: 'push';
-  /** What to edit, relative to the repository root. */
-  targets: TargetSpec;
-  /** The target environments named (also with --skip-overlay). */
-  environments: string[];
-  overlaysDir: string;
-  serverUrl: string;
-  project: string;
-  branch?: string;
-  tokenVariable: string;
-  messageTemplate: string;
-  author: { name: string; email: string };
-  dryRun: boolean;
-  maxAttempts: number;
-  timeoutSeconds: number;
-  keepWorkdir?: string;
-  mode: PushMode;
-  fallbackToMergeRequest: boolean;
-  mergeRequest: MergeRequestSettings;
-  skipCi: boolean;
-  reportFile?: string;
-  expiryWarningDays: number;
-  provenance: string[];
-}
-
-export interface EditSettings extends ImageSettings {
-  command: 'edit';
-  /** What to edit, relative to the working directory. */
-  targets: TargetSpec;
-}
-
-export type Settings = PushSettings | EditSettings | { command: 'help' | 'version'; topic?: 'push' | 'edit' };
+import type { EditSettings, ImageSettings, PushSettings, Settings } from './types.js';
 
 export const DEFAULT_MESSAGE = '[auto ci] Update {name} image to {image}';
 const MAX_TIMEOUT_SECONDS = 86_400;

@@ -1,4 +1,4 @@
-import { isMap, isScalar, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isScalar, parseAllDocuments, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import { BumpError } from '../failures/errors.js';
 import type { TextEdit } from './text-edits.js';
 import { renderScalar } from './source.js';
@@ -18,6 +18,20 @@ export function parseDocuments(text: string, file: string): Document.Parsed[] {
     });
   }
   return all;
+}
+
+/** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
+export function parseSingleDocument(text: string, file: string): Document.Parsed {
+  const all = parseDocuments(text, file);
+  if (all.length > 1) {
+    const second = all[1]!;
+    const line = text.slice(0, second.range[0]).split('\n').length;
+    throw new BumpError(`${file}:${line}:1: a kustomization holds one YAML document, this file holds ${all.length}`, {
+      hint: 'Remove the extra `---` documents: kustomize reads only the first, so the others are silently ignored.',
+    });
+  }
+  if (all.length === 0) return parseDocument(text);
+  return all[0]!;
 }
 
 /** A scalar with a value (not null, not an empty `key:`), with its source range. */

@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { BumpError, UsageError } from '../failures/errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from '../image/image-arg.js';
-import type { ImageChange, ImageFields } from './kustomization-editor.js';
+import type { ImageChange, ImageFields } from '../image/image-change.js';
 import { splitImage } from '../image/image-arg.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
 import { applyEditsOf, assertOnlyIntendedChanges, type IntendedValue } from './edit-postcondition.js';

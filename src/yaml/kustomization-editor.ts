@@ -1,28 +1,12 @@
 import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq, Scalar } from 'yaml';
 import { applySetting, describeImage, type ImageSetting } from '../image/image-arg.js';
+import type { ImageChange, ImageFields } from '../image/image-change.js';
 import { editWouldCorrupt } from './edit-check.js';
 import { BumpError } from '../failures/errors.js';
 import { assertKustomizationEdit } from './kustomization-postcondition.js';
 import { applyEdits, columnOf, lineBoundaryAfter, lineBreakOf, lineStartOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
-import { replaceScalar } from './documents.js';
-import { parseSingleDocument, plainReadsAs, renderScalar, scalarText } from './source.js';
-
-export interface ImageFields {
-  newName?: string;
-  newTag?: string;
-  digest?: string;
-}
-
-/** What one `--image` argument did to one kustomization. */
-export interface ImageChange {
-  name: string;
-  /** The entry's fields before the edit; undefined when the entry was added. */
-  before?: ImageFields;
-  after: ImageFields;
-  previousImage?: string;
-  newImage: string;
-  changed: boolean;
-}
+import { parseSingleDocument, replaceScalar } from './documents.js';
+import { plainReadsAs, renderScalar, scalarText } from './source.js';
 
 export interface EditResult {
   text: string;

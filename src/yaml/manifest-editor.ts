@@ -1,7 +1,7 @@
 import type { Node } from 'yaml';
 import { BumpError } from '../failures/errors.js';
 import { PRESERVE, splitImage, type ImageParts, type ImageSetting } from '../image/image-arg.js';
-import type { ImageChange, ImageFields } from './kustomization-editor.js';
+import type { ImageChange, ImageFields } from '../image/image-change.js';
 import { applyEditsOf, assertOnlyIntendedChanges } from './edit-postcondition.js';
 import { positionOf, type TextEdit } from './text-edits.js';
 import { parseDocuments } from './documents.js';

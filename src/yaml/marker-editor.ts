@@ -1,7 +1,7 @@
 import { visit, type Alias, type Document, type Scalar } from 'yaml';
 import { BumpError } from '../failures/errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from '../image/image-arg.js';
-import type { ImageChange, ImageFields } from './kustomization-editor.js';
+import type { ImageChange, ImageFields } from '../image/image-change.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
 import { applyEditsOf, assertOnlyIntendedChanges } from './edit-postcondition.js';
 import { positionOf } from './text-edits.js';

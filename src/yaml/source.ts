@@ -1,21 +1,5 @@
-import { parse, parseDocument, stringify, Scalar, type Document } from 'yaml';
-import { parseDocuments } from './documents.js';
-import { BumpError } from '../failures/errors.js';
+import { parse, stringify, Scalar } from 'yaml';
 import { needsQuotesForYaml11 } from './yaml11-scalars.js';
-
-/** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
-export function parseSingleDocument(text: string, file: string): Document.Parsed {
-  const all = parseDocuments(text, file);
-  if (all.length > 1) {
-    const second = all[1]!;
-    const line = text.slice(0, second.range[0]).split('\n').length;
-    throw new BumpError(`${file}:${line}:1: a kustomization holds one YAML document, this file holds ${all.length}`, {
-      hint: 'Remove the extra `---` documents: kustomize reads only the first, so the others are silently ignored.',
-    });
-  }
-  if (all.length === 0) return parseDocument(text);
-  return all[0]!;
-}
 
 /** The scalar exactly as written (so `newTag: 1.10` reads as "1.10", not the number 1.1). */
 export function scalarText(node: unknown): string | undefined {
