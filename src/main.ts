@@ -5,7 +5,8 @@ import { runPush } from './push/push.js';
 import { registerSecret } from './failures/redact.js';
 import { assertReportWritable } from './report/dotenv-report.js';
 import { createRunEnd, type RunEnd } from './report/run-end.js';
-import { endSettingsFromRawArguments, readSettings } from './settings/settings.js';
+import { endSettingsFromRawArguments } from './settings/option-reader.js';
+import { readSettings } from './settings/settings.js';
 import { endRunOnSignal } from './git/signals.js';
 
 declare const __VERSION__: string | undefined;

@@ -13,7 +13,7 @@ function sourceModules(dir = join(root, 'src')): string[] {
 
 describe('docs/architecture.md', () => {
   const table = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
-  const listed = [...table.matchAll(/^\| `(src\/[^`]+)` \|/gm)].map((match) => match[1]);
+  const listed = [...table.matchAll(/^\| `(src\/[^`]+)` \|/gm)].map((match) => match[1]!);
 
   it('names every module of src/ with its purpose', () => {
     const modules = sourceModules();

@@ -12,7 +12,8 @@ import { createOutput, failureOf } from '../src/failures/output.js';
 import { registerSecret } from '../src/failures/redact.js';
 import { assertReportWritable, dotenvReport } from '../src/report/dotenv-report.js';
 import { createRunEnd } from '../src/report/run-end.js';
-import { endSettingsFromRawArguments, readSettings } from '../src/settings/settings.js';
+import { endSettingsFromRawArguments } from '../src/settings/option-reader.js';
+import { readSettings } from '../src/settings/settings.js';
 import { textSummary } from '../src/report/summary.js';
 
 const R = 'registry.example.com/team';
