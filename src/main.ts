@@ -6,26 +6,27 @@ import { registerSecret } from './failures/redact.js';
 import { assertReportWritable } from './report/dotenv-report.js';
 import { createRunEnd, type RunEnd } from './report/run-end.js';
 import { endSettingsFromRawArguments } from './settings/option-reader.js';
+import { likelyTokens, readOutputSettings, readPushEnvironment } from './settings/environment-inputs.js';
 import { readSettings } from './settings/settings.js';
 import { endRunOnSignal } from './git/signals.js';
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'development';
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const output = createOutput();
-  registerLikelyTokens(argv, env);
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  const output = createOutput(readOutputSettings(env));
+  likelyTokens(argv, env).forEach(registerSecret);
   // Set up before the arguments are read: a run that fails on them still ends with its JSON and report.
   const end = createRunEnd(output, endSettingsFromRawArguments(argv, env));
   endRunOnSignal((error) => end.finish({ error }));
   try {
-    return end.finish({ outcome: await run(argv, env, output, end) });
+    return end.finish({ outcome: await run(argv, env, cwd, output, end) });
   } catch (error) {
     return end.finish({ error });
   }
 }
 
-async function run(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output, end: RunEnd): Promise<Outcome | null> {
+async function run(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, output: Output, end: RunEnd): Promise<Outcome | null> {
   const settings = readSettings(argv, env);
   switch (settings.command) {
     case 'help':
@@ -36,22 +37,13 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv, output: Outp
     case 'edit': {
       end.configure({ json: settings.json, reportFile: undefined });
       const { runEdit } = await import('./edit/edit.js');
-      return runEdit(settings, output);
+      return runEdit(settings, output, cwd);
     }
     case 'push':
       // Checked before anything is cloned; a path that fails the check is not tried again at the end.
       end.configure({ json: settings.json, reportFile: undefined });
       if (settings.reportFile) assertReportWritable(settings.reportFile);
       end.configure({ reportFile: settings.reportFile });
-      return runPush(settings, output, env);
-  }
-}
-
-/** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */
-function registerLikelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv): void {
-  const named = argv.flatMap((arg, index) => (arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : []));
-  for (const name of ['GITLAB_PUSHER_TOKEN', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named]) {
-    const value = name ? env[name] : undefined;
-    if (value) registerSecret(value.trim());
+      return runPush(settings, output, readPushEnvironment(settings, env));
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gitEnvironment } from '../src/git/environment.js';
+import { gitBaseEnvironment } from '../src/settings/environment-inputs.js';
 
 const TOKEN = 'glpat-Env7xQk2mW9zT4vB8nL3';
 const HEADER = `Authorization: Basic ${Buffer.from(`oauth2:${TOKEN}`).toString('base64')}`;
@@ -42,10 +43,13 @@ const AMBIENT = {
   no_proxy: '.example.com',
 };
 
-const environment = gitEnvironment(
-  { serverUrl: 'https://gitlab.example.com', token: TOKEN, timeoutSeconds: 30, author: { name: 'bot', email: 'bot@example.com' } },
-  AMBIENT,
-);
+const environment = gitEnvironment({
+  serverUrl: 'https://gitlab.example.com',
+  token: TOKEN,
+  timeoutSeconds: 30,
+  author: { name: 'bot', email: 'bot@example.com' },
+  base: gitBaseEnvironment(AMBIENT),
+});
 
 describe('the environment of every git process', () => {
   it('holds what git needs and what a runner sets on purpose, and nothing else from the job', () => {

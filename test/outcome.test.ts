@@ -13,6 +13,7 @@ import { registerSecret } from '../src/failures/redact.js';
 import { assertReportWritable, dotenvReport } from '../src/report/dotenv-report.js';
 import { createRunEnd } from '../src/report/run-end.js';
 import { endSettingsFromRawArguments } from '../src/settings/option-reader.js';
+import { readOutputSettings } from '../src/settings/environment-inputs.js';
 import { readSettings } from '../src/settings/settings.js';
 import { textSummary } from '../src/report/summary.js';
 
@@ -179,7 +180,7 @@ describe('the change list', () => {
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  const output = createOutput({ stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env: {}, now: () => 0 });
+  const output = createOutput(readOutputSettings({}), { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, now: () => 0 });
   return { output, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 

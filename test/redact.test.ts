@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BumpError } from '../src/failures/errors.js';
 import { createOutput } from '../src/failures/output.js';
+import { readOutputSettings } from '../src/settings/environment-inputs.js';
 import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/failures/redact.js';
 
 const TOKEN = 'glpat-Rd7xQk2mW9zT4vB8nL3c';
@@ -100,7 +101,7 @@ describe('every line the CLI prints goes through redaction', () => {
   function capture(env: NodeJS.ProcessEnv = {}) {
     const out: string[] = [];
     const err: string[] = [];
-    const output = createOutput({ stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env, now: () => 0 });
+    const output = createOutput(readOutputSettings(env), { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, now: () => 0 });
     return { output, out, err };
   }
 

@@ -8,8 +8,7 @@ import type { Output } from '../failures/output.js';
 import { readInside, unmatchedImageWarningsIn } from './resource-images.js';
 
 /** The same edits as `push`, on files below the working directory, with no git involved. */
-export async function runEdit(settings: EditSettings, output: Output): Promise<Outcome> {
-  const root = process.cwd();
+export async function runEdit(settings: EditSettings, output: Output, root: string): Promise<Outcome> {
   const subdirectories = async (parent: string) =>
     (await readdir(resolve(root, parent), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const targets = await resolveTargets(root, settings.targets, subdirectories, '--dir');

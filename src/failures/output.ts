@@ -18,10 +18,16 @@ interface Stream {
   isTTY?: boolean;
 }
 
+/** What the output takes from the environment (settings/environment-inputs.ts reads it). */
+export interface OutputSettings {
+  inCi: boolean;
+  noColor: boolean;
+  debug: boolean;
+}
+
 export interface OutputOptions {
   stdout?: Stream;
   stderr?: Stream;
-  env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
 
@@ -40,14 +46,12 @@ export function failureOf(error: unknown): Failure {
   return { exitCode: 1, message: error instanceof Error ? error.message : String(error) };
 }
 
-export function createOutput(options: OutputOptions = {}): Output {
+export function createOutput(settings: OutputSettings, options: OutputOptions = {}): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
-  const inCi = Boolean(env.CI);
-  const colour = !env.NO_COLOR && (inCi || Boolean(stdout.isTTY));
-  const debugging = Boolean(env.IMAGE_BUMP_DEBUG || env.CI_DEBUG_TRACE === 'true');
+  const { inCi, debug: debugging } = settings;
+  const colour = !settings.noColor && (inCi || Boolean(stdout.isTTY));
   /** The section whose lines are held back until it ends (its header carries the duration). */
   let open: { id: string; title: string; started: number; lines: string[] } | undefined;
   const write = (stream: Stream, text: string) => {

@@ -11,40 +11,9 @@ export interface GitEnvironmentOptions {
   caFile?: string;
   /** GitLab accepts any username with an access token, but a CI job token only as `gitlab-ci-token`. */
   username?: string;
+  /** The variables git may take from the job (settings/environment-inputs.ts picks them). */
+  base: Readonly<Record<string, string>>;
 }
-
-/**
- * What git and its curl need from the job, or what a runner sets on purpose (CA bundles, proxies,
- * locale); none carries our token. Of git's traces only GIT_TRACE (commands) and GIT_TRACE_PACKET
- * (protocol lines) pass: neither shows HTTP headers. GIT_TRACE_CURL and GIT_CURL_VERBOSE would print
- * them (and GIT_TRACE_REDACT=0 unmasked), and trace2 can be told to print config and variables.
- */
-const PASSED_THROUGH = new Set([
-  'PATH',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
-  'TMPDIR',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'ALL_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-  'all_proxy',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'CURL_CA_BUNDLE',
-  'GIT_SSL_CAINFO',
-  'GIT_SSL_CAPATH',
-  'GIT_SSL_NO_VERIFY',
-  'GIT_SSL_CERT',
-  'GIT_SSL_KEY',
-  'GIT_HTTP_USER_AGENT',
-  'GIT_TRACE',
-  'GIT_TRACE_PACKET',
-]);
 
 /**
  * No user, system or global configuration: it could rewrite the URL (`url.*.insteadOf`), run a program
@@ -67,12 +36,8 @@ export interface GitEnvironment {
   allowed: string[];
 }
 
-export function gitEnvironment(options: GitEnvironmentOptions, ambient: NodeJS.ProcessEnv = process.env): GitEnvironment {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ambient)) {
-    if (value !== undefined && (PASSED_THROUGH.has(name) || name.startsWith('LC_'))) env[name] = value;
-  }
-  Object.assign(env, SEALED);
+export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
+  const env: Record<string, string> = { ...options.base, ...SEALED };
   const scope = serverScope(options.serverUrl);
   const config: [string, string][] = [
     [`http.${scope}.extraHeader`, `Authorization: Basic ${Buffer.from(`${options.username ?? 'oauth2'}:${options.token}`).toString('base64')}`],

@@ -3,7 +3,7 @@ import { gitEnvironment, type GitEnvironmentOptions } from './environment.js';
 import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './failure.js';
 import { GitWorkspace, readsAsJobToken } from './workspace.js';
 import { isRedirectRefusal, redirectError, redirectTarget } from './redirect.js';
-import type { PushSettings } from '../settings/types.js';
+import type { PushEnvironment, PushSettings } from '../settings/types.js';
 import { sparsePaths } from '../settings/target-spec.js';
 
 /** The GitOps project on the server, and the one way this process talks to it. */
@@ -15,7 +15,7 @@ export class Remote {
   constructor(
     private readonly settings: PushSettings,
     token: string,
-    env: NodeJS.ProcessEnv,
+    { caFile, gitBase }: Pick<PushEnvironment, 'caFile' | 'gitBase'>,
   ) {
     this.url = `${settings.serverUrl}/${settings.project}.git`;
     this.environmentOptions = {
@@ -23,7 +23,8 @@ export class Remote {
       token,
       timeoutSeconds: settings.timeoutSeconds,
       author: settings.author,
-      caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
+      caFile,
+      base: gitBase,
     };
     this.context = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone', timeoutSeconds: settings.timeoutSeconds };
   }

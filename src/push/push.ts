@@ -10,10 +10,10 @@ import type { Output } from '../failures/output.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from '../failures/redact.js';
 import { gitOutput, Remote } from '../git/remote.js';
-import type { PushSettings } from '../settings/types.js';
+import type { PushEnvironment, PushSettings } from '../settings/types.js';
 import { interruption, throwIfInterrupted } from '../git/signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
-import { readToken } from './token.js';
+import { checkToken } from './token.js';
 
 export interface MergeRequestOutcome {
   branch: string;
@@ -34,14 +34,14 @@ interface Run {
 }
 
 /** Clone minimally, edit, commit, push; when another writer moved the branch first, do it again on the new tip. */
-export async function runPush(settings: PushSettings, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
-  const token = readToken(settings.tokenVariable, env);
+export async function runPush(settings: PushSettings, output: Output, inputs: PushEnvironment): Promise<Outcome> {
+  const token = checkToken(inputs.token);
   registerSecret(token);
   const abandonExpiry = new AbortController();
-  const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal) : undefined;
+  const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile) : undefined;
   let expiryAnswer: Awaited<typeof expiry>;
   void expiry?.then((answer) => (expiryAnswer = answer));
-  const remote = new Remote(settings, token, env);
+  const remote = new Remote(settings, token, inputs);
   const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
   // Loaded and compiled once git has been started, while it clones: that takes the CPU for ~15 ms.
   const editing = new Promise((resolve) => setTimeout(resolve, 5))

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { guardProcessOutput } from '../failures/redact.js';
@@ -18,8 +19,14 @@ const BODY_CAP = 64 * 1024;
  * prints when it opens the connection do not hold it. `timeoutMs` bounds the whole exchange (a trickling
  * answer included); `signal` abandons it.
  */
-export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000, signal?: AbortSignal): Promise<ExpiryLookup> {
+export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000, signal?: AbortSignal, caFile?: string): Promise<ExpiryLookup> {
   guardProcessOutput();
+  let ca: Buffer | undefined;
+  try {
+    ca = caFile ? readFileSync(caFile) : undefined;
+  } catch {
+    return Promise.resolve({ unknown: 'CA file unreadable' });
+  }
   return new Promise((resolveOnce) => {
     let settled = false;
     const resolve = (lookup: ExpiryLookup) => {
@@ -29,7 +36,7 @@ export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000,
       resolveOnce(lookup);
     };
     const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal }, (response) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal, ca }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {

@@ -1,6 +1,7 @@
 import { UsageError } from '../failures/errors.js';
 import { JOB_TOKEN_LIMITS, projectAccessTokenHowTo } from '../git/failure.js';
 import { MIN_SECRET_LENGTH } from '../failures/redact.js';
+import type { TokenInput } from '../settings/types.js';
 
 /**
  * GitLab's tokens are 20 characters and more (`glpat-` and 20; job tokens as JWTs, longer). A shorter
@@ -50,15 +51,11 @@ export function implausibleTokenError(variable: string, problem: 'short' | 'long
   });
 }
 
-/** The token, read from the variable the user named; checked for presence and a plausible length, never for its shape. */
-export function readToken(variable: string, env: NodeJS.ProcessEnv): string {
-  const token = env[variable];
-  if (token === undefined) {
-    const holder = Object.keys(env).find((name) => !name.startsWith('IMAGE_BUMP_') && env[name] === variable);
-    if (holder) throw tokenVariableIsValueError(holder);
-  }
+/** The token the variable the user named holds; checked for presence and a plausible length, never for its shape. */
+export function checkToken({ variable, value: token, ciJobToken, holderOfName }: TokenInput): string {
+  if (token === undefined && holderOfName) throw tokenVariableIsValueError(holderOfName);
   if (token === undefined || token.trim() === '') throw missingTokenError(variable, token === undefined ? 'not set' : 'empty');
-  if (env.CI_JOB_TOKEN && token.trim() === env.CI_JOB_TOKEN.trim()) throw ciJobTokenInVariableError(variable);
+  if (ciJobToken && token.trim() === ciJobToken.trim()) throw ciJobTokenInVariableError(variable);
   if (/[\r\n]/.test(token.trim())) throw multiLineTokenError(variable);
   if (token.trim().length < MIN_SECRET_LENGTH) throw implausibleTokenError(variable, 'short');
   if (token.trim().length > MAX_TOKEN_LENGTH) throw implausibleTokenError(variable, 'long');

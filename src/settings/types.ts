@@ -54,3 +54,22 @@ export interface EditSettings extends ImageSettings {
 }
 
 export type Settings = PushSettings | EditSettings | { command: 'help' | 'version'; topic?: 'push' | 'edit' };
+
+/** The token as the environment holds it; push/token.ts checks it. */
+export interface TokenInput {
+  variable: string;
+  value?: string;
+  /** This job's CI_JOB_TOKEN, which cannot push to another project. */
+  ciJobToken?: string;
+  /** When the named variable is unset: a variable whose value is that name (the name given was a value). */
+  holderOfName?: string;
+}
+
+/** What a push takes from the process environment besides its options. */
+export interface PushEnvironment {
+  token: TokenInput;
+  /** CI_SERVER_TLS_CA_FILE: the CA bundle for the GitLab server, for git and the expiry lookup. */
+  caFile?: string;
+  /** The job's variables git may see (PATH, proxies, CA bundles, locale). */
+  gitBase: Record<string, string>;
+}
