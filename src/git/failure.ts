@@ -24,6 +24,23 @@ export const JOB_TOKEN_LIMITS =
   'A CI job token can never push to another project (and to its own only when a Maintainer enables "Allow Git push requests to the repository", GitLab 17.2+).';
 
 /** The push was refused only because the branch moved under us: fetch, re-apply, push again. */
+/** Our --force-with-lease expectation no longer holds: the bump branch moved since we read it. */
+export function isLeaseLost(output: string): boolean {
+  return /\(stale info\)|incorrect old value provided/i.test(output);
+}
+
+/** The server said no to what was pushed (rather than git failing to reach it). */
+export function isPushRefusal(output: string): boolean {
+  return /\[(remote )?rejected\]|not allowed to|pre-receive hook declined|returned error: 403/i.test(output);
+}
+
+/** The rejected ref's line of a push's output, for the message when the retries run out. */
+export function rejectionLine(output: string): string {
+  const lines = output.split('\n');
+  const line = lines.find((l) => /\[(remote )?rejected\]/.test(l)) ?? lines.find((l) => /failed to update|cannot lock/i.test(l)) ?? lines[0] ?? '';
+  return line.replace(/^\s*!\s*/, '').replace(/\s{2,}/g, ' ').trim();
+}
+
 export function isBranchMoved(output: string): boolean {
   return /\[rejected\][^\n]*\((fetch first|non-fast-forward)\)|failed to update ref|cannot lock ref|incorrect old value provided|\(stale info\)/i.test(output);
 }

@@ -1,10 +1,35 @@
 import { BumpError } from '../failures/errors.js';
 import { gitEnvironment, type GitEnvironmentOptions } from './environment.js';
-import { explainGitFailure, isAuthenticationFailure, jobTokenError, type FailureContext } from './failure.js';
-import { GitWorkspace, readsAsJobToken } from './workspace.js';
+import {
+  explainGitFailure,
+  isAuthenticationFailure,
+  isBranchMoved,
+  isLeaseLost,
+  isProtectedBranchRefusal,
+  isPushRefusal,
+  jobTokenError,
+  rejectionLine,
+  type FailureContext,
+} from './failure.js';
+import { GitWorkspace, readsAsJobToken, type PushRequest } from './workspace.js';
 import { isRedirectRefusal, redirectError, redirectTarget } from './redirect.js';
 import type { PushEnvironment, PushSettings } from '../settings/types.js';
 import { sparsePaths } from '../settings/target-spec.js';
+
+/**
+ * How a push ended. The ways a bump expects are named; only what nobody expects (git not reaching the
+ * server, a wall-time limit, a signal) throws.
+ */
+export type PushResult =
+  | { kind: 'pushed'; serverOutput: string }
+  /** Another writer pushed to the branch first (non-fast-forward, or the ref was locked). */
+  | { kind: 'branch-moved'; rejection: string }
+  /** The bump branch moved after we read it: our --force-with-lease no longer holds. */
+  | { kind: 'lease-lost'; rejection: string }
+  /** The token may not push to this protected branch. */
+  | { kind: 'protected-branch'; error: BumpError }
+  /** The server refused the push for another reason (permissions, a hook): `error` says which and how to fix it. */
+  | { kind: 'refused'; error: BumpError };
 
 /** The GitOps project on the server, and the one way this process talks to it. */
 export class Remote {
@@ -50,6 +75,23 @@ export class Remote {
     } catch (error) {
       if (error instanceof BumpError) throw error;
       throw await this.explain(gitOutput(error));
+    }
+  }
+
+  /** Pushes from the clone; a refusal the bump expects comes back as a result, not an error. */
+  async push(workspace: GitWorkspace, request: PushRequest): Promise<PushResult> {
+    this.context.stage = 'push';
+    try {
+      return { kind: 'pushed', serverOutput: await workspace.push(request) };
+    } catch (error) {
+      if (error instanceof BumpError) throw error;
+      const output = gitOutput(error);
+      if (isLeaseLost(output)) return { kind: 'lease-lost', rejection: rejectionLine(output) };
+      if (isBranchMoved(output)) return { kind: 'branch-moved', rejection: rejectionLine(output) };
+      const explained = await this.explain(output);
+      if (isProtectedBranchRefusal(output)) return { kind: 'protected-branch', error: explained };
+      if (isPushRefusal(output)) return { kind: 'refused', error: explained };
+      throw explained;
     }
   }
 

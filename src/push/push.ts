@@ -2,25 +2,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bumpBranchIsTargetError, bumpBranchName, foreignBumpBranchError, notOurBumpCommit, targetTrailer, withoutTargetTrailer } from '../settings/bump-branch.js';
 import { commitMessage } from './commit-message.js';
 import { BumpError } from '../failures/errors.js';
-import { isBranchMoved, isProtectedBranchRefusal, retriesExhaustedError } from '../git/failure.js';
+import { retriesExhaustedError } from '../git/failure.js';
 import type { GitWorkspace } from '../git/workspace.js';
 import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
 import type { Outcome } from '../report/outcome.js';
 import type { Output } from '../failures/output.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from '../failures/redact.js';
-import { gitOutput, Remote } from '../git/remote.js';
+import { Remote, type PushResult } from '../git/remote.js';
 import type { PushEnvironment, PushSettings } from '../settings/types.js';
 import { interruption, throwIfInterrupted } from '../git/signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { checkToken } from './token.js';
-
-export interface MergeRequestOutcome {
-  branch: string;
-  url?: string;
-  /** The bump branch already held exactly this change on the current target: nothing was pushed. */
-  upToDate: boolean;
-}
 
 interface Run {
   settings: PushSettings;
@@ -84,32 +77,35 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
     const message = commitMessage(settings.messageTemplate, changes, trailers);
     const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
-    try {
-      if (mode === 'merge-request') {
-        const { upToDate, ...mergeRequest } = await proposeMergeRequest(run, message);
-        // Up to date: the commit made here was never pushed, so it is not reported.
-        return upToDate ? { kind: 'already-proposed', push, mergeRequest, changes } : { kind: 'proposed', push, commit, mergeRequest, changes };
-      }
-      remote.context.stage = 'push';
-      await output.section('push', `Push to ${branch}`, () => workspace.push({ refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }));
-      return { kind: 'pushed', push, commit, changes };
-    } catch (error) {
-      if (error instanceof BumpError) throw error;
-      const text = gitOutput(error);
-      if (mode === 'direct' && settings.fallbackToMergeRequest && isProtectedBranchRefusal(text)) {
+    const result = mode === 'merge-request' ? await proposeMergeRequest(run, message) : await pushToBranch(run);
+    switch (result.kind) {
+      case 'pushed':
+        return mode === 'merge-request'
+          ? { kind: 'proposed', push, commit, mergeRequest: { branch: bumpBranchName(settings), url: mergeRequestLink(result.serverOutput) }, changes }
+          : { kind: 'pushed', push, commit, changes };
+      case 'already-proposed':
+        // The commit made here was never pushed, so it is not reported.
+        return { kind: 'already-proposed', push, mergeRequest: { branch: bumpBranchName(settings) }, changes };
+      case 'protected-branch':
+        if (mode !== 'direct' || !settings.fallbackToMergeRequest) throw result.error;
         output.warn(`${branch} is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)`);
         mode = 'merge-request';
-      } else if (!isBranchMoved(text)) {
-        throw await remote.explain(text);
-      } else if (attempt >= settings.maxAttempts) {
-        throw retriesExhaustedError(attempt, branch, rejectionLine(text));
-      } else {
+        break;
+      case 'refused':
+        throw result.error;
+      case 'branch-moved':
+      case 'lease-lost':
+        if (attempt >= settings.maxAttempts) throw retriesExhaustedError(attempt, branch, result.rejection);
         output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
         await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(throwIfInterrupted);
-      }
-      await remote.run('fetch', () => workspace.refresh(branch));
+        break;
     }
+    await remote.run('fetch', () => workspace.refresh(branch));
   }
+}
+
+function pushToBranch({ settings, output, remote, workspace, branch }: Run): Promise<PushResult> {
+  return output.section('push', `Push to ${branch}`, () => remote.push(workspace, { refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }));
 }
 
 /**
@@ -118,22 +114,18 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
  * readOwnBumpBranch), and only with a lease on the very tip that was checked: when it moved since,
  * the push is refused, and the next attempt checks the new tip again.
  */
-async function proposeMergeRequest({ settings, output, remote, workspace, branch }: Run, message: string): Promise<MergeRequestOutcome> {
+async function proposeMergeRequest({ settings, output, remote, workspace, branch }: Run, message: string): Promise<PushResult | { kind: 'already-proposed' }> {
   const bumpBranch = bumpBranchName(settings);
   // Known only now when the target is the default branch; settings refused it earlier when it was given.
   if (bumpBranch === branch) throw bumpBranchIsTargetError(bumpBranch);
   const existing = await remote.run('fetch', () => readOwnBumpBranch(workspace, bumpBranch, branch));
-  if (existing && (await holdsSameChange(workspace, existing))) {
-    return { branch: bumpBranch, upToDate: true };
-  }
+  if (existing && (await holdsSameChange(workspace, existing))) return { kind: 'already-proposed' };
   const [title, ...body] = withoutTargetTrailer(message).split('\n\n');
   const description = body.join('\n\n') || title!;
   const options = [...ciOptions(settings.skipCi), ...mergeRequestOptions(settings.mergeRequest, branch, title!, description)];
-  remote.context.stage = 'push';
-  const serverOutput = await output.section('push', `Push ${bumpBranch} and open a merge request into ${branch}`, () =>
-    workspace.push({ refspec: `HEAD:refs/heads/${bumpBranch}`, options, forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}` }),
+  return output.section('push', `Push ${bumpBranch} and open a merge request into ${branch}`, () =>
+    remote.push(workspace, { refspec: `HEAD:refs/heads/${bumpBranch}`, options, forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}` }),
   );
-  return { branch: bumpBranch, url: mergeRequestLink(serverOutput), upToDate: false };
 }
 
 /**
@@ -183,10 +175,4 @@ const MAX_BACKOFF_MS = 8000;
 function backoffMs(attempt: number, attemptMs: number): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(MIN_ATTEMPT_MS, attemptMs) * 2 ** Math.min(attempt - 1, 10));
   return Math.round(Math.random() * ceiling);
-}
-
-function rejectionLine(output: string): string {
-  const lines = output.split('\n');
-  const line = lines.find((l) => /\[(remote )?rejected\]/.test(l)) ?? lines.find((l) => /failed to update|cannot lock/i.test(l)) ?? lines[0] ?? '';
-  return line.replace(/^\s*!\s*/, '').replace(/\s{2,}/g, ' ').trim();
 }
