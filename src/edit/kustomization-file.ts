@@ -1,6 +1,7 @@
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { BumpError } from '../failures/errors.js';
+import { liesBelow } from '../settings/relative-path.js';
 
 /** The names kustomize looks for, in its order. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -74,6 +75,5 @@ export function outsideRepositoryError(shown: string): BumpError {
 
 export async function assertInside(root: string, file: string, shown: string): Promise<void> {
   const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
-  const rel = relative(realRoot, realFile);
-  if (rel.split(sep)[0] === '..' || isAbsolute(rel) || rel === '') throw outsideRepositoryError(shown);
+  if (!liesBelow(realRoot, realFile)) throw outsideRepositoryError(shown);
 }

@@ -4,10 +4,11 @@
  * name (registry and path, without tag or digest), and silently does nothing otherwise.
  */
 import { readFile as readFileFromDisk, realpath } from 'node:fs/promises';
-import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { splitImage } from '../image/image-arg.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
+import { liesBelow, normalizeBelowRoot } from '../settings/relative-path.js';
 import type { EditTarget } from './targets.js';
 import { CONTAINER_LIST_KEYS as CONTAINER_LISTS } from '../yaml/image-fields.js';
 
@@ -23,8 +24,7 @@ export function readInside(root: string): ReadRepositoryFile {
   return async (path) => {
     try {
       const real = await realpath(resolve(root, path));
-      const rel = relative(await realRoot, real);
-      if (rel === '' || rel.split(sep)[0] === '..' || isAbsolute(rel)) return undefined;
+      if (!liesBelow(await realRoot, real)) return undefined;
       return await readFileFromDisk(real, 'utf8');
     } catch {
       return undefined;
@@ -40,7 +40,7 @@ export function readInside(root: string): ReadRepositoryFile {
  * kustomization's own `images:` entries rename what it passes up, as in kustomize.
  */
 export async function imageNamesInResourcesWith(readFile: ReadRepositoryFile, kustomizationPath: string): Promise<string[]> {
-  const path = normalize(kustomizationPath);
+  const path = normalizeBelowRoot(kustomizationPath);
   if (path === undefined) return [];
   const text = await readFile(path);
   if (text === undefined) return [];
@@ -98,7 +98,7 @@ async function namesFromResources(walk: Walk, kustomization: unknown, dir: strin
     if (!Array.isArray(entries)) continue;
     for (const entry of entries) {
       if (typeof entry !== 'string' || isRemote(entry) || entry.startsWith('/')) continue;
-      const path = normalize(posix.join(dir, entry));
+      const path = normalizeBelowRoot(posix.join(dir, entry));
       if (path === undefined || walk.chain.has(path)) continue;
       let found = walk.done.get(path);
       if (!found) {
@@ -169,13 +169,6 @@ function firstDocument(text: string): unknown {
 /** URLs, scp-like and go-getter forms: kustomize fetches these, they are not in the repository. */
 function isRemote(entry: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry) || /^[^/]+@[^/]+:/.test(entry) || entry.startsWith('git::') || entry.includes('?') || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry);
-}
-
-/** A repository-relative path without "." or ".." segments; undefined when it climbs above the root. */
-function normalize(path: string): string | undefined {
-  const normalized = posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
-  if (normalized === '..' || normalized.startsWith('../') || normalized.startsWith('/')) return undefined;
-  return normalized === '' ? '.' : normalized;
 }
 
 function lastSegment(name: string): string {

@@ -125,3 +125,16 @@ describe('validation rules', () => {
     for (const bad of ['a..b', '.a', 'a b', 'a[0]']) expect(() => checkHelmPath(bad), bad).toThrow(UsageError);
   });
 });
+
+describe('path containment', async () => {
+  const { liesBelow, normalizeBelowRoot } = await import('../../src/settings/relative-path.js');
+  it('a resolved path lies strictly below its root', () => {
+    expect(liesBelow('/repo', '/repo/a/b')).toBe(true);
+    for (const outside of ['/repo', '/repository/a', '/a', '/repo/../x']) expect(liesBelow('/repo', outside), outside).toBe(false);
+  });
+  it('a path written relative to a root is normalised, or refused when it climbs out', () => {
+    expect(normalizeBelowRoot('a/./b//c/')).toBe('a/b/c');
+    expect(normalizeBelowRoot('a/..')).toBe('.');
+    for (const outside of ['..', 'a/../../b', '/etc/passwd', '\\x']) expect(normalizeBelowRoot(outside), outside).toBeUndefined();
+  });
+});
