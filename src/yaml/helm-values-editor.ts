@@ -4,9 +4,10 @@ import { describeImage, PRESERVE, type ImageSetting } from '../image/image-arg.j
 import type { ImageChange, ImageFields } from '../image/image-change.js';
 import { splitImage } from '../image/image-arg.js';
 import { imageFields, rewriteImage } from './manifest-editor.js';
+import { fillEmptyValue, insertPairs } from './pair-edits.js';
 import { applyEditsOf, assertOnlyIntendedChanges, type IntendedValue } from './edit-postcondition.js';
 import { renderPlainSafe } from './scalar-rewrite.js';
-import { columnOf, lineBreakOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
+import { positionOf, type TextEdit } from './text-edits.js';
 import { planValueEdits, type ValueChange } from './value-edits.js';
 import { isValueScalar, keyText, parseDocuments } from './documents.js';
 import { assertNotSharedElsewhere, type ValuePath } from './node-occurrences.js';
@@ -172,7 +173,7 @@ function editImageMap(
       if (scalarText(value) === wanted) continue;
       edit.values.push({ node: value, edit: pair.value as Scalar | Alias, keys: path, value: wanted });
     } else if (pair && !isAlias(pair.value) && (value === null || isScalar(value))) {
-      mapEdits.push(fillEmptyValue(text, pair, wanted));
+      mapEdits.push(fillEmptyValue(text, pair, renderPlainSafe(wanted)));
       edit.intended.push({ document: 0, path, value: wanted });
     } else if (pair) {
       throw new BumpError(`${file}: \`${target.path}.${keys[key]}\` is not a single value`, { hint: `Write \`${keys[key]}:\` as a plain string.` });
@@ -182,7 +183,7 @@ function editImageMap(
     }
     changed = true;
   }
-  if (missing.length > 0) mapEdits.push(insertPairs(text, map, insertAfter ?? map.items.at(-1), missing));
+  if (missing.length > 0) mapEdits.push(insertPairs(text, map, insertAfter ?? map.items.at(-1), missing.map(([key, value]) => `${key}: ${renderPlainSafe(value)}`)));
   // A key filled in or added to a mapping that an alias shares would appear under the alias too.
   if (mapEdits.length > 0) assertNotSharedElsewhere(doc, text, file, [{ node: map, paths: [place.keys] }]);
   edit.edits.push(...joinedAtSameOffset(mapEdits));
@@ -258,27 +259,3 @@ function missingPath(path: string, parents: string[], segment: string, parent: N
 }
 
 /** `tag:` or `tag: ~`: the value goes right after the colon. */
-function fillEmptyValue(text: string, pair: Pair<Scalar, Node | null>, value: string): TextEdit {
-  const colon = text.indexOf(':', pair.key.range![1]);
-  const range = pair.value?.range;
-  const end = range && range[1] > range[0] ? range[1] : colon + 1;
-  return { start: colon + 1, end, text: ` ${renderPlainSafe(value)}` };
-}
-
-function insertPairs(text: string, map: YAMLMap, after: Pair | undefined, pairs: readonly [key: string, value: string][]): TextEdit {
-  const rendered = pairs.map(([key, value]) => `${key}: ${renderPlainSafe(value)}`);
-  const last = after?.value as Node | null | undefined;
-  const end = last?.range?.[1] ?? (after?.key as Node | undefined)?.range?.[1];
-  if (map.flow) {
-    if (end === undefined) {
-      const open = text.indexOf('{', map.range![0]);
-      return { start: open + 1, end: open + 1, text: rendered.join(', ') };
-    }
-    return { start: end, end, text: rendered.map((pair) => `, ${pair}`).join('') };
-  }
-  const eol = lineBreakOf(text);
-  const indent = ' '.repeat(columnOf(text, (map.items[0]!.key as Node).range![0]));
-  const at = text[end! - 1] === '\n' ? end! : nextLineStart(text, end!);
-  const needsBreak = at === text.length && !text.endsWith('\n');
-  return { start: at, end: at, text: `${needsBreak ? eol : ''}${rendered.map((pair) => `${indent}${pair}${eol}`).join('')}` };
-}

@@ -6,6 +6,7 @@ import { BumpError } from '../failures/errors.js';
 import { assertKustomizationEdit } from './kustomization-postcondition.js';
 import { applyEdits, columnOf, lineBoundaryAfter, lineBreakOf, lineStartOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
 import { parseSingleDocument, replaceScalar } from './documents.js';
+import { fillEmptyValue, insertPairs, pairEnd } from './pair-edits.js';
 import { plainReadsAs, renderScalar, scalarText } from './source.js';
 
 export interface EditResult {
@@ -299,7 +300,7 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
       }
     } else {
       assertNotShared(value, `\`${key}\` of ${scalarText(entry.get('name', true))}`, source);
-      edits.push(replaceNullValue(text, pair, wanted));
+      edits.push(fillEmptyValue(text, pair, renderScalar(wanted)));
     }
   }
   for (const pair of removed) assertNotShared(pair.value, `\`${keyOf(pair)}\` of ${scalarText(entry.get('name', true))}`, source);
@@ -312,13 +313,6 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
 }
 
 /** `newTag:` with no value (or `~`): the value goes right after the colon. */
-function replaceNullValue(text: string, pair: Pair, value: string): TextEdit {
-  const colon = text.indexOf(':', (pair.key as Scalar).range![1]);
-  const valueRange = (pair.value as Node | null)?.range;
-  const end = valueRange && valueRange[1] > colon ? valueRange[1] : colon + 1;
-  return { start: colon + 1, end, text: ` ${renderScalar(value)}` };
-}
-
 /**
  * Removes pairs from a mapping. A run of removed pairs at the start of the mapping (on the `- ` line of a
  * block entry, or after `{`) is cut up to the first kept key, which moves into its place.
@@ -337,7 +331,7 @@ function removePairs(text: string, entry: YAMLMap, removed: readonly Pair[]): Te
       if (leading) {
         if (index === 0) edits.push({ start, end: keyStart(items[firstKept]!), text: '' });
       } else {
-        edits.push({ start: valueEnd(items[index - 1]!), end: valueEnd(pair), text: '' });
+        edits.push({ start: pairEnd(items[index - 1]!), end: pairEnd(pair), text: '' });
       }
       continue;
     }
@@ -346,29 +340,17 @@ function removePairs(text: string, entry: YAMLMap, removed: readonly Pair[]): Te
       edits.push({ start, end: keyStart(items[firstKept]!), text: '' });
     } else if (!(leading && !onOwnLine(items[0]!))) {
       // (A removed pair after a removed dash-line pair went with that cut.)
-      edits.push({ start: lineStartOf(text, start), end: lineBoundaryAfter(text, valueEnd(pair)), text: '' });
+      edits.push({ start: lineStartOf(text, start), end: lineBoundaryAfter(text, pairEnd(pair)), text: '' });
     }
   }
   return edits;
 }
 
-function valueEnd(pair: Pair): number {
-  const value = pair.value as Node | null;
-  if (value?.range) return value.range[1];
-  return (pair.key as Scalar).range![1] + 1;
-}
-
 function insertPair(source: Source, entry: YAMLMap, kept: readonly Pair[], key: FieldKey, value: string): TextEdit {
-  const { text, eol } = source;
   const order = FIELD_ORDER.indexOf(key);
   const known = (pair: Pair) => (FIELD_ORDER as readonly string[]).includes(keyOf(pair) ?? '');
   const previous = [...kept].reverse().find((pair) => known(pair) && FIELD_ORDER.indexOf(keyOf(pair) as FieldKey) < order) ?? kept[kept.length - 1]!;
-  const rendered = `${key}: ${renderScalar(value)}`;
-  if (entry.flow) return { start: valueEnd(previous), end: valueEnd(previous), text: `, ${rendered}` };
-  const indent = ' '.repeat(columnOf(text, (kept[0]!.key as Scalar).range![0]));
-  const at = lineBoundaryAfter(text, valueEnd(previous));
-  const needsBreak = at === text.length && !text.endsWith('\n');
-  return { start: at, end: at, text: `${needsBreak ? eol : ''}${indent}${rendered}${eol}` };
+  return insertPairs(source.text, entry, previous, [`${key}: ${renderScalar(value)}`]);
 }
 
 function renderedFields(name: string, fields: ImageFields): string[] {
@@ -457,7 +439,7 @@ function createImagesList(source: Source, root: YAMLMap | undefined, imagesPair:
   const { text, doc, eol } = source;
   if (root?.flow) {
     const rendered = added.map(({ setting, fields }) => renderFlowEntry(setting.name, fields)).join(', ');
-    if (imagesPair) return { ...replaceNullValue(text, imagesPair, ''), text: ` [${rendered}]` };
+    if (imagesPair) return fillEmptyValue(text, imagesPair, `[${rendered}]`);
     const close = root.range![1] - 1;
     return { start: close, end: close, text: `${root.items.length ? ', ' : ''}images: [${rendered}]` };
   }
