@@ -1,4 +1,5 @@
 import { helpText } from './settings/help.js';
+import { runEdit } from './edit/edit.js';
 import type { Outcome } from './report/outcome.js';
 import { createOutput, type Output } from './failures/output.js';
 import { runPush } from './push/push.js';
@@ -36,7 +37,6 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string,
       return null;
     case 'edit': {
       end.configure({ json: settings.json, reportFile: undefined });
-      const { runEdit } = await import('./edit/edit.js');
       return runEdit(settings, output, cwd);
     }
     case 'push':

@@ -238,7 +238,7 @@ const TIMED_OUT = 124;
  * - `completion`: the default also waits 50 ms after each process's exit, and that timer keeps node
  *   alive at the end.
  * - No command runs with --quiet: simple-git waits an extra 50 ms after a process that wrote nothing.
- * One simple-git instance per git process (~0.03 ms): its output handler is the only way to read the
+ * One simple-git instance per git process (they are cheap): its output handler is the only way to read the
  * stderr of a git that succeeded (a push's `remote:` lines), and it is per instance.
  */
 function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git {

@@ -7,6 +7,7 @@ import type { GitWorkspace } from '../git/workspace.js';
 import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
 import type { Outcome } from '../report/outcome.js';
 import type { Output } from '../failures/output.js';
+import { applyEdits } from './push-edit.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from '../failures/redact.js';
 import { Remote, type PushResult } from '../git/remote.js';
@@ -21,7 +22,6 @@ interface Run {
   remote: Remote;
   workspace: GitWorkspace;
   branch: string;
-  editing: Promise<typeof import('./push-edit.js')>;
   /** Only a warning, partly read from blobs fetched on demand: it runs beside the commit and push. */
   unmatchedImages?: Promise<string[]>;
 }
@@ -36,16 +36,11 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   void expiry?.then((answer) => (expiryAnswer = answer));
   const remote = new Remote(settings, token, inputs);
   const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
-  // Loaded and compiled once git has been started, while it clones: that takes the CPU for ~15 ms.
-  const editing = new Promise((resolve) => setTimeout(resolve, 5))
-    .then(() => import('./push-edit.js'))
-    .then((module) => (module.prepareEditor(), module));
-  editing.catch(() => undefined); // awaited only after a successful clone: a failed one must not leave it unhandled
   const workspace = await cloning;
   try {
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
-    const run: Run = { settings, output, remote, workspace, branch, editing };
+    const run: Run = { settings, output, remote, workspace, branch };
     try {
       return await pushWithRetries(run);
     } finally {
@@ -67,7 +62,6 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
   let mode = settings.mode;
   for (let attempt = 1; ; attempt++) {
     const attemptStarted = performance.now();
-    const { applyEdits } = await run.editing;
     const { plan, unmatchedImages } = await output.section('edit', 'Edit', () => applyEdits(settings, output, workspace, run.unmatchedImages === undefined));
     run.unmatchedImages ??= unmatchedImages;
     const push = { mode, branch, attempts: attempt };
