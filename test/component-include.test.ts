@@ -166,7 +166,7 @@ describe('the job variables', () => {
 
   it('refuses inputs GitLab refuses', () => {
     const context = includeForms[0]!.context;
-    expect(() => includeJob({ target_env: undefined as never }, context)).toThrow(/target_env.*required value has not been provided/);
+    expect(() => includeJob({ target_env: undefined }, context)).toThrow(/target_env.*required value has not been provided/);
     expect(() => includeJob({ on_downgrade: 'sometimes' }, context)).toThrow(/on_downgrade.*not in the list of allowed options/);
     expect(() => includeJob({ max_attempts: '5' }, context)).toThrow(/max_attempts.*not a number/);
     expect(() => includeJob({ runner_image_tag: '' }, context)).toThrow(/runner_image_tag.*does not match/);

@@ -93,7 +93,7 @@ const shape: fc.Arbitrary<Shape> = fc.record({
   finalNewline: fc.boolean(),
   quotedKeys: fc.boolean(),
   blankLines: fc.boolean(),
-}) as fc.Arbitrary<Shape>;
+});
 
 /** Arguments name the file's own entries most of the time, and also new names sorting before, between and after them. */
 function imageArg(existing: readonly string[]): fc.Arbitrary<string> {
@@ -280,7 +280,7 @@ function linesOutside(text: string, names: ReadonlySet<string>, wholeList: boole
   const root = Array.isArray(docs) ? docs[0] : docs;
   const contents = root?.contents;
   // A flow mapping as the root is one changed line; the lines around it still count.
-  if (isMap(contents) && contents.flow) mark(contents.range![0], contents.range![1]);
+  if (isMap(contents) && contents.flow) mark(contents.range[0], contents.range[1]);
   else if (isMap(contents)) {
     const pair = contents.items.find((p) => (p.key as { value?: unknown }).value === 'images');
     const value = pair?.value as Node | null | undefined;

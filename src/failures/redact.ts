@@ -55,6 +55,6 @@ export function guardProcessOutput(streams: NodeJS.WriteStream[] = [process.stdo
       if (typeof chunk === 'string') return write(redact(chunk), ...rest);
       if (chunk instanceof Uint8Array) return write(redact(Buffer.from(chunk).toString('utf8')), 'utf8', ...rest.filter((arg) => typeof arg === 'function'));
       return write(chunk, ...rest);
-    }) as typeof stream.write;
+    });
   }
 }

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bumpBranchIsTargetError, bumpBranchName, foreignBumpBranchError, notOurBumpCommit, targetTrailer, withoutTargetTrailer } from '../settings/bump-branch.js';
 import { commitMessage } from './commit-message.js';
-import { BumpError } from '../failures/errors.js';
 import { retriesExhaustedError } from '../git/failure.js';
 import type { GitWorkspace } from '../git/workspace.js';
 import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
@@ -45,7 +44,7 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
       return await pushWithRetries(run);
     } finally {
       // The expiry lookup never holds the bump up: answered by now, or abandoned (its request destroyed).
-      if (expiryAnswer) await reportExpiry(expiryAnswer, settings, output);
+      if (expiryAnswer) reportExpiry(expiryAnswer, settings, output);
       else if (expiry) {
         abandonExpiry.abort();
         output.debug('token expiry lookup still unanswered after the push: abandoned');
@@ -152,7 +151,7 @@ async function holdsSameChange(workspace: GitWorkspace, existing: string): Promi
   return theirTree === ourTree && theirParents.join() === ourParents.join();
 }
 
-async function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): Promise<void> {
+function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): void {
   if ('unknown' in lookup) return output.debug(`token expiry unknown (${lookup.unknown}); carrying on`);
   const warning = expiryWarning(lookup, settings.tokenVariable, settings.expiryWarningDays);
   if (warning) output.warn(warning);

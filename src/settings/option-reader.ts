@@ -16,7 +16,7 @@ export function parseFlags(command: 'push' | 'edit', args: string[]): Values {
     if (positionals.length > 0) {
       throw new UsageError(`unexpected argument "${positionals[0]}"`, { hint: 'Images are given with --image NAME=IMAGE (repeatable); see --help.' });
     }
-    return values as Values;
+    return values;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'), { hint: `See \`gitops-image-bump ${command} --help\`.` });

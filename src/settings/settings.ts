@@ -5,7 +5,7 @@ import { assertValidImageArgument } from '../image/image-reference.js';
 import { oneOf, parseFlags, reader, splitList, type Reader } from './option-reader.js';
 import { environmentName, type OptionName } from './options.js';
 import { hasTargets, type TargetSpec } from './target-spec.js';
-import type { EditSettings, ImageSettings, PushSettings, Settings } from './types.js';
+import type { ImageSettings, PushSettings, Settings } from './types.js';
 import {
   checkBumpBranch,
   checkHelmPath,

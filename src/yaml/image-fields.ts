@@ -39,7 +39,7 @@ type Found = Map<string, ImageField>;
 export function imageFieldsOf(doc: Document.Parsed): ImageField[] {
   if (kindOf(doc) === 'CustomResourceDefinition') return [];
   const found: Found = new Map();
-  const resolve = (node: unknown): Node | null | undefined => (isAlias(node) ? (node.resolve(doc) as Node | undefined) : (node as Node | null | undefined));
+  const resolve = (node: unknown): Node | null | undefined => (isAlias(node) ? (node.resolve(doc)) : (node as Node | null | undefined));
   const add = (value: unknown, keys: ValuePath, mergedFrom?: Node) => {
     const node = resolve(value);
     const id = JSON.stringify(keys);

@@ -307,7 +307,7 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
   edits.push(...removePairs(text, entry, removed));
   const kept = entry.items.filter((pair) => !removed.includes(pair));
   for (const key of VALUE_FIELDS) {
-    if (after[key] !== undefined && !pairFor(entry, key)) edits.push(insertPair(source, entry, kept, key, after[key]!));
+    if (after[key] !== undefined && !pairFor(entry, key)) edits.push(insertPair(source, entry, kept, key, after[key]));
   }
   return edits;
 }

@@ -180,7 +180,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'a successful push',
     server: 'main',
     setup: (ctx) => writable(ctx),
-    expect: (ctx) => ({ exitCode: 0, pushes: true, summary: new RegExp(`^bumped ${escape(APP1)} in manifests/overlays/prod: .* -> ${escape(APP1)}:v1\\.1\\.0 \\(commit [0-9a-f]{7} on main\\)$`) }),
+    expect: () => ({ exitCode: 0, pushes: true, summary: new RegExp(`^bumped ${escape(APP1)} in manifests/overlays/prod: .* -> ${escape(APP1)}:v1\\.1\\.0 \\(commit [0-9a-f]{7} on main\\)$`) }),
   },
   {
     name: 'a dry run',
@@ -584,7 +584,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'an app name with a newline',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: `app1\ntouch ${ctx.markers[0]}`, APP_IMAGE: `${APP1}:v1.1.0` }, args: ['--target-env', 'prod'] }),
-    expect: (ctx) => ({
+    expect: () => ({
       exitCode: 2,
       error: /^image argument "app1\\ntouch \S+=registry\.example\.com\/team\/app1:v1\.1\.0": the image name to match, "app1\\ntouch \S+", contains whitespace or control characters$/,
       hint: /^write the image name exactly as the manifests use it/,

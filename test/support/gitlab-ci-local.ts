@@ -120,7 +120,6 @@ export async function runPipeline(workspace: Workspace, repo: string, options: R
   );
   const stdout = String(result.stdout);
   const stderr = String(result.stderr);
-  // eslint-disable-next-line no-control-regex
   const output = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
   return { exitCode: result.exitCode ?? -1, stdout, stderr, output };
 }

@@ -85,7 +85,7 @@ export function styleDocument(doc: Document, random: () => number, options: Styl
       if (!keep && earlier.length > 0 && random() < options.aliases) {
         const target = earlier[Math.floor(random() * earlier.length)]!.node;
         target.anchor ??= `v${++anchors}`;
-        set(doc.createAlias(target, target.anchor) as Alias);
+        set(doc.createAlias(target, target.anchor));
       } else {
         strings.push({ node, set });
       }
