@@ -3,7 +3,9 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'URL', 'performance', 'Buffer', 'setTimeout', 'clearTimeout', 'module', 'require'].map((name) => [name, 'readonly']),
+  ['process', 'console', 'URL', 'performance', 'Buffer', 'setTimeout', 'clearTimeout', 'module', 'require'].map(
+    (name) => [name, 'readonly'],
+  ),
 );
 
 export default tseslint.config(
@@ -16,7 +18,10 @@ export default tseslint.config(
       // Control characters are what the input checks and the ANSI handling look for, on purpose.
       'no-control-regex': 'off',
       // A leading underscore names what is left out on purpose (destructured away, an unused parameter).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {

@@ -27,7 +27,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
   }
 }
 
-async function run(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, output: Output, end: RunEnd): Promise<Outcome | null> {
+async function run(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  output: Output,
+  end: RunEnd,
+): Promise<Outcome | null> {
   const settings = readSettings(argv, env);
   switch (settings.command) {
     case 'help':

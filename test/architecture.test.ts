@@ -7,7 +7,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 function sourceModules(dir = join(root, 'src')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceModules(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [relative(root, join(dir, entry.name)).split('\\').join('/')] : [],
+    entry.isDirectory()
+      ? sourceModules(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [relative(root, join(dir, entry.name)).split('\\').join('/')]
+        : [],
   );
 }
 

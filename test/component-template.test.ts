@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { environmentName, OPTIONS } from '../src/settings/options.js';
 import { git } from './support/git.js';
-import { componentInclude, createProjectRepo, createWorkspace, runPipeline, SELF_INCLUDE, type Workspace } from './support/gitlab-ci-local.js';
+import {
+  componentInclude,
+  createProjectRepo,
+  createWorkspace,
+  runPipeline,
+  SELF_INCLUDE,
+  type Workspace,
+} from './support/gitlab-ci-local.js';
 import { renderComponentInclude } from './support/gitlab-interpolation.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -30,12 +37,14 @@ const jobs = body as Record<string, Job>;
 const [jobKey, job] = Object.entries(jobs)[0]!;
 
 /** Every `$[[ inputs.NAME ]]` in a text. */
-const inputReferences = (text: string) => [...text.matchAll(/\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]/g)].map((match) => match[1]!);
+const inputReferences = (text: string) =>
+  [...text.matchAll(/\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]/g)].map((match) => match[1]!);
 /** Every string inside a YAML value, keys included. */
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, inner]) => [key, ...strings(inner)]);
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, inner]) => [key, ...strings(inner)]);
   return [];
 }
 
@@ -50,8 +59,26 @@ describe('templates/image-bump.yml', () => {
   it('has the inputs of the issue, each described', () => {
     expect(Object.keys(inputs)).toEqual(
       expect.arrayContaining([
-        'target_env', 'app_name', 'image', 'images', 'overlays_dir', 'path', 'project', 'branch', 'token_variable', 'commit_message',
-        'author_name', 'author_email', 'dry_run', 'on_downgrade', 'stage', 'job_name', 'runner_image', 'server_url', 'max_attempts', 'timeout',
+        'target_env',
+        'app_name',
+        'image',
+        'images',
+        'overlays_dir',
+        'path',
+        'project',
+        'branch',
+        'token_variable',
+        'commit_message',
+        'author_name',
+        'author_email',
+        'dry_run',
+        'on_downgrade',
+        'stage',
+        'job_name',
+        'runner_image',
+        'server_url',
+        'max_attempts',
+        'timeout',
       ]),
     );
     expect(inputs.target_env).not.toHaveProperty('default');
@@ -72,8 +99,10 @@ describe('templates/image-bump.yml', () => {
 
   it('rejects what its regexes are for', () => {
     const matches = (name: string, value: string) => new RegExp(inputs[name]!.regex!).test(value);
-    for (const value of ['prod', 'eu-west.1', 'staging_2', '$TARGET_ENV', '${UPSTREAM_ENV}']) expect(matches('target_env', value), value).toBe(true);
-    for (const value of ['prod;touch marker', '$(touch marker)', '`id`', 'prod staging', 'dev,prod', '../prod', '']) expect(matches('target_env', value), value).toBe(false);
+    for (const value of ['prod', 'eu-west.1', 'staging_2', '$TARGET_ENV', '${UPSTREAM_ENV}'])
+      expect(matches('target_env', value), value).toBe(true);
+    for (const value of ['prod;touch marker', '$(touch marker)', '`id`', 'prod staging', 'dev,prod', '../prod', ''])
+      expect(matches('target_env', value), value).toBe(false);
     expect(matches('token_variable', '$GITLAB_PUSHER_TOKEN')).toBe(false);
     expect(matches('token_variable', 'glpat-0123456789abcdefghij')).toBe(false);
     expect(matches('server_url', 'https://oauth2:secret@gitlab.example.com')).toBe(false);
@@ -122,7 +151,8 @@ describe('templates/image-bump.yml', () => {
       expect(typeof value, name).toBe('string');
       const text = value as string;
       for (const input of inputReferences(text)) {
-        if ((inputs[input]!.type ?? 'string') !== 'string') expect(text, `${name} must not be only $[[ inputs.${input} ]]`).not.toMatch(/^\$\[\[[^\]]*\]\]$/);
+        if ((inputs[input]!.type ?? 'string') !== 'string')
+          expect(text, `${name} must not be only $[[ inputs.${input} ]]`).not.toMatch(/^\$\[\[[^\]]*\]\]$/);
       }
     }
     expect(job.variables.GITOPS_IMAGE_BUMP_AS_TEXT).toBe('');
@@ -133,7 +163,18 @@ describe('templates/image-bump.yml', () => {
     expect(job.stage).toBe('$[[ inputs.stage ]]');
     expect(job.environment).toEqual({ name: '$[[ inputs.target_env ]]' });
     expect(job.variables.GIT_STRATEGY).toBe('none');
-    for (const keyword of ['default', 'stages', 'workflow', 'variables', 'include', 'image', 'services', 'cache', 'before_script', 'after_script']) {
+    for (const keyword of [
+      'default',
+      'stages',
+      'workflow',
+      'variables',
+      'include',
+      'image',
+      'services',
+      'cache',
+      'before_script',
+      'after_script',
+    ]) {
       expect(jobs, keyword).not.toHaveProperty(keyword);
     }
   });
@@ -152,7 +193,12 @@ describe('the project pipeline and the runner image', () => {
   const pipeline = parse(read('.gitlab-ci.yml')) as Record<string, any>;
 
   it('tests, checks dist/ and the README, builds the image, self-tests the component and releases tags', () => {
-    expect(pipeline.include).toEqual([expect.objectContaining({ component: SELF_INCLUDE, inputs: expect.objectContaining({ dry_run: true, runner_image: '$CI_REGISTRY_IMAGE' }) })]);
+    expect(pipeline.include).toEqual([
+      expect.objectContaining({
+        component: SELF_INCLUDE,
+        inputs: expect.objectContaining({ dry_run: true, runner_image: '$CI_REGISTRY_IMAGE' }),
+      }),
+    ]);
     // The self-test runs the default image tag, the one every consumer gets.
     expect(pipeline.include[0].inputs).not.toHaveProperty('runner_image_tag');
     expect(pipeline.test.script).toContain('npm test');
@@ -174,7 +220,11 @@ describe('the project pipeline and the runner image', () => {
     const user = [...dockerfile.matchAll(/^USER (\S+)/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
-    expect(read('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'))).toEqual(['*', '!dist/image-bump.mjs', '!LICENSE']);
+    expect(
+      read('.dockerignore')
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#')),
+    ).toEqual(['*', '!dist/image-bump.mjs', '!LICENSE']);
   });
 
   describe('read by gitlab-ci-local', () => {
@@ -216,7 +266,15 @@ describe('the project pipeline and the runner image', () => {
     it('runs the job of templates/image-bump.yml, rendered as GitLab renders it', async () => {
       // Inputs of every type; arrays of one item, because with more GitLab writes `["a", "b"]` and
       // gitlab-ci-local `["a","b"]` (component-include.test.ts checks GitLab's form).
-      const given = { target_env: 'dev', app_name: 'team/app', image: 'team/app:v2', images: ['team/worker=team/worker:v2'], dry_run: true, max_attempts: 5, mode: 'merge-request' };
+      const given = {
+        target_env: 'dev',
+        app_name: 'team/app',
+        image: 'team/app:v2',
+        images: ['team/worker=team/worker:v2'],
+        dry_run: true,
+        max_attempts: 5,
+        mode: 'merge-request',
+      };
       const consumer = await createProjectRepo(workspace, 'preview', {
         remote: 'https://gitlab.example.com/team/app.git',
         ciConfig: ['include:', componentInclude(given), ''].join('\n'),
@@ -225,7 +283,12 @@ describe('the project pipeline and the runner image', () => {
       expect(result.exitCode, result.output).toBe(0);
 
       const sha = await git(['rev-parse', 'HEAD'], { cwd: consumer });
-      const expected = renderComponentInclude(templateText, given, { name: 'image-bump', sha, version: null, reference: sha });
+      const expected = renderComponentInclude(templateText, given, {
+        name: 'image-bump',
+        sha,
+        version: null,
+        reference: sha,
+      });
       const preview = parse(result.stdout) as Record<string, unknown>;
       expect(Object.keys(expected)).toEqual(['image-bump-dev']);
       expect(preview['image-bump-dev']).toEqual(expected['image-bump-dev']);

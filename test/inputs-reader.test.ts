@@ -9,7 +9,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const ALLOWED = new Set(['src/cli.ts', 'src/git/debug-switches.ts']);
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
 }
 
 describe('one reader of inputs', () => {
@@ -17,7 +23,11 @@ describe('one reader of inputs', () => {
     const readers = sourceFiles(join(root, 'src'))
       .map((file) => relative(root, file).split('\\').join('/'))
       .filter((file) => !file.startsWith('src/settings/') && !ALLOWED.has(file))
-      .filter((file) => /\bprocess\s*\.\s*(env|argv|cwd)\b|\bprocess\s*\[|\{[^}]*\b(env|argv)\b[^}]*\}\s*=\s*process\b/.test(readFileSync(join(root, file), 'utf8')));
+      .filter((file) =>
+        /\bprocess\s*\.\s*(env|argv|cwd)\b|\bprocess\s*\[|\{[^}]*\b(env|argv)\b[^}]*\}\s*=\s*process\b/.test(
+          readFileSync(join(root, file), 'utf8'),
+        ),
+      );
     expect(readers).toEqual([]);
   });
 });

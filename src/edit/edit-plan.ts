@@ -34,13 +34,16 @@ export async function planEdits(targets: readonly EditTarget[], images: ImageSet
     edits.push({ ...target, before, after: text, changes });
   }
   assertEveryImageFound(edits, images);
-  const downgrades = edits.flatMap((edit) => findDowngrades(edit.changes).map((d) => `${d.name} ${d.from} -> ${d.to} in ${edit.shown}`));
+  const downgrades = edits.flatMap((edit) =>
+    findDowngrades(edit.changes).map((d) => `${d.name} ${d.from} -> ${d.to} in ${edit.shown}`),
+  );
   if (downgrades.length > 0 && images.onDowngrade === 'fail') {
     throw new BumpError(`refusing to downgrade ${downgrades.join('; ')}`, {
       hint: 'A newer version is already there (an older pipeline finishing late?). For an intended rollback pass --on-downgrade allow; --on-downgrade skip leaves the files as they are and succeeds.',
     });
   }
-  if (downgrades.length > 0 && images.onDowngrade === 'skip') return { edits, changed: [], skippedDowngrades: downgrades };
+  if (downgrades.length > 0 && images.onDowngrade === 'skip')
+    return { edits, changed: [], skippedDowngrades: downgrades };
   return { edits, changed: edits.filter((edit) => edit.after !== edit.before), skippedDowngrades: [] };
 }
 
@@ -56,9 +59,12 @@ function assertEveryImageFound(edits: readonly FileEdit[], images: ImageSettings
   const missing = images.images.filter((image) => !found.has(image.name));
   if (missing.length === 0) return;
   if (marked.length > 0) assertImagesMarked(missing, [], marked.map((edit) => edit.shown).join(', '));
-  throw new BumpError(`no image field matches ${missing.map((image) => image.name).join(', ')} in ${edits.map((edit) => edit.shown).join(', ')}`, {
-    hint: 'The name left of "=" must equal the whole image name in the files (registry and port included, without tag or digest), as in kustomize.',
-  });
+  throw new BumpError(
+    `no image field matches ${missing.map((image) => image.name).join(', ')} in ${edits.map((edit) => edit.shown).join(', ')}`,
+    {
+      hint: 'The name left of "=" must equal the whole image name in the files (registry and port included, without tag or digest), as in kustomize.',
+    },
+  );
 }
 
 /** Every image a plan changes, in file order: the one change list everything else renders. */
@@ -66,13 +72,26 @@ export function changeList(edits: readonly FileEdit[]): Change[] {
   return edits.flatMap((edit) =>
     edit.changes
       .filter((change) => change.changed)
-      .map((change) => ({ name: change.name, file: edit.shown, dir: edit.dir, env: edit.env, previousImage: change.previousImage, newImage: change.newImage })),
+      .map((change) => ({
+        name: change.name,
+        file: edit.shown,
+        dir: edit.dir,
+        env: edit.env,
+        previousImage: change.previousImage,
+        newImage: change.newImage,
+      })),
   );
 }
 
 /** The outcome of a plan that changes no file: the images are already set, or a downgrade was skipped. */
-export function unchangedOutcome(plan: EditPlan, push?: PushTarget): Extract<Outcome, { kind: 'nothing-to-change' | 'skipped-downgrade' }> {
-  if (plan.skippedDowngrades.length > 0) return { kind: 'skipped-downgrade', push, downgrades: plan.skippedDowngrades, changes: [] };
-  const current = plan.edits.flatMap((edit) => edit.changes.map((change) => ({ name: change.name, dir: edit.dir, image: change.newImage })));
+export function unchangedOutcome(
+  plan: EditPlan,
+  push?: PushTarget,
+): Extract<Outcome, { kind: 'nothing-to-change' | 'skipped-downgrade' }> {
+  if (plan.skippedDowngrades.length > 0)
+    return { kind: 'skipped-downgrade', push, downgrades: plan.skippedDowngrades, changes: [] };
+  const current = plan.edits.flatMap((edit) =>
+    edit.changes.map((change) => ({ name: change.name, dir: edit.dir, image: change.newImage })),
+  );
   return { kind: 'nothing-to-change', push, current, changes: [] };
 }

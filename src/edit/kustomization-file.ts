@@ -40,11 +40,17 @@ export async function findKustomization(
   return file;
 }
 
-export function missingDirectoryError(dir: string, parent: string, existing: readonly string[], options = DEFAULT_OPTIONS): BumpError {
+export function missingDirectoryError(
+  dir: string,
+  parent: string,
+  existing: readonly string[],
+  options = DEFAULT_OPTIONS,
+): BumpError {
   return new BumpError(`directory ${dir} does not exist`, {
-    hint: existing.length > 0
-      ? `Existing directories in ${parent}: ${existing.join(', ')}. Check ${options}.`
-      : `Nothing exists at ${parent} either: check ${options}.`,
+    hint:
+      existing.length > 0
+        ? `Existing directories in ${parent}: ${existing.join(', ')}. Check ${options}.`
+        : `Nothing exists at ${parent} either: check ${options}.`,
   });
 }
 
@@ -62,7 +68,9 @@ export function noKustomizationError(dir: string, options = DEFAULT_OPTIONS): Bu
 }
 
 export function severalKustomizationsError(dir: string, found: readonly string[]): BumpError {
-  return new BumpError(`${dir} has more than one kustomization file: ${found.join(', ')}`, { hint: 'kustomize refuses this too: keep one of them.' });
+  return new BumpError(`${dir} has more than one kustomization file: ${found.join(', ')}`, {
+    hint: 'kustomize refuses this too: keep one of them.',
+  });
 }
 
 /** The path stays inside the repository as written, so only a symbolic link on the way can lead out. */

@@ -39,7 +39,10 @@ export function readInside(root: string): ReadRepositoryFile {
  * multi-document YAML); remote ones (URLs, `github.com/…`) and unreadable ones are skipped. A nested
  * kustomization's own `images:` entries rename what it passes up, as in kustomize.
  */
-export async function imageNamesInResourcesWith(readFile: ReadRepositoryFile, kustomizationPath: string): Promise<string[]> {
+export async function imageNamesInResourcesWith(
+  readFile: ReadRepositoryFile,
+  kustomizationPath: string,
+): Promise<string[]> {
   const path = normalizeBelowRoot(kustomizationPath);
   if (path === undefined) return [];
   const text = await readFile(path);
@@ -62,7 +65,12 @@ interface Walk {
  */
 export function unmatchedImageWarning(names: readonly string[], settingName: string): string | undefined {
   if (names.length === 0 || names.includes(settingName)) return undefined;
-  const similar = names.filter((name) => name.endsWith(`/${settingName}`) || settingName.endsWith(`/${name}`) || lastSegment(name) === lastSegment(settingName));
+  const similar = names.filter(
+    (name) =>
+      name.endsWith(`/${settingName}`) ||
+      settingName.endsWith(`/${name}`) ||
+      lastSegment(name) === lastSegment(settingName),
+  );
   const suggestion = similar.length > 0 ? ` Did you mean ${similar.map((name) => `"${name}"`).join(' or ')}?` : '';
   return (
     `no container image named "${settingName}" in the resources (found: ${names.join(', ')}): ` +
@@ -76,7 +84,11 @@ export function unmatchedImageWarnings(names: readonly string[], settings: reado
 }
 
 /** The warnings for every kustomization among `targets`, each prefixed with its directory. */
-export async function unmatchedImageWarningsIn(targets: readonly EditTarget[], settings: readonly { name: string }[], readFile: ReadRepositoryFile): Promise<string[]> {
+export async function unmatchedImageWarningsIn(
+  targets: readonly EditTarget[],
+  settings: readonly { name: string }[],
+  readFile: ReadRepositoryFile,
+): Promise<string[]> {
   const warnings: string[] = [];
   for (const target of targets.filter((candidate) => candidate.kind === 'kustomization')) {
     const names = await imageNamesInResourcesWith(readFile, target.shown).catch(() => []);
@@ -136,7 +148,8 @@ function renamed(names: Set<string>, kustomization: unknown): Set<string> {
   const entries = isRecord(kustomization) && Array.isArray(kustomization.images) ? kustomization.images : [];
   const renames = new Map<string, string>();
   for (const entry of entries) {
-    if (isRecord(entry) && typeof entry.name === 'string' && typeof entry.newName === 'string' && entry.newName !== '') renames.set(entry.name, entry.newName);
+    if (isRecord(entry) && typeof entry.name === 'string' && typeof entry.newName === 'string' && entry.newName !== '')
+      renames.set(entry.name, entry.newName);
   }
   return new Set([...names].map((name) => renames.get(name) ?? name));
 }
@@ -149,7 +162,8 @@ function namesInManifests(text: string): Set<string> {
     for (const [key, value] of Object.entries(node)) {
       if (CONTAINER_LISTS.has(key) && Array.isArray(value)) {
         for (const container of value) {
-          if (isRecord(container) && typeof container.image === 'string' && container.image.trim() !== '') names.add(imageName(container.image.trim()));
+          if (isRecord(container) && typeof container.image === 'string' && container.image.trim() !== '')
+            names.add(imageName(container.image.trim()));
         }
       }
       visit(value);
@@ -168,7 +182,13 @@ function firstDocument(text: string): unknown {
 
 /** URLs, scp-like and go-getter forms: kustomize fetches these, they are not in the repository. */
 function isRemote(entry: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry) || /^[^/]+@[^/]+:/.test(entry) || entry.startsWith('git::') || entry.includes('?') || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry);
+  return (
+    /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry) ||
+    /^[^/]+@[^/]+:/.test(entry) ||
+    entry.startsWith('git::') ||
+    entry.includes('?') ||
+    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry)
+  );
 }
 
 function lastSegment(name: string): string {

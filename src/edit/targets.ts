@@ -11,7 +11,11 @@ import { setMarkedImages } from '../yaml/marker-editor.js';
 import type { TargetSpec } from '../settings/target-spec.js';
 
 /** A pure editor: the file's text and the image settings in, the new text and what changed out. */
-export type Editor = (text: string, settings: readonly ImageSetting[], file: string) => { text: string; changes: ImageChange[] };
+export type Editor = (
+  text: string,
+  settings: readonly ImageSetting[],
+  file: string,
+) => { text: string; changes: ImageChange[] };
 
 export type TargetKind = 'kustomization' | 'manifest' | 'helm' | 'markers';
 
@@ -35,24 +39,50 @@ export function isKustomization(file: string, text: string): boolean {
   return !/^kind:/m.test(text) && /^(images|resources|bases|components):/m.test(text);
 }
 
-const fileEditor: Editor = (text, settings, file) => (isKustomization(file, text) ? setImages(text, settings, file) : setManifestImages(text, settings, file));
+const fileEditor: Editor = (text, settings, file) =>
+  isKustomization(file, text) ? setImages(text, settings, file) : setManifestImages(text, settings, file);
 
-export async function resolveTargets(root: string, spec: TargetSpec, siblings: (parent: string) => Promise<string[]>, options?: string): Promise<EditTarget[]> {
+export async function resolveTargets(
+  root: string,
+  spec: TargetSpec,
+  siblings: (parent: string) => Promise<string[]>,
+  options?: string,
+): Promise<EditTarget[]> {
   const targets: EditTarget[] = [];
   for (const { dir, env } of spec.kustomizations) {
     const path = await findKustomization(root, dir, siblings, options);
     targets.push({ kind: 'kustomization', path, shown: shownPath(root, path), dir, env, editor: setImages });
   }
   for (const given of spec.files) {
-    for (const path of await yamlFiles(root, given)) targets.push({ kind: 'manifest', path, shown: shownPath(root, path), dir: shownPath(root, path), editor: fileEditor });
+    for (const path of await yamlFiles(root, given))
+      targets.push({
+        kind: 'manifest',
+        path,
+        shown: shownPath(root, path),
+        dir: shownPath(root, path),
+        editor: fileEditor,
+      });
   }
   const helmTargets = spec.helm.paths.map((path) => ({ path, keys: spec.helm.keys }));
   for (const given of spec.helm.files) {
     const path = await existingFile(root, given);
-    targets.push({ kind: 'helm', path, shown: shownPath(root, path), dir: shownPath(root, path), editor: (text, settings, file) => setHelmImage(text, settings, helmTargets, file) });
+    targets.push({
+      kind: 'helm',
+      path,
+      shown: shownPath(root, path),
+      dir: shownPath(root, path),
+      editor: (text, settings, file) => setHelmImage(text, settings, helmTargets, file),
+    });
   }
   for (const given of spec.markers) {
-    for (const path of await yamlFiles(root, given)) targets.push({ kind: 'markers', path, shown: shownPath(root, path), dir: shownPath(root, path), editor: setMarkedImages });
+    for (const path of await yamlFiles(root, given))
+      targets.push({
+        kind: 'markers',
+        path,
+        shown: shownPath(root, path),
+        dir: shownPath(root, path),
+        editor: setMarkedImages,
+      });
   }
   return withoutRepeats(targets);
 }
@@ -79,7 +109,10 @@ function shownPath(root: string, path: string): string {
 async function existingFile(root: string, given: string): Promise<string> {
   const path = join(root, given);
   const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw new BumpError(`${given} is not a file${info ? '' : ' (it does not exist)'}`, { hint: 'Check the path: it is relative to the repository root.' });
+  if (!info?.isFile())
+    throw new BumpError(`${given} is not a file${info ? '' : ' (it does not exist)'}`, {
+      hint: 'Check the path: it is relative to the repository root.',
+    });
   await assertInside(root, path, given);
   return path;
 }
@@ -88,15 +121,24 @@ async function existingFile(root: string, given: string): Promise<string> {
 async function yamlFiles(root: string, given: string): Promise<string[]> {
   const path = join(root, given);
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new BumpError(`${given} does not exist`, { hint: 'Check the path: it is relative to the repository root.' });
+  if (!info)
+    throw new BumpError(`${given} does not exist`, { hint: 'Check the path: it is relative to the repository root.' });
   await assertInside(root, path, given);
   if (info.isFile()) return [path];
   const entries = await readdir(path, { recursive: true, withFileTypes: true });
   const files = entries
-    .filter((entry) => entry.isFile() && /\.ya?ml$/i.test(entry.name) && !relative(path, join(entry.parentPath, entry.name)).split(/[\\/]/).includes('.git'))
+    .filter(
+      (entry) =>
+        entry.isFile() &&
+        /\.ya?ml$/i.test(entry.name) &&
+        !relative(path, join(entry.parentPath, entry.name)).split(/[\\/]/).includes('.git'),
+    )
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
-  if (files.length === 0) throw new BumpError(`${given} holds no YAML files`, { hint: 'Point the option at a YAML file or a directory with *.yaml / *.yml files.' });
+  if (files.length === 0)
+    throw new BumpError(`${given} holds no YAML files`, {
+      hint: 'Point the option at a YAML file or a directory with *.yaml / *.yml files.',
+    });
   for (const file of files) await assertInside(root, file, shownPath(root, file));
   return files;
 }

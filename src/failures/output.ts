@@ -66,7 +66,9 @@ export function createOutput(settings: OutputSettings, options: OutputOptions = 
     open = undefined;
     const header = redact(`${title} (${((now() - started) / 1000).toFixed(1)} s)`);
     if (inCi) {
-      stdout.write(`\x1b[0Ksection_start:${Math.floor(started / 1000)}:${id}[collapsed=true]\r\x1b[0K${paint(header)}\n`);
+      stdout.write(
+        `\x1b[0Ksection_start:${Math.floor(started / 1000)}:${id}[collapsed=true]\r\x1b[0K${paint(header)}\n`,
+      );
       for (const line of lines) stdout.write(line);
       stdout.write(`\x1b[0Ksection_end:${Math.floor(now() / 1000)}:${id}\r\x1b[0K\n`);
     } else {

@@ -51,10 +51,15 @@ export function guardProcessOutput(streams: NodeJS.WriteStream[] = [process.stdo
     if (guarded.has(stream)) continue;
     guarded.add(stream);
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       if (typeof chunk === 'string') return write(redact(chunk), ...rest);
-      if (chunk instanceof Uint8Array) return write(redact(Buffer.from(chunk).toString('utf8')), 'utf8', ...rest.filter((arg) => typeof arg === 'function'));
+      if (chunk instanceof Uint8Array)
+        return write(
+          redact(Buffer.from(chunk).toString('utf8')),
+          'utf8',
+          ...rest.filter((arg) => typeof arg === 'function'),
+        );
       return write(chunk, ...rest);
-    });
+    };
   }
 }

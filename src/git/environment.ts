@@ -40,7 +40,10 @@ export function gitEnvironment(options: GitEnvironmentOptions): GitEnvironment {
   const env: Record<string, string> = { ...options.base, ...SEALED };
   const scope = serverScope(options.serverUrl);
   const config: [string, string][] = [
-    [`http.${scope}.extraHeader`, `Authorization: Basic ${Buffer.from(`${options.username ?? 'oauth2'}:${options.token}`).toString('base64')}`],
+    [
+      `http.${scope}.extraHeader`,
+      `Authorization: Basic ${Buffer.from(`${options.username ?? 'oauth2'}:${options.token}`).toString('base64')}`,
+    ],
     // git rebases a remote's URL on a redirect's target and sends the header there too: follow none.
     ['http.followRedirects', 'false'],
     ['credential.helper', ''],

@@ -37,12 +37,21 @@ export function isPushRefusal(output: string): boolean {
 /** The rejected ref's line of a push's output, for the message when the retries run out. */
 export function rejectionLine(output: string): string {
   const lines = output.split('\n');
-  const line = lines.find((l) => /\[(remote )?rejected\]/.test(l)) ?? lines.find((l) => /failed to update|cannot lock/i.test(l)) ?? lines[0] ?? '';
-  return line.replace(/^\s*!\s*/, '').replace(/\s{2,}/g, ' ').trim();
+  const line =
+    lines.find((l) => /\[(remote )?rejected\]/.test(l)) ??
+    lines.find((l) => /failed to update|cannot lock/i.test(l)) ??
+    lines[0] ??
+    '';
+  return line
+    .replace(/^\s*!\s*/, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 export function isBranchMoved(output: string): boolean {
-  return /\[rejected\][^\n]*\((fetch first|non-fast-forward)\)|failed to update ref|cannot lock ref|incorrect old value provided|\(stale info\)/i.test(output);
+  return /\[rejected\][^\n]*\((fetch first|non-fast-forward)\)|failed to update ref|cannot lock ref|incorrect old value provided|\(stale info\)/i.test(
+    output,
+  );
 }
 
 export function isProtectedBranchRefusal(output: string): boolean {
@@ -51,7 +60,9 @@ export function isProtectedBranchRefusal(output: string): boolean {
 
 /** The server refused the credentials themselves (as opposed to what they may do). */
 export function isAuthenticationFailure(output: string): boolean {
-  return /HTTP Basic: Access denied|Authentication failed|returned error: 401|could not read (Username|Password)/i.test(output);
+  return /HTTP Basic: Access denied|Authentication failed|returned error: 401|could not read (Username|Password)/i.test(
+    output,
+  );
 }
 
 export function jobTokenError(tokenVariable: string): BumpError {
@@ -61,13 +72,19 @@ export function jobTokenError(tokenVariable: string): BumpError {
 }
 
 export function unauthorizedError(context: FailureContext): BumpError {
-  return new BumpError(`GitLab rejected the token in ${context.tokenVariable} (HTTP 401): it is invalid, expired or revoked`, {
-    hint: `Rotate it: ${projectAccessTokenHowTo(context.project)}, update ${context.tokenVariable} with the new value and revoke the old token. Tokens stop working at 00:00 UTC on their expiry date.`,
-  });
+  return new BumpError(
+    `GitLab rejected the token in ${context.tokenVariable} (HTTP 401): it is invalid, expired or revoked`,
+    {
+      hint: `Rotate it: ${projectAccessTokenHowTo(context.project)}, update ${context.tokenVariable} with the new value and revoke the old token. Tokens stop working at 00:00 UTC on their expiry date.`,
+    },
+  );
 }
 
 /** GitLab's 403 for a push: the token authenticated, but its scope or role does not allow writing. */
-export function pushForbiddenError(context: FailureContext, gitlabSays = 'You are not allowed to push code to this project.'): BumpError {
+export function pushForbiddenError(
+  context: FailureContext,
+  gitlabSays = 'You are not allowed to push code to this project.',
+): BumpError {
   return new BumpError(
     `the token in ${context.tokenVariable} may not push to ${context.project} (HTTP 403: "${gitlabSays}"): it lacks the write_repository scope or its role is below Developer`,
     {
@@ -77,7 +94,10 @@ export function pushForbiddenError(context: FailureContext, gitlabSays = 'You ar
 }
 
 /** GitLab's 403 for a clone or fetch: the token authenticated, but may not even read. */
-export function readForbiddenError(context: FailureContext, gitlabSays = 'You are not allowed to download code from this project.'): BumpError {
+export function readForbiddenError(
+  context: FailureContext,
+  gitlabSays = 'You are not allowed to download code from this project.',
+): BumpError {
   return new BumpError(
     `the token in ${context.tokenVariable} may not read ${context.project} (HTTP 403: "${gitlabSays}"): it lacks a repository scope or its role is below Reporter`,
     {
@@ -96,9 +116,12 @@ export function projectNotFoundError(context: FailureContext): BumpError {
 }
 
 export function protectedBranchError(context: FailureContext): BumpError {
-  return new BumpError(`${context.branch} is a protected branch of ${context.project} and the token's role may not push to it`, {
-    hint: `Either allow the token's role to push: in ${context.project}, Settings > Repository > Protected branches, ${context.branch}, "Allowed to push and merge" (e.g. Maintainers, with a token of role Maintainer); or let a merge request carry the change: --mode merge-request (always) or --fallback merge-request (only when a push is refused like this).`,
-  });
+  return new BumpError(
+    `${context.branch} is a protected branch of ${context.project} and the token's role may not push to it`,
+    {
+      hint: `Either allow the token's role to push: in ${context.project}, Settings > Repository > Protected branches, ${context.branch}, "Allowed to push and merge" (e.g. Maintainers, with a token of role Maintainer); or let a merge request carry the change: --mode merge-request (always) or --fallback merge-request (only when a push is refused like this).`,
+    },
+  );
 }
 
 export function missingBranchError(context: FailureContext): BumpError {
@@ -121,17 +144,23 @@ export function unreachableError(context: FailureContext, reason: string): BumpE
 
 export function timeoutError(context: FailureContext): BumpError {
   const limit = context.timeoutSeconds ? `${context.timeoutSeconds} s, --timeout` : '--timeout';
-  return new BumpError(`${context.serverUrl} stopped answering while ${attempted(context)}: no progress within ${limit}`, {
-    hint: 'The server (or a proxy in between) stalled. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds without progress, and that each git step may take; default 60).',
-  });
+  return new BumpError(
+    `${context.serverUrl} stopped answering while ${attempted(context)}: no progress within ${limit}`,
+    {
+      hint: 'The server (or a proxy in between) stalled. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds without progress, and that each git step may take; default 60).',
+    },
+  );
 }
 
 /** The server kept a git step busy (trickling, or sending without end) past --timeout: the step was stopped. */
 export function timeLimitError(context: FailureContext): BumpError {
   const limit = context.timeoutSeconds ? `${context.timeoutSeconds} s, --timeout` : '--timeout';
-  return new BumpError(`${context.serverUrl} sent too slowly or without end while ${attempted(context)}: stopped git after ${limit}`, {
-    hint: 'The server (or a proxy in between) sent too slowly or without end. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds that each git step may take, default 60).',
-  });
+  return new BumpError(
+    `${context.serverUrl} sent too slowly or without end while ${attempted(context)}: stopped git after ${limit}`,
+    {
+      hint: 'The server (or a proxy in between) sent too slowly or without end. Retry the job; if the GitLab instance is only slow, raise --timeout (seconds that each git step may take, default 60).',
+    },
+  );
 }
 
 export function unexplainedGitError(context: FailureContext, detail: string): BumpError {
@@ -142,9 +171,12 @@ export function unexplainedGitError(context: FailureContext, detail: string): Bu
 
 /** Other pipelines kept pushing first until --max-attempts ran out. */
 export function retriesExhaustedError(attempts: number, branch: string, lastRejection: string): BumpError {
-  return new BumpError(`gave up after ${attempts} push attempts: ${branch} kept moving (last rejection: ${lastRejection})`, {
-    hint: 'Many pipelines are pushing to this branch at once; raise --max-attempts or run the bumps one after another (resource_group).',
-  });
+  return new BumpError(
+    `gave up after ${attempts} push attempts: ${branch} kept moving (last rejection: ${lastRejection})`,
+    {
+      hint: 'Many pipelines are pushing to this branch at once; raise --max-attempts or run the bumps one after another (resource_group).',
+    },
+  );
 }
 
 /** Turns git's output for a failed clone, fetch or push into one error and one hint a user can act on. */
@@ -156,7 +188,11 @@ export function explainGitFailure(output: string, context: FailureContext): Bump
   const readRefusal = /You are not allowed to download code[^\n.]*\./i.exec(output);
   if (readRefusal) return readForbiddenError(context, readRefusal[0]);
   if (isAuthenticationFailure(output)) return unauthorizedError(context);
-  if (/could not be found or you don't have permission|repository '[^']*' not found|returned error: 404|\b404\b/i.test(output)) {
+  if (
+    /could not be found or you don't have permission|repository '[^']*' not found|returned error: 404|\b404\b/i.test(
+      output,
+    )
+  ) {
     return projectNotFoundError(context);
   }
   if (/Remote branch .* not found|couldn't find remote ref/i.test(output)) return missingBranchError(context);
@@ -165,7 +201,11 @@ export function explainGitFailure(output: string, context: FailureContext): Bump
   }
   const status = /returned error: (5\d\d)|\bHTTP (5\d\d)\b/i.exec(output);
   if (status || /Internal Server Error/i.test(output)) return serverError(context, status?.[1] ?? status?.[2] ?? '500');
-  if (/Failed to connect|Connection refused|Could not resolve (host|proxy)|Couldn't connect|Network is unreachable|No route to host/i.test(output)) {
+  if (
+    /Failed to connect|Connection refused|Could not resolve (host|proxy)|Couldn't connect|Network is unreachable|No route to host/i.test(
+      output,
+    )
+  ) {
     return unreachableError(context, curlReason(output));
   }
   if (/Operation too slow|timed out|timeout/i.test(output)) return timeoutError(context);

@@ -29,7 +29,10 @@ export function noGnuTimeoutError(found?: string): BumpError {
   const hint =
     "Install GNU coreutils: on Alpine `apk add coreutils`, on Debian and Ubuntu it is always there, on macOS `brew install coreutils` and put its gnubin directory first on PATH. git runs under its `timeout`, which bounds each git step and stops git's whole process tree.";
   if (!found) return new BumpError('no `timeout` command on PATH: git is run under GNU coreutils `timeout`', { hint });
-  return new BumpError(`${found} is BusyBox's timeout, which cannot stop git's whole process tree: git is run under GNU coreutils \`timeout\``, { hint });
+  return new BumpError(
+    `${found} is BusyBox's timeout, which cannot stop git's whole process tree: git is run under GNU coreutils \`timeout\``,
+    { hint },
+  );
 }
 
 function isExecutable(file: string): boolean {

@@ -12,20 +12,29 @@ export function isRedirectRefusal(gitOutput: string): boolean {
 }
 
 /** Where the server sends a request for the repository that carries no credentials; undefined when it does not redirect (or does not answer). */
-export function redirectTarget(repoUrl: string, service: 'git-upload-pack' | 'git-receive-pack', timeoutMs = 3000): Promise<string | undefined> {
+export function redirectTarget(
+  repoUrl: string,
+  service: 'git-upload-pack' | 'git-receive-pack',
+  timeoutMs = 3000,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const url = new URL(`${repoUrl}/info/refs?service=${service}`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { timeout: timeoutMs }, (response) => {
-      const location = response.headers.location;
-      response.resume();
-      request.destroy();
-      if (!response.statusCode || response.statusCode < 300 || response.statusCode > 399 || !location) return resolve(undefined);
-      try {
-        resolve(new URL(location, url).href);
-      } catch {
-        resolve(undefined);
-      }
-    });
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { timeout: timeoutMs },
+      (response) => {
+        const location = response.headers.location;
+        response.resume();
+        request.destroy();
+        if (!response.statusCode || response.statusCode < 300 || response.statusCode > 399 || !location)
+          return resolve(undefined);
+        try {
+          resolve(new URL(location, url).href);
+        } catch {
+          resolve(undefined);
+        }
+      },
+    );
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(undefined));
     request.end();
@@ -44,7 +53,10 @@ export function redirectError(repoUrl: string, target: string | undefined): Bump
       hint: `${FIX} If ${other} is your GitLab, name it in --server-url.`,
     });
   }
-  if (target) return new BumpError(`the server redirected ${repoUrl} to ${withoutQuery(target)}; no redirect is followed`, { hint: FIX });
+  if (target)
+    return new BumpError(`the server redirected ${repoUrl} to ${withoutQuery(target)}; no redirect is followed`, {
+      hint: FIX,
+    });
   return new BumpError(`the server answered ${repoUrl} with a redirect; no redirect is followed`, { hint: FIX });
 }
 

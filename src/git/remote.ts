@@ -51,7 +51,14 @@ export class Remote {
       caFile,
       base: gitBase,
     };
-    this.context = { serverUrl: settings.serverUrl, project: settings.project, branch: settings.branch ?? '(default branch)', tokenVariable: settings.tokenVariable, stage: 'clone', timeoutSeconds: settings.timeoutSeconds };
+    this.context = {
+      serverUrl: settings.serverUrl,
+      project: settings.project,
+      branch: settings.branch ?? '(default branch)',
+      tokenVariable: settings.tokenVariable,
+      stage: 'clone',
+      timeoutSeconds: settings.timeoutSeconds,
+    };
   }
 
   clone(): Promise<GitWorkspace> {
@@ -97,10 +104,14 @@ export class Remote {
 
   async explain(output: string): Promise<BumpError> {
     if (isRedirectRefusal(output)) {
-      return redirectError(this.url, await redirectTarget(this.url, this.context.stage === 'push' ? 'git-receive-pack' : 'git-upload-pack'));
+      return redirectError(
+        this.url,
+        await redirectTarget(this.url, this.context.stage === 'push' ? 'git-receive-pack' : 'git-upload-pack'),
+      );
     }
     // Refused credentials may be a CI job token, which GitLab accepts only under its own username.
-    if (isAuthenticationFailure(output) && (await this.readsAsJobToken())) return jobTokenError(this.settings.tokenVariable);
+    if (isAuthenticationFailure(output) && (await this.readsAsJobToken()))
+      return jobTokenError(this.settings.tokenVariable);
     return explainGitFailure(output, this.context);
   }
 

@@ -81,6 +81,7 @@ function onSignal(signal: HandledSignal): void {
 function end(signal: HandledSignal): never {
   for (const dir of directories) rmSync(dir, { recursive: true, force: true });
   const code = endRun?.(new InterruptedError(signal)) ?? EXIT_CODES[signal];
-  if (code !== EXIT_CODES[signal]) process.stderr.write(`error: interrupted by ${signal} after the run had finished its work\n`);
+  if (code !== EXIT_CODES[signal])
+    process.stderr.write(`error: interrupted by ${signal} after the run had finished its work\n`);
   process.exit(EXIT_CODES[signal]);
 }

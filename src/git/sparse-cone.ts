@@ -8,7 +8,8 @@ export function conePatterns(paths: readonly string[]): string[] {
   const wanted = paths.map(segments);
   if (wanted.some((parts) => parts.length === 0)) return ['/*'];
   const recursive = new Set(wanted.map((parts) => parts.join('/')));
-  const covered = (parts: string[]) => parts.some((_, index) => index < parts.length - 1 && recursive.has(parts.slice(0, index + 1).join('/')));
+  const covered = (parts: string[]) =>
+    parts.some((_, index) => index < parts.length - 1 && recursive.has(parts.slice(0, index + 1).join('/')));
   const parents = new Set<string>();
   for (const parts of wanted) {
     for (let length = 1; length < parts.length; length++) parents.add(parts.slice(0, length).join('/'));

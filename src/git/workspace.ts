@@ -33,12 +33,36 @@ export class GitWorkspace {
     private readonly untrack: () => void = () => undefined,
   ) {}
 
-  static async clone(options: { url: string; branch?: string; paths: string[]; environment: GitEnvironment; timeoutMs: number; keepDir?: string }): Promise<GitWorkspace> {
-    const dir = options.keepDir ? await mkdir(options.keepDir, { recursive: true }).then(() => options.keepDir!) : await mkdtemp(join(tmpdir(), 'image-bump-'));
-    const workspace = new GitWorkspace(dir, gitIn(dir, options.environment, options.timeoutMs), options.keepDir ? undefined : trackDirectory(dir));
+  static async clone(options: {
+    url: string;
+    branch?: string;
+    paths: string[];
+    environment: GitEnvironment;
+    timeoutMs: number;
+    keepDir?: string;
+  }): Promise<GitWorkspace> {
+    const dir = options.keepDir
+      ? await mkdir(options.keepDir, { recursive: true }).then(() => options.keepDir!)
+      : await mkdtemp(join(tmpdir(), 'image-bump-'));
+    const workspace = new GitWorkspace(
+      dir,
+      gitIn(dir, options.environment, options.timeoutMs),
+      options.keepDir ? undefined : trackDirectory(dir),
+    );
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
-      await workspace.git.raw(['clone', '--depth=1', '--filter=blob:none', '--no-checkout', '--single-branch', '--no-tags', ...branch, '--', options.url, '.']);
+      await workspace.git.raw([
+        'clone',
+        '--depth=1',
+        '--filter=blob:none',
+        '--no-checkout',
+        '--single-branch',
+        '--no-tags',
+        ...branch,
+        '--',
+        options.url,
+        '.',
+      ]);
       // What `git sparse-checkout set --cone --sparse-index` writes, without git processes for it. With a
       // sparse index, the index lists the checked-out directories' files, not every file of the repository.
       await mkdir(join(dir, '.git', 'info'), { recursive: true });
@@ -69,14 +93,23 @@ export class GitWorkspace {
   }
 
   private async fetchTip(branch: string, filter: '--filter=blob:none' | '--no-filter'): Promise<void> {
-    await this.git.raw(['fetch', '--depth=1', filter, '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+    await this.git.raw([
+      'fetch',
+      '--depth=1',
+      filter,
+      '--no-tags',
+      'origin',
+      `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+    ]);
   }
 
   /** The branch's tip on the server, or undefined when it does not exist. */
   async remoteTip(branch: string): Promise<string | undefined> {
     // HEAD is asked for too, so the answer is never empty (see the class comment on quiet commands).
     const listing = await this.git.raw(['ls-remote', 'origin', 'HEAD', `refs/heads/${branch}`]);
-    return /^([0-9a-f]+)\trefs\/heads\/(.+)$/m.exec(listing.split('\n').find((line) => line.endsWith(`\trefs/heads/${branch}`)) ?? '')?.[1];
+    return /^([0-9a-f]+)\trefs\/heads\/(.+)$/m.exec(
+      listing.split('\n').find((line) => line.endsWith(`\trefs/heads/${branch}`)) ?? '',
+    )?.[1];
   }
 
   /** Read from .git/HEAD: the clone has just written it, and a file read costs no git process. */
@@ -119,13 +152,27 @@ export class GitWorkspace {
     if (commits.includes(tip)) return true;
     const ref = `refs/image-bump/history/${branch}`;
     try {
-      await this.git.raw(['fetch', `--shallow-exclude=refs/heads/${excluded}`, '--filter=tree:0', '--no-tags', 'origin', `+refs/heads/${branch}:${ref}`]);
+      await this.git.raw([
+        'fetch',
+        `--shallow-exclude=refs/heads/${excluded}`,
+        '--filter=tree:0',
+        '--no-tags',
+        'origin',
+        `+refs/heads/${branch}:${ref}`,
+      ]);
     } catch (error) {
-      if (error instanceof Error && /shallow/i.test(error.message) && !/unable to access|returned error/i.test(error.message)) return false;
+      if (
+        error instanceof Error &&
+        /shallow/i.test(error.message) &&
+        !/unable to access|returned error/i.test(error.message)
+      )
+        return false;
       throw error;
     }
     const history = new Set((await this.git.raw(['rev-list', ref])).split('\n').filter(Boolean));
-    const edges = (await readFile(join(this.dir, '.git', 'shallow'), 'utf8').catch(() => '')).split('\n').filter((sha) => history.has(sha));
+    const edges = (await readFile(join(this.dir, '.git', 'shallow'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((sha) => history.has(sha));
     for (const edge of edges) {
       const parents = await this.parentsOf(edge);
       if (commits.some((commit) => parents.includes(commit))) return true;
@@ -156,13 +203,24 @@ export class GitWorkspace {
     if (blobs.length === 0 || blobs.length > limit) return;
     // What git itself runs to fetch missing objects of a partial clone, for all of them at once; with
     // FETCH_HEAD written and --verbose, so that it always says something (see the class comment).
-    await this.git.raw(['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--verbose', '--no-tags', '--recurse-submodules=no', '--filter=blob:none', 'origin', ...blobs]);
+    await this.git.raw([
+      '-c',
+      'fetch.negotiationAlgorithm=noop',
+      'fetch',
+      '--verbose',
+      '--no-tags',
+      '--recurse-submodules=no',
+      '--filter=blob:none',
+      'origin',
+      ...blobs,
+    ]);
   }
 
   /** HEAD's commit, from the branch's loose ref when there is one (a fresh clone writes it). */
   async head(): Promise<string> {
     const branch = await this.currentBranch().catch(() => undefined);
-    const loose = branch && (await readFile(join(this.dir, '.git', 'refs', 'heads', ...branch.split('/')), 'utf8').catch(() => ''));
+    const loose =
+      branch && (await readFile(join(this.dir, '.git', 'refs', 'heads', ...branch.split('/')), 'utf8').catch(() => ''));
     return loose && /^[0-9a-f]{40,64}\n?$/.test(loose) ? loose.trim() : this.resolve('HEAD');
   }
 
@@ -195,7 +253,10 @@ export class GitWorkspace {
  */
 export async function readsAsJobToken(url: string, environment: GitEnvironment, timeoutMs: number): Promise<boolean> {
   const dir = await mkdtemp(join(tmpdir(), 'image-bump-probe-'));
-  const sealed = { env: { ...environment.env, GIT_CEILING_DIRECTORIES: dirname(dir) }, allowed: [...environment.allowed, 'GIT_CEILING_DIRECTORIES'] };
+  const sealed = {
+    env: { ...environment.env, GIT_CEILING_DIRECTORIES: dirname(dir) },
+    allowed: [...environment.allowed, 'GIT_CEILING_DIRECTORIES'],
+  };
   try {
     await gitIn(dir, sealed, timeoutMs).raw(['ls-remote', '--heads', '--', url, 'refs/heads/__image_bump_probe__']);
     return true;
@@ -256,18 +317,27 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git
       binary: 'timeout',
       abort: interruption,
       allowEnvironment: environment.allowed,
-      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true, allowUnsafeAskPass: true, allowUnsafeConfigPaths: true },
+      unsafe: {
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeCredentialHelper: true,
+        allowUnsafeHooksPath: true,
+        allowUnsafeAskPass: true,
+        allowUnsafeConfigPaths: true,
+      },
       completion: { onClose: true, onExit: false },
       errors: (error, { exitCode, stdOut, stdErr }) => {
         if (exitCode === 0) return error;
         const output = Buffer.concat([...stdOut, ...stdErr]).toString('utf8');
         // A Buffer becomes a GitError whose message is exactly this text (an Error would be wrapped).
-        if (exitCode === TIMED_OUT || performance.now() - started >= limitMs) return Buffer.from(`${WALL_TIME_EXCEEDED} ${Math.round(limitMs / 1000)} s (git ${args[0]})\n${output}`);
+        if (exitCode === TIMED_OUT || performance.now() - started >= limitMs)
+          return Buffer.from(`${WALL_TIME_EXCEEDED} ${Math.round(limitMs / 1000)} s (git ${args[0]})\n${output}`);
         return error ?? Buffer.from(output || `git ${args[0]} exited with ${exitCode}`);
       },
     })
       .env(environment.env)
-      .outputHandler((_command, _stdout, stderrStream) => stderrStream.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8'))));
+      .outputHandler((_command, _stdout, stderrStream) =>
+        stderrStream.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8'))),
+      );
     try {
       const stdout = await trackGit(git.raw(['--kill-after=2', limit, 'git', ...args]));
       return { stdout, stderr };

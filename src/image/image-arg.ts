@@ -79,7 +79,9 @@ export function parseImageArg(arg: string): ImageSetting {
 
 export function parseImageArgs(args: readonly string[]): ImageSetting[] {
   if (args.length === 0) {
-    throw new UsageError('no image specified', { hint: 'pass at least one image, e.g. "app=registry.example.com/team/app:1.4.2"' });
+    throw new UsageError('no image specified', {
+      hint: 'pass at least one image, e.g. "app=registry.example.com/team/app:1.4.2"',
+    });
   }
   const settings = args.map(parseImageArg);
   // A Map keeps the position of the first occurrence while a later set() replaces the value: last one wins.
@@ -102,5 +104,7 @@ export function applySetting(existing: ImageFields | undefined, setting: ImageSe
 
 /** The full image reference the entry now points at, for messages: (newName ?? name) + (newTag ? ':'+newTag : '') + (digest ? '@'+digest : ''). */
 export function describeImage(name: string, fields: ImageFields): string {
-  return (fields.newName || name) + (fields.newTag ? `:${fields.newTag}` : '') + (fields.digest ? `@${fields.digest}` : '');
+  return (
+    (fields.newName || name) + (fields.newTag ? `:${fields.newTag}` : '') + (fields.digest ? `@${fields.digest}` : '')
+  );
 }

@@ -8,7 +8,8 @@ import { UsageError } from '../failures/errors.js';
 import { PRESERVE, splitImageSeparators } from './image-arg.js';
 
 export interface ImageReferenceProblem {
-  part: 'name' | 'registry' | 'path' | 'tag' | 'digest' | 'length' | 'nothing' | 'no-name' | 'empty-tag' | 'empty-digest';
+  part:
+    'name' | 'registry' | 'path' | 'tag' | 'digest' | 'length' | 'nothing' | 'no-name' | 'empty-tag' | 'empty-digest';
   message: string;
 }
 
@@ -31,7 +32,8 @@ const HINTS: Record<ImageReferenceProblem['part'], string> = {
   registry: 'write the registry as host or host:port, e.g. "registry.example.com:5000/team/app"',
   path: 'use lowercase letters and digits, joined by ".", "_", "__" or "-", e.g. "team/my-app"',
   tag: 'use a tag such as "1.4.2" or "v1.4.2-rc.1"',
-  digest: 'copy the digest as the registry reports it: "sha256:" followed by 64 lowercase hex characters (sha384: 96, sha512: 128)',
+  digest:
+    'copy the digest as the registry reports it: "sha256:" followed by 64 lowercase hex characters (sha384: 96, sha512: 128)',
   length: `shorten the repository path (what follows the registry) to at most ${MAX_PATH_LENGTH} characters`,
   nothing:
     `write the new image after "=", e.g. ${EXAMPLE}; if it is built from CI/CD variables, one of them is empty ` +
@@ -54,7 +56,10 @@ function checkRegistry(registry: string): ImageReferenceProblem | null {
   const rest = hostEnd > 0 ? registry.slice(hostEnd) : '';
   const hostValid = IPV6_HOST.test(host) || host.split('.').every((part) => HOST_COMPONENT.test(part));
   if (hostValid && rest.startsWith(':') && !PORT.test(rest.slice(1))) {
-    return { part: 'registry', message: `registry port ${quote(rest.slice(1))} in ${quote(registry)} is not valid: a port is digits only` };
+    return {
+      part: 'registry',
+      message: `registry port ${quote(rest.slice(1))} in ${quote(registry)} is not valid: a port is digits only`,
+    };
   }
   if (hostValid && (rest === '' || rest.startsWith(':'))) return null;
   return {
@@ -69,7 +74,10 @@ function checkPath(path: string): ImageReferenceProblem | null {
   if (path === '') return { part: 'path', message: 'the image reference has no repository path' };
   const components = path.split('/');
   if (components.includes('')) {
-    return { part: 'path', message: `repository path ${quote(path)} has an empty component: remove the leading, trailing or doubled "/"` };
+    return {
+      part: 'path',
+      message: `repository path ${quote(path)} has an empty component: remove the leading, trailing or doubled "/"`,
+    };
   }
   if (components.every((component) => PATH_COMPONENT.test(component.toLowerCase())) && path !== path.toLowerCase()) {
     return { part: 'path', message: `repository path ${quote(path)} must be lowercase` };
@@ -113,7 +121,8 @@ function checkImageName(name: string): ImageReferenceProblem | null {
     if (problem && !looksLikeRegistry(first) && checkPath(name)) return checkPath(name);
     return problem ?? checkPathLength(path);
   }
-  if (slash > 0 && looksLikeRegistry(first) && !PATH_COMPONENT.test(first)) return checkRegistry(first) ?? checkPath(name.slice(slash + 1));
+  if (slash > 0 && looksLikeRegistry(first) && !PATH_COMPONENT.test(first))
+    return checkRegistry(first) ?? checkPath(name.slice(slash + 1));
   return checkPath(name) ?? checkPathLength(name);
 }
 
@@ -129,14 +138,23 @@ function checkDigest(digest: string): ImageReferenceProblem | null {
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, Math.max(colon, 0));
   const hex = digest.slice(colon + 1);
-  const invalid = (why: string): ImageReferenceProblem => ({ part: 'digest', message: `digest ${quote(digest)} is not valid: ${why}` });
-  if (colon < 0) return invalid('a digest is "<algorithm>:<hex>", e.g. "sha256:" followed by 64 lowercase hex characters');
+  const invalid = (why: string): ImageReferenceProblem => ({
+    part: 'digest',
+    message: `digest ${quote(digest)} is not valid: ${why}`,
+  });
+  if (colon < 0)
+    return invalid('a digest is "<algorithm>:<hex>", e.g. "sha256:" followed by 64 lowercase hex characters');
   if (!DIGEST_ALGORITHM.test(algorithm)) {
-    return invalid(`the algorithm ${quote(algorithm)} must be letters and digits starting with a letter, parts joined by "+", ".", "_" or "-"`);
+    return invalid(
+      `the algorithm ${quote(algorithm)} must be letters and digits starting with a letter, parts joined by "+", ".", "_" or "-"`,
+    );
   }
   const length = DIGEST_HEX_LENGTH[algorithm];
-  if (length === undefined) return invalid(`the algorithm ${quote(algorithm)} is not one registries verify: use sha256, sha384 or sha512`);
-  return new RegExp(`^[0-9a-f]{${length}}$`).test(hex) ? null : invalid(`${algorithm} needs exactly ${length} lowercase hex characters`);
+  if (length === undefined)
+    return invalid(`the algorithm ${quote(algorithm)} is not one registries verify: use sha256, sha384 or sha512`);
+  return new RegExp(`^[0-9a-f]{${length}}$`).test(hex)
+    ? null
+    : invalid(`${algorithm} needs exactly ${length} lowercase hex characters`);
 }
 
 interface ReferenceParts {
@@ -147,14 +165,26 @@ interface ReferenceParts {
 
 /** Each part present is checked; `preserve` lets "*" stand for any part (kustomize: keep the value already set). */
 function checkParts({ name, tag, digest }: ReferenceParts, preserve: boolean): ImageReferenceProblem | null {
-  const given = (value: string, check: (value: string) => ImageReferenceProblem | null) => (preserve && value === PRESERVE ? null : check(value));
+  const given = (value: string, check: (value: string) => ImageReferenceProblem | null) =>
+    preserve && value === PRESERVE ? null : check(value);
   if (name === '' && (tag !== undefined || digest !== undefined)) {
-    return { part: 'no-name', message: `the image has no name before ${quote(tag !== undefined ? `:${tag}` : `@${digest}`)}` };
+    return {
+      part: 'no-name',
+      message: `the image has no name before ${quote(tag !== undefined ? `:${tag}` : `@${digest}`)}`,
+    };
   }
   return (
     given(name, checkImageName) ??
-    (tag === undefined ? null : tag === '' ? { part: 'empty-tag', message: 'the tag after ":" is empty' } : given(tag, checkTag)) ??
-    (digest === undefined ? null : digest === '' ? { part: 'empty-digest', message: 'the digest after "@" is empty' } : given(digest, checkDigest))
+    (tag === undefined
+      ? null
+      : tag === ''
+        ? { part: 'empty-tag', message: 'the tag after ":" is empty' }
+        : given(tag, checkTag)) ??
+    (digest === undefined
+      ? null
+      : digest === ''
+        ? { part: 'empty-digest', message: 'the digest after "@" is empty' }
+        : given(digest, checkDigest))
   );
 }
 
@@ -168,7 +198,10 @@ export function checkImageReference(ref: string): ImageReferenceProblem | null {
 function checkEntryName(name: string): ImageReferenceProblem | null {
   if (name === '') return { part: 'name', message: 'the image name to match is empty' };
   if (WHITESPACE_OR_CONTROL.test(name)) {
-    return { part: 'name', message: `the image name to match, ${quote(name)}, contains whitespace or control characters` };
+    return {
+      part: 'name',
+      message: `the image name to match, ${quote(name)}, contains whitespace or control characters`,
+    };
   }
   // Nothing runs these names, but no image reference holds such characters, so the entry could never match.
   if (!/^[A-Za-z0-9._/:@[\]-]+$/.test(name)) {
@@ -191,7 +224,8 @@ export function checkImageArgument(arg: string): ImageReferenceProblem | null {
   const parts = splitImageSeparators(value);
   if (key) return checkEntryName(key) ?? checkParts(parts, true);
   // "app:1" and "=app:1": the name is the entry to match, and only the tag and digest are new.
-  if (parts.tag === undefined && parts.digest === undefined) return { part: 'nothing', message: `${quote(value)} sets neither a new image nor a tag nor a digest` };
+  if (parts.tag === undefined && parts.digest === undefined)
+    return { part: 'nothing', message: `${quote(value)} sets neither a new image nor a tag nor a digest` };
   return checkEntryName(parts.name) ?? checkParts({ ...parts, name: PRESERVE }, true);
 }
 

@@ -14,7 +14,11 @@ export function cloneReader(workspace: GitWorkspace): ReadRepositoryFile {
     const text = await fromDisk(path);
     if (text !== undefined) return text;
     const dir = posix.dirname(path);
-    if (!fetched.has(dir)) fetched.set(dir, workspace.prefetchManifests(dir).catch(() => undefined));
+    if (!fetched.has(dir))
+      fetched.set(
+        dir,
+        workspace.prefetchManifests(dir).catch(() => undefined),
+      );
     await fetched.get(dir);
     return workspace.readBlob(path);
   };

@@ -15,12 +15,19 @@ export interface AppliedEdits {
 }
 
 /** The edit step of a push: plans every file's edit on the checked-out tip, writes the changed ones and shows their diff. */
-export async function applyEdits(settings: PushSettings, output: Output, workspace: GitWorkspace, checkImages: boolean): Promise<AppliedEdits> {
+export async function applyEdits(
+  settings: PushSettings,
+  output: Output,
+  workspace: GitWorkspace,
+  checkImages: boolean,
+): Promise<AppliedEdits> {
   const targets = await resolveTargets(workspace.dir, settings.targets, (parent) => workspace.listDirectories(parent));
   const plan = await planEdits(targets, settings);
   for (const skipped of plan.skippedDowngrades) output.warn(`not downgrading ${skipped} (--on-downgrade skip)`);
   await Promise.all(plan.changed.map((edit) => writeFile(edit.path, edit.after)));
-  const unmatchedImages = checkImages ? unmatchedImageWarningsIn(targets, settings.images, cloneReader(workspace)) : undefined;
+  const unmatchedImages = checkImages
+    ? unmatchedImageWarningsIn(targets, settings.images, cloneReader(workspace))
+    : undefined;
   for (const edit of plan.changed) output.info(unifiedDiff(edit.shown, edit.before, edit.after));
   return { plan, unmatchedImages };
 }

@@ -2,7 +2,10 @@ import type { MergeRequestSettings } from '../settings/types.js';
 
 /** GitLab reads push option values as single lines: anything else would cut the option short. */
 export function singleLine(text: string, limit = 1000): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  const flat = text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }
 
@@ -11,7 +14,12 @@ export function ciOptions(skipCi: boolean): string[] {
 }
 
 /** The push options that make GitLab open (or update) the merge request in the same push. */
-export function mergeRequestOptions(settings: MergeRequestSettings, target: string, title: string, description: string): string[] {
+export function mergeRequestOptions(
+  settings: MergeRequestSettings,
+  target: string,
+  title: string,
+  description: string,
+): string[] {
   const options = [
     'merge_request.create',
     `merge_request.target=${target}`,

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bumpBranchIsTargetError, bumpBranchName, foreignBumpBranchError, notOurBumpCommit, targetTrailer, withoutTargetTrailer } from '../settings/bump-branch.js';
+import {
+  bumpBranchIsTargetError,
+  bumpBranchName,
+  foreignBumpBranchError,
+  notOurBumpCommit,
+  targetTrailer,
+  withoutTargetTrailer,
+} from '../settings/bump-branch.js';
 import { commitMessage } from './commit-message.js';
 import { retriesExhaustedError } from '../git/failure.js';
 import type { GitWorkspace } from '../git/workspace.js';
@@ -30,7 +37,10 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   const token = checkToken(inputs.token);
   registerSecret(token);
   const abandonExpiry = new AbortController();
-  const expiry = settings.expiryWarningDays > 0 ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile) : undefined;
+  const expiry =
+    settings.expiryWarningDays > 0
+      ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile)
+      : undefined;
   let expiryAnswer: Awaited<typeof expiry>;
   void expiry?.then((answer) => (expiryAnswer = answer));
   const remote = new Remote(settings, token, inputs);
@@ -61,12 +71,20 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
   let mode = settings.mode;
   for (let attempt = 1; ; attempt++) {
     const attemptStarted = performance.now();
-    const { plan, unmatchedImages } = await output.section('edit', 'Edit', () => applyEdits(settings, output, workspace, run.unmatchedImages === undefined));
+    const { plan, unmatchedImages } = await output.section('edit', 'Edit', () =>
+      applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
+    );
     run.unmatchedImages ??= unmatchedImages;
     const push = { mode, branch, attempts: attempt };
     if (plan.changed.length === 0) return unchangedOutcome(plan, push);
     const changes = changeList(plan.changed);
-    if (settings.dryRun) return { kind: 'dry-run', push, changes, mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings) } : undefined };
+    if (settings.dryRun)
+      return {
+        kind: 'dry-run',
+        push,
+        changes,
+        mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings) } : undefined,
+      };
     const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
     const message = commitMessage(settings.messageTemplate, changes, trailers);
     const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
@@ -74,14 +92,22 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     switch (result.kind) {
       case 'pushed':
         return mode === 'merge-request'
-          ? { kind: 'proposed', push, commit, mergeRequest: { branch: bumpBranchName(settings), url: mergeRequestLink(result.serverOutput) }, changes }
+          ? {
+              kind: 'proposed',
+              push,
+              commit,
+              mergeRequest: { branch: bumpBranchName(settings), url: mergeRequestLink(result.serverOutput) },
+              changes,
+            }
           : { kind: 'pushed', push, commit, changes };
       case 'already-proposed':
         // The commit made here was never pushed, so it is not reported.
         return { kind: 'already-proposed', push, mergeRequest: { branch: bumpBranchName(settings) }, changes };
       case 'protected-branch':
         if (mode !== 'direct' || !settings.fallbackToMergeRequest) throw result.error;
-        output.warn(`${branch} is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)`);
+        output.warn(
+          `${branch} is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)`,
+        );
         mode = 'merge-request';
         break;
       case 'refused':
@@ -89,8 +115,12 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
       case 'branch-moved':
       case 'lease-lost':
         if (attempt >= settings.maxAttempts) throw retriesExhaustedError(attempt, branch, result.rejection);
-        output.info(`${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`);
-        await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(throwIfInterrupted);
+        output.info(
+          `${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`,
+        );
+        await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(
+          throwIfInterrupted,
+        );
         break;
     }
     await remote.run('fetch', () => workspace.refresh(branch));
@@ -98,7 +128,9 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
 }
 
 function pushToBranch({ settings, output, remote, workspace, branch }: Run): Promise<PushResult> {
-  return output.section('push', `Push to ${branch}`, () => remote.push(workspace, { refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }));
+  return output.section('push', `Push to ${branch}`, () =>
+    remote.push(workspace, { refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }),
+  );
 }
 
 /**
@@ -107,7 +139,10 @@ function pushToBranch({ settings, output, remote, workspace, branch }: Run): Pro
  * readOwnBumpBranch), and only with a lease on the very tip that was checked: when it moved since,
  * the push is refused, and the next attempt checks the new tip again.
  */
-async function proposeMergeRequest({ settings, output, remote, workspace, branch }: Run, message: string): Promise<PushResult | { kind: 'already-proposed' }> {
+async function proposeMergeRequest(
+  { settings, output, remote, workspace, branch }: Run,
+  message: string,
+): Promise<PushResult | { kind: 'already-proposed' }> {
   const bumpBranch = bumpBranchName(settings);
   // Known only now when the target is the default branch; settings refused it earlier when it was given.
   if (bumpBranch === branch) throw bumpBranchIsTargetError(bumpBranch);
@@ -115,9 +150,16 @@ async function proposeMergeRequest({ settings, output, remote, workspace, branch
   if (existing && (await holdsSameChange(workspace, existing))) return { kind: 'already-proposed' };
   const [title, ...body] = withoutTargetTrailer(message).split('\n\n');
   const description = body.join('\n\n') || title!;
-  const options = [...ciOptions(settings.skipCi), ...mergeRequestOptions(settings.mergeRequest, branch, title!, description)];
+  const options = [
+    ...ciOptions(settings.skipCi),
+    ...mergeRequestOptions(settings.mergeRequest, branch, title!, description),
+  ];
   return output.section('push', `Push ${bumpBranch} and open a merge request into ${branch}`, () =>
-    remote.push(workspace, { refspec: `HEAD:refs/heads/${bumpBranch}`, options, forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}` }),
+    remote.push(workspace, {
+      refspec: `HEAD:refs/heads/${bumpBranch}`,
+      options,
+      forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}`,
+    }),
   );
 }
 
@@ -126,7 +168,11 @@ async function proposeMergeRequest({ settings, output, remote, workspace, branch
  * or undefined when there is no such branch. Throws when the branch is not ours: its tip is not a bump
  * commit this tool wrote for `target`, or that commit does not sit on `target`'s history.
  */
-async function readOwnBumpBranch(workspace: GitWorkspace, bumpBranch: string, target: string): Promise<string | undefined> {
+async function readOwnBumpBranch(
+  workspace: GitWorkspace,
+  bumpBranch: string,
+  target: string,
+): Promise<string | undefined> {
   if (!(await workspace.remoteTip(bumpBranch))) return undefined;
   const tip = await workspace.fetch(bumpBranch);
   const raw = await workspace.rawCommit(tip);

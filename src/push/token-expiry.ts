@@ -19,7 +19,13 @@ const BODY_CAP = 64 * 1024;
  * prints when it opens the connection do not hold it. `timeoutMs` bounds the whole exchange (a trickling
  * answer included); `signal` abandons it.
  */
-export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000, signal?: AbortSignal, caFile?: string): Promise<ExpiryLookup> {
+export function lookUpExpiry(
+  serverUrl: string,
+  token: string,
+  timeoutMs = 3000,
+  signal?: AbortSignal,
+  caFile?: string,
+): Promise<ExpiryLookup> {
   guardProcessOutput();
   let ca: Buffer | undefined;
   try {
@@ -36,30 +42,43 @@ export function lookUpExpiry(serverUrl: string, token: string, timeoutMs = 3000,
       resolveOnce(lookup);
     };
     const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal, ca }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > BODY_CAP) return request.destroy(new Error('too large'));
-        chunks.push(chunk);
-      });
-      response.on('error', () => resolve({ unknown: 'error' }));
-      response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
-      response.on('end', () => {
-        if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
-          resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
-        } catch {
-          resolve({ unknown: 'not JSON' });
-        }
-      });
-    });
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal, ca },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > BODY_CAP) return request.destroy(new Error('too large'));
+          chunks.push(chunk);
+        });
+        response.on('error', () => resolve({ unknown: 'error' }));
+        response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
+        response.on('end', () => {
+          if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
+            resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
+          } catch {
+            resolve({ unknown: 'not JSON' });
+          }
+        });
+      },
+    );
     request.setHeader('PRIVATE-TOKEN', token);
     const deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
     request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => resolve({ unknown: error.message === 'timeout' || error.message === 'too large' ? error.message : signal?.aborted ? 'abandoned' : 'error' }));
+    request.on('error', (error) =>
+      resolve({
+        unknown:
+          error.message === 'timeout' || error.message === 'too large'
+            ? error.message
+            : signal?.aborted
+              ? 'abandoned'
+              : 'error',
+      }),
+    );
     request.end();
   });
 }
@@ -72,7 +91,12 @@ export function daysUntil(expiresAt: string, now = new Date()): number | undefin
   return Math.floor((end - now.getTime()) / 86_400_000);
 }
 
-export function expiryWarning(lookup: ExpiryLookup, tokenVariable: string, warningDays: number, now = new Date()): string | undefined {
+export function expiryWarning(
+  lookup: ExpiryLookup,
+  tokenVariable: string,
+  warningDays: number,
+  now = new Date(),
+): string | undefined {
   if (!('expiresAt' in lookup) || !lookup.expiresAt) return undefined;
   const days = daysUntil(lookup.expiresAt, now);
   if (days === undefined || days > warningDays) return undefined;

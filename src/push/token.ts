@@ -35,14 +35,18 @@ export function multiLineTokenError(variable: string): UsageError {
 
 /** `--token-variable $GITLAB_PUSHER_TOKEN`: the "name" is a value (likely the token), so it is never shown. */
 export function tokenVariableIsValueError(holder: string): UsageError {
-  return new UsageError(`the name given for the token variable is the value of ${holder}, not the name of a variable that is set (the value is not shown)`, {
-    hint: `Pass the variable's name, not its value: --token-variable ${holder} (without "$"). If that value is a token, treat it as exposed and rotate it.`,
-  });
+  return new UsageError(
+    `the name given for the token variable is the value of ${holder}, not the name of a variable that is set (the value is not shown)`,
+    {
+      hint: `Pass the variable's name, not its value: --token-variable ${holder} (without "$"). If that value is a token, treat it as exposed and rotate it.`,
+    },
+  );
 }
 
 /** The value is never shown, nor its length: either would help guess a real token. */
 export function implausibleTokenError(variable: string, problem: 'short' | 'long'): UsageError {
-  const what = problem === 'short' ? `shorter than ${MIN_SECRET_LENGTH} characters` : `longer than ${MAX_TOKEN_LENGTH} characters`;
+  const what =
+    problem === 'short' ? `shorter than ${MIN_SECRET_LENGTH} characters` : `longer than ${MAX_TOKEN_LENGTH} characters`;
   return new UsageError(`${variable} holds a value ${what}, which is no GitLab token`, {
     hint:
       problem === 'short'
@@ -54,7 +58,8 @@ export function implausibleTokenError(variable: string, problem: 'short' | 'long
 /** The token the variable the user named holds; checked for presence and a plausible length, never for its shape. */
 export function checkToken({ variable, value: token, ciJobToken, holderOfName }: TokenInput): string {
   if (token === undefined && holderOfName) throw tokenVariableIsValueError(holderOfName);
-  if (token === undefined || token.trim() === '') throw missingTokenError(variable, token === undefined ? 'not set' : 'empty');
+  if (token === undefined || token.trim() === '')
+    throw missingTokenError(variable, token === undefined ? 'not set' : 'empty');
   if (ciJobToken && token.trim() === ciJobToken.trim()) throw ciJobTokenInVariableError(variable);
   if (/[\r\n]/.test(token.trim())) throw multiLineTokenError(variable);
   if (token.trim().length < MIN_SECRET_LENGTH) throw implausibleTokenError(variable, 'short');

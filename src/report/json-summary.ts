@@ -29,7 +29,12 @@ function outcomeRecord(outcome: Outcome) {
     branch: push?.branch ?? null,
     commit: pushedCommitOf(outcome) ?? null,
     attempts: push?.attempts ?? null,
-    changes: outcome.changes.map((change) => ({ name: change.name, file: change.file, previousImage: change.previousImage ?? null, newImage: change.newImage })),
+    changes: outcome.changes.map((change) => ({
+      name: change.name,
+      file: change.file,
+      previousImage: change.previousImage ?? null,
+      newImage: change.newImage,
+    })),
     mergeRequest: mergeRequest ? { branch: mergeRequest.branch, url: mergeRequest.url ?? null } : null,
     skippedDowngrades: outcome.kind === 'skipped-downgrade' ? outcome.downgrades : [],
   };

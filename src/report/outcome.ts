@@ -19,7 +19,15 @@ export type Outcome =
 
 export type OutcomeKind = Outcome['kind'];
 
-export const OUTCOME_KINDS = ['edited', 'pushed', 'proposed', 'already-proposed', 'dry-run', 'nothing-to-change', 'skipped-downgrade'] as const satisfies readonly OutcomeKind[];
+export const OUTCOME_KINDS = [
+  'edited',
+  'pushed',
+  'proposed',
+  'already-proposed',
+  'dry-run',
+  'nothing-to-change',
+  'skipped-downgrade',
+] as const satisfies readonly OutcomeKind[];
 
 /** One image set in one file. */
 export interface Change {

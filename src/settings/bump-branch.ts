@@ -6,9 +6,14 @@ import type { PushSettings } from './types.js';
  * The merge-request branch is named from WHAT is bumped, never from the version, so a newer release
  * of the same app and environment updates the one open merge request instead of opening another.
  */
-export function bumpBranchName(settings: Pick<PushSettings, 'images' | 'targets' | 'environments' | 'mergeRequest'>): string {
+export function bumpBranchName(
+  settings: Pick<PushSettings, 'images' | 'targets' | 'environments' | 'mergeRequest'>,
+): string {
   const names = [...new Set(settings.images.map((image) => image.name))].sort();
-  const app = names.length === 1 ? names[0]!.split('/').at(-1)! : createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 8);
+  const app =
+    names.length === 1
+      ? names[0]!.split('/').at(-1)!
+      : createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 8);
   const { kustomizations, files, helm, markers } = settings.targets;
   const paths = kustomizations.filter((target) => !target.env).map((target) => target.dir);
   const places = [...settings.environments, ...paths, ...files, ...helm.files, ...markers];
@@ -36,7 +41,13 @@ export function targetTrailer(target: string): string {
 export function withoutTargetTrailer(message: string): string {
   return message
     .split('\n\n')
-    .map((paragraph) => paragraph.split('\n').filter((line) => !line.startsWith(`${TARGET_TRAILER}:`)).join('\n').trimEnd())
+    .map((paragraph) =>
+      paragraph
+        .split('\n')
+        .filter((line) => !line.startsWith(`${TARGET_TRAILER}:`))
+        .join('\n')
+        .trimEnd(),
+    )
     .filter((paragraph) => paragraph.trim())
     .join('\n\n');
 }
@@ -48,8 +59,13 @@ export function withoutTargetTrailer(message: string): string {
 export function notOurBumpCommit(rawCommit: string, target: string): string | undefined {
   const [header = '', ...message] = rawCommit.split('\n\n');
   if ((header.match(/^parent /gm) ?? []).length !== 1) return 'is not a single commit on top of another';
-  const trailers = message.filter((paragraph) => paragraph.trim()).at(-1)?.split('\n') ?? [];
-  if (!trailers.includes(targetTrailer(target))) return `was not written by gitops-image-bump for ${target} (no "${targetTrailer(target)}" trailer)`;
+  const trailers =
+    message
+      .filter((paragraph) => paragraph.trim())
+      .at(-1)
+      ?.split('\n') ?? [];
+  if (!trailers.includes(targetTrailer(target)))
+    return `was not written by gitops-image-bump for ${target} (no "${targetTrailer(target)}" trailer)`;
   return undefined;
 }
 
@@ -62,7 +78,10 @@ export function bumpBranchIsTargetError(branch: string, source = '--mr-branch'):
 
 /** The bump branch exists and is not recognisably ours: it is never rewritten. */
 export function foreignBumpBranchError(branch: string, target: string, tip: string, reason: string): BumpError {
-  return new BumpError(`merge-request branch ${branch} already exists and is not a bump branch of ${target}: its tip ${tip.slice(0, 12)} ${reason}`, {
-    hint: `Nothing was pushed. An existing bump branch is replaced only when its tip is a bump commit this tool wrote for ${target}, on top of ${target}. Choose another --mr-branch (default image-bump/{env}/{app}), or, if the branch is a leftover nobody needs, delete it in GitLab (Code > Branches) and run again.`,
-  });
+  return new BumpError(
+    `merge-request branch ${branch} already exists and is not a bump branch of ${target}: its tip ${tip.slice(0, 12)} ${reason}`,
+    {
+      hint: `Nothing was pushed. An existing bump branch is replaced only when its tip is a bump commit this tool wrote for ${target}, on top of ${target}. Choose another --mr-branch (default image-bump/{env}/{app}), or, if the branch is a leftover nobody needs, delete it in GitLab (Code > Branches) and run again.`,
+    },
+  );
 }

@@ -49,10 +49,17 @@ export function gitBaseEnvironment(env: NodeJS.ProcessEnv): Record<string, strin
 }
 
 export function readOutputSettings(env: NodeJS.ProcessEnv): OutputSettings {
-  return { inCi: Boolean(env.CI), noColor: Boolean(env.NO_COLOR), debug: Boolean(env.IMAGE_BUMP_DEBUG || env.CI_DEBUG_TRACE === 'true') };
+  return {
+    inCi: Boolean(env.CI),
+    noColor: Boolean(env.NO_COLOR),
+    debug: Boolean(env.IMAGE_BUMP_DEBUG || env.CI_DEBUG_TRACE === 'true'),
+  };
 }
 
-export function readPushEnvironment(settings: Pick<PushSettings, 'tokenVariable'>, env: NodeJS.ProcessEnv): PushEnvironment {
+export function readPushEnvironment(
+  settings: Pick<PushSettings, 'tokenVariable'>,
+  env: NodeJS.ProcessEnv,
+): PushEnvironment {
   const variable = settings.tokenVariable;
   const value = env[variable];
   return {
@@ -61,7 +68,10 @@ export function readPushEnvironment(settings: Pick<PushSettings, 'tokenVariable'
       value,
       ciJobToken: env.CI_JOB_TOKEN || undefined,
       // `--token-variable $TOKEN`: the variable whose value is the "name", to say so without showing it.
-      holderOfName: value === undefined ? Object.keys(env).find((name) => !name.startsWith('IMAGE_BUMP_') && env[name] === variable) : undefined,
+      holderOfName:
+        value === undefined
+          ? Object.keys(env).find((name) => !name.startsWith('IMAGE_BUMP_') && env[name] === variable)
+          : undefined,
     },
     caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
     gitBase: gitBaseEnvironment(env),
@@ -70,7 +80,9 @@ export function readPushEnvironment(settings: Pick<PushSettings, 'tokenVariable'
 
 /** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */
 export function likelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
-  const named = argv.flatMap((arg, index) => (arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : []));
+  const named = argv.flatMap((arg, index) =>
+    arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : [],
+  );
   return ['GITLAB_PUSHER_TOKEN', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named].flatMap((name) => {
     const value = name ? env[name] : undefined;
     return value ? [value.trim()] : [];

@@ -20,5 +20,11 @@ export function helpText(topic?: 'push' | 'edit'): string {
       const env = name === 'help' || name === 'version' ? '' : `  [${environmentName(name)}]`;
       return `  ${flag.padEnd(26)} ${spec.description}${env}`;
     });
-  return [...usage, `Options${topic ? ` for ${topic}` : ''}:`, ...lines, '', 'Exit codes: 0 pushed or nothing to change, 1 failure, 2 invalid input.'].join('\n');
+  return [
+    ...usage,
+    `Options${topic ? ` for ${topic}` : ''}:`,
+    ...lines,
+    '',
+    'Exit codes: 0 pushed or nothing to change, 1 failure, 2 invalid input.',
+  ].join('\n');
 }

@@ -14,12 +14,16 @@ export function parseFlags(command: 'push' | 'edit', args: string[]): Values {
   try {
     const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
     if (positionals.length > 0) {
-      throw new UsageError(`unexpected argument "${positionals[0]}"`, { hint: 'Images are given with --image NAME=IMAGE (repeatable); see --help.' });
+      throw new UsageError(`unexpected argument "${positionals[0]}"`, {
+        hint: 'Images are given with --image NAME=IMAGE (repeatable); see --help.',
+      });
     }
     return values;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'), { hint: `See \`gitops-image-bump ${command} --help\`.` });
+    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'), {
+      hint: `See \`gitops-image-bump ${command} --help\`.`,
+    });
   }
 }
 
@@ -73,7 +77,10 @@ export function oneOf<T extends string>(read: Reader, name: OptionName, allowed:
  * fails on its own arguments still ends with the JSON object and the report. The report belongs to
  * `push` (and to a command that could not be read, which is most likely a mistyped push).
  */
-export function endSettingsFromRawArguments(argv: readonly string[], env: NodeJS.ProcessEnv): { json: boolean; reportFile?: string } {
+export function endSettingsFromRawArguments(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { json: boolean; reportFile?: string } {
   const json = argv.includes('--json') || /^(true|1|yes)$/i.test(env[environmentName('json')] ?? '');
   const command = argv[0];
   if (command === undefined || ['edit', 'help', '--help', '-h', '--version', '-v'].includes(command)) return { json };
@@ -96,5 +103,8 @@ export function splitList(raw: string): string[] {
       // not JSON after all: fall through to the plain separators
     }
   }
-  return trimmed.split(/[,\n]/).map((item) => item.trim()).filter(Boolean);
+  return trimmed
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

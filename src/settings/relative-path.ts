@@ -27,7 +27,10 @@ export function normalizeBelowRoot(raw: string): string | undefined {
 }
 
 /** What is wrong with `raw` as a path below the root, or undefined when nothing is. */
-export function relativePathProblem(raw: string, options: { allowRoot?: boolean } = {}): RelativePathProblem | undefined {
+export function relativePathProblem(
+  raw: string,
+  options: { allowRoot?: boolean } = {},
+): RelativePathProblem | undefined {
   if (/[\0-\x1f\x7f]/.test(raw)) return 'control';
   if (isAbsolutePath(raw)) return 'absolute';
   const normalized = normalizeRelativePath(raw);

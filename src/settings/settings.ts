@@ -24,10 +24,13 @@ import {
 /** Reads flags, then `IMAGE_BUMP_*`, then the drop-in variables of the hand-written job. Flags win. */
 export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help')
+    return { command: 'help' };
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command !== 'push' && command !== 'edit') {
-    throw new UsageError(`unknown command "${command}"`, { hint: 'Use `gitops-image-bump push …` or `gitops-image-bump edit …` (see --help).' });
+    throw new UsageError(`unknown command "${command}"`, {
+      hint: 'Use `gitops-image-bump push …` or `gitops-image-bump edit …` (see --help).',
+    });
   }
   const values = parseFlags(command, rest);
   if (values.help) return { command: 'help', topic: command };
@@ -36,9 +39,14 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   const images = readImages(read, env);
   if (command === 'edit') {
     const source = (name: OptionName) => read.source(name);
-    const others = readFileTargets(read, (path, name) => checkRelativePath(path, source(name), 'working directory', false, 'path'));
+    const others = readFileTargets(read, (path, name) =>
+      checkRelativePath(path, source(name), 'working directory', false, 'path'),
+    );
     const dir = read.one('dir');
-    const kustomizations = dir !== undefined || !hasTargets({ kustomizations: [], ...others }) ? [{ dir: checkRelativePath(dir ?? '.', source('dir'), 'working directory', true) }] : [];
+    const kustomizations =
+      dir !== undefined || !hasTargets({ kustomizations: [], ...others })
+        ? [{ dir: checkRelativePath(dir ?? '.', source('dir'), 'working directory', true) }]
+        : [];
     return { command, ...images, targets: { kustomizations, ...others } };
   }
   return readPushSettings(read, env, images);
@@ -49,7 +57,9 @@ function readImages(read: Reader, env: NodeJS.ProcessEnv): ImageSettings {
   const appArg = readAppImage(read, env, imageArgs.length === 0);
   if (appArg !== undefined) imageArgs.push(appArg);
   if (imageArgs.length === 0) {
-    throw new UsageError('no image given', { hint: 'Pass --image NAME=IMAGE (repeatable), or set APP_NAME and APP_IMAGE.' });
+    throw new UsageError('no image given', {
+      hint: 'Pass --image NAME=IMAGE (repeatable), or set APP_NAME and APP_IMAGE.',
+    });
   }
   const images = parseImageArgs(imageArgs);
   // Every argument, not only the one that wins for its name: a refused one is never silently replaced.
@@ -68,7 +78,8 @@ function readAppImage(read: Reader, env: NodeJS.ProcessEnv, dropIn: boolean): st
     const value = read.one(option);
     if (value !== undefined) return { value, source: read.source(option), empty: value === '' };
     const dropInValue = dropIn ? env[variable] : undefined;
-    if (dropInValue !== undefined) return { value: dropInValue || undefined, source: variable, empty: dropInValue === '' };
+    if (dropInValue !== undefined)
+      return { value: dropInValue || undefined, source: variable, empty: dropInValue === '' };
     // The component always sets its IMAGE_BUMP_* variable; empty, it stands for an input left out.
     if (env[environmentName(option)] === '') return { value: undefined, source: environmentName(option), empty: true };
     return { value: undefined, source: `--${option} (or ${variable})`, empty: false };
@@ -77,7 +88,8 @@ function readAppImage(read: Reader, env: NodeJS.ProcessEnv, dropIn: boolean): st
   const image = part('app-image', 'APP_IMAGE');
   if (!name.value && !image.value) return undefined;
   if (name.value && image.value) return `${name.value}=${image.value}`;
-  const state = (given: { source: string; empty: boolean }) => `${given.source} is ${given.empty ? 'empty' : 'not given'}`;
+  const state = (given: { source: string; empty: boolean }) =>
+    `${given.source} is ${given.empty ? 'empty' : 'not given'}`;
   if (name.value) {
     throw new UsageError(`no new image for ${JSON.stringify(name.value)}: ${state(image)}`, {
       hint:
@@ -87,7 +99,7 @@ function readAppImage(read: Reader, env: NodeJS.ProcessEnv, dropIn: boolean): st
     });
   }
   throw new UsageError(`no image name to match for ${JSON.stringify(image.value)}: ${state(name)}`, {
-    hint: 'Give the name the manifests use for the image (kustomize\'s images[].name) with --app-name or APP_NAME, or use --image NAME=IMAGE.',
+    hint: "Give the name the manifests use for the image (kustomize's images[].name) with --app-name or APP_NAME, or use --image NAME=IMAGE.",
   });
 }
 
@@ -113,12 +125,18 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
   const project = checkProject((read.one('project') ?? env.CI_PROJECT_PATH ?? '').replace(/\.git$/, ''));
 
   const explicitBranch = read.one('branch');
-  const branch = explicitBranch ?? (project === env.CI_PROJECT_PATH && env.CI_COMMIT_REF_NAME ? env.CI_COMMIT_REF_NAME : undefined);
+  const branch =
+    explicitBranch ?? (project === env.CI_PROJECT_PATH && env.CI_COMMIT_REF_NAME ? env.CI_COMMIT_REF_NAME : undefined);
   if (branch !== undefined && !isValidBranchName(branch)) {
-    throw new UsageError(`branch ${JSON.stringify(branch)} is not a valid branch name`, { hint: 'Use the name of an existing branch of the GitOps project, e.g. main.' });
+    throw new UsageError(`branch ${JSON.stringify(branch)} is not a valid branch name`, {
+      hint: 'Use the name of an existing branch of the GitOps project, e.g. main.',
+    });
   }
 
-  const tokenVariable = checkTokenVariable(read.one('token-variable') ?? 'GITLAB_PUSHER_TOKEN', read.source('token-variable'));
+  const tokenVariable = checkTokenVariable(
+    read.one('token-variable') ?? 'GITLAB_PUSHER_TOKEN',
+    read.source('token-variable'),
+  );
 
   const push: PushSettings = {
     command: 'push',
@@ -134,7 +152,10 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     author: readAuthor(read, url.hostname),
     dryRun: read.flag('dry-run'),
     maxAttempts: wholeNumber(read.one('max-attempts') ?? '40', read.source('max-attempts'), 1),
-    timeoutSeconds: wholeNumber(read.one('timeout') ?? '60', read.source('timeout'), 1, { maximum: MAX_TIMEOUT_SECONDS, unit: 'seconds, e.g. 60 (the default); 86400 is a day' }),
+    timeoutSeconds: wholeNumber(read.one('timeout') ?? '60', read.source('timeout'), 1, {
+      maximum: MAX_TIMEOUT_SECONDS,
+      unit: 'seconds, e.g. 60 (the default); 86400 is a day',
+    }),
     keepWorkdir: read.one('keep-workdir'),
     mode: oneOf(read, 'mode', ['direct', 'merge-request'], 'direct'),
     fallbackToMergeRequest: oneOf(read, 'fallback', ['none', 'merge-request'], 'none') === 'merge-request',
@@ -142,7 +163,9 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
       branchTemplate: read.one('mr-branch') ?? 'image-bump/{env}/{app}',
       labels: read.many('mr-label').flatMap(splitList),
       draft: read.flag('mr-draft'),
-      autoMerge: read.flag('mr-auto-merge') ? oneOf(read, 'mr-auto-merge-option', ['auto_merge', 'merge_when_pipeline_succeeds'] as const, 'auto_merge') : undefined,
+      autoMerge: read.flag('mr-auto-merge')
+        ? oneOf(read, 'mr-auto-merge-option', ['auto_merge', 'merge_when_pipeline_succeeds'] as const, 'auto_merge')
+        : undefined,
     },
     skipCi: read.flag('skip-ci'),
     reportFile: read.one('report'),
@@ -158,7 +181,8 @@ function provenanceTrailers(env: NodeJS.ProcessEnv): string[] {
   const trailers: string[] = [];
   if (env.CI_PIPELINE_URL) trailers.push(`Image-Bump-Pipeline: ${env.CI_PIPELINE_URL}`);
   if (env.CI_JOB_URL) trailers.push(`Image-Bump-Job: ${env.CI_JOB_URL}`);
-  if (env.CI_PROJECT_PATH && env.CI_COMMIT_SHA) trailers.push(`Image-Bump-Source: ${env.CI_PROJECT_PATH}@${env.CI_COMMIT_SHA}`);
+  if (env.CI_PROJECT_PATH && env.CI_COMMIT_SHA)
+    trailers.push(`Image-Bump-Source: ${env.CI_PROJECT_PATH}@${env.CI_COMMIT_SHA}`);
   return trailers.map((line) => line.replace(/[\r\n]+/g, ' '));
 }
 
@@ -173,7 +197,10 @@ function uniqueKustomizations(targets: readonly { dir: string; env?: string }[])
 }
 
 /** Manifests, Helm values and marker directories, each path checked by `check`. */
-function readFileTargets(read: Reader, check: (path: string, option: OptionName) => string): Omit<TargetSpec, 'kustomizations'> {
+function readFileTargets(
+  read: Reader,
+  check: (path: string, option: OptionName) => string,
+): Omit<TargetSpec, 'kustomizations'> {
   const checked = (option: OptionName) => [...new Set(read.many(option).map((path) => check(path, option)))];
   const helmFiles = checked('helm-values');
   const helmPaths = read.many('helm-path').flatMap(splitList);
@@ -183,7 +210,11 @@ function readFileTargets(read: Reader, check: (path: string, option: OptionName)
     helm: {
       files: helmFiles,
       paths: helmPaths.length > 0 ? helmPaths : ['image'],
-      keys: definedOnly({ repository: read.one('helm-repository-key'), tag: read.one('helm-tag-key'), digest: read.one('helm-digest-key') }),
+      keys: definedOnly({
+        repository: read.one('helm-repository-key'),
+        tag: read.one('helm-tag-key'),
+        digest: read.one('helm-digest-key'),
+      }),
     },
     markers: checked('markers'),
   };
@@ -192,4 +223,3 @@ function readFileTargets(read: Reader, check: (path: string, option: OptionName)
 function definedOnly<T extends object>(record: T): Partial<T> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
-

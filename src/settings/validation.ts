@@ -19,11 +19,15 @@ export function checkBumpBranch(settings: PushSettings, source: string): void {
   if (settings.mode !== 'merge-request' && !settings.fallbackToMergeRequest) return;
   const bumpBranch = bumpBranchName(settings);
   if (!isValidBranchName(bumpBranch)) {
-    throw new UsageError(`${source} ${JSON.stringify(settings.mergeRequest.branchTemplate)} makes no valid branch name`, {
-      hint: 'Use a branch name with {env} and {app} where the environment and the app go, like image-bump/{env}/{app} (the default).',
-    });
+    throw new UsageError(
+      `${source} ${JSON.stringify(settings.mergeRequest.branchTemplate)} makes no valid branch name`,
+      {
+        hint: 'Use a branch name with {env} and {app} where the environment and the app go, like image-bump/{env}/{app} (the default).',
+      },
+    );
   }
-  if (settings.branch !== undefined && bumpBranch === settings.branch) throw bumpBranchIsTargetError(bumpBranch, source);
+  if (settings.branch !== undefined && bumpBranch === settings.branch)
+    throw bumpBranchIsTargetError(bumpBranch, source);
 }
 
 const SERVER_URL_HINT =
@@ -36,8 +40,12 @@ const SERVER_URL_HINT =
  * trailing slash.
  */
 export function checkServerUrl(raw: string | undefined, source: string): string {
-  if (!raw) throw new UsageError('no GitLab server URL', { hint: 'Pass --server-url https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).' });
-  const refuse = (what: string, shown = true) => new UsageError(`${source} ${shown ? `${JSON.stringify(raw)} ` : ''}${what}`, { hint: SERVER_URL_HINT });
+  if (!raw)
+    throw new UsageError('no GitLab server URL', {
+      hint: 'Pass --server-url https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).',
+    });
+  const refuse = (what: string, shown = true) =>
+    new UsageError(`${source} ${shown ? `${JSON.stringify(raw)} ` : ''}${what}`, { hint: SERVER_URL_HINT });
   // Never echoed when it may hold credentials.
   if (raw.includes('@')) throw refuse('must be a plain http(s) URL, without credentials or "@"', false);
   if (/[\0-\x20\x7f-\x9f]/.test(raw)) throw refuse('holds whitespace or control characters');
@@ -56,7 +64,12 @@ export function checkServerUrl(raw: string | undefined, source: string): string 
 }
 
 /** Digits only; an upper bound keeps a value from overflowing Node's timers (at most 2^31 - 1 ms). */
-export function wholeNumber(raw: string, source: string, minimum: number, { maximum, unit }: { maximum?: number; unit?: string } = {}): number {
+export function wholeNumber(
+  raw: string,
+  source: string,
+  minimum: number,
+  { maximum, unit }: { maximum?: number; unit?: string } = {},
+): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < minimum || (maximum !== undefined && value > maximum)) {
     const range = maximum === undefined ? `of at least ${minimum}` : `from ${minimum} to ${maximum}`;
@@ -90,10 +103,13 @@ export function readAuthor(read: Reader, serverHost: string): { name: string; em
     new UsageError(`${read.source(option)} ${JSON.stringify(value)} is not ${noun} git can record: ${why}`, {
       hint: 'Give a plain name such as "GitOps Bot" and an address such as gitops-bot@example.com, or leave the options out for the default author.',
     });
-  if (/[<>\p{Cc}]/u.test(name)) throw refuse('author-name', name, 'a name', 'it holds "<", ">" or control characters, which git drops');
-  if (GIT_IDENT_CRUD.test(name)) throw refuse('author-name', name, 'a name', name === '' ? 'it is empty' : 'it has no letter or digit');
+  if (/[<>\p{Cc}]/u.test(name))
+    throw refuse('author-name', name, 'a name', 'it holds "<", ">" or control characters, which git drops');
+  if (GIT_IDENT_CRUD.test(name))
+    throw refuse('author-name', name, 'a name', name === '' ? 'it is empty' : 'it has no letter or digit');
   if (email === '') throw refuse('author-email', email, 'an email', 'it is empty');
-  if (/[<>\s\p{Cc}]/u.test(email)) throw refuse('author-email', email, 'an email', 'it holds "<", ">", whitespace or control characters');
+  if (/[<>\s\p{Cc}]/u.test(email))
+    throw refuse('author-email', email, 'an email', 'it holds "<", ">", whitespace or control characters');
   return { name, email };
 }
 
@@ -115,11 +131,19 @@ export function readEnvironmentNames(read: Reader, dropInTargetEnv: string | und
  * A relative path inside the repository (or the working directory), normalised: no absolute paths, no
  * `..` above the root, no control characters, and nothing through `.git` (git's own files are never edited).
  */
-export function checkRelativePath(raw: string, source: string, inside = 'repository', allowRoot = false, noun = 'directory'): string {
+export function checkRelativePath(
+  raw: string,
+  source: string,
+  inside = 'repository',
+  allowRoot = false,
+  noun = 'directory',
+): string {
   const problem = relativePathProblem(raw, { allowRoot });
   const example = 'Give a relative path such as manifests/overlays/prod';
   if (problem === 'control') {
-    throw new UsageError(`${source} ${JSON.stringify(raw)} contains control characters`, { hint: `${example}: a line break or tab in a path is usually a stray character in a CI/CD variable.` });
+    throw new UsageError(`${source} ${JSON.stringify(raw)} contains control characters`, {
+      hint: `${example}: a line break or tab in a path is usually a stray character in a CI/CD variable.`,
+    });
   }
   if (problem === 'git-dir') {
     throw new UsageError(`${source} ${JSON.stringify(raw)} goes through .git, which holds git's own files`, {
@@ -165,14 +189,20 @@ export function checkProject(project: string): string {
 export function checkTokenVariable(tokenVariable: string, source: string): string {
   if (!VARIABLE_NAME.test(tokenVariable)) {
     // The value is never shown: it may be the token itself.
-    throw new UsageError(`${source} must be the NAME of the environment variable that holds the token (letters, digits and "_"), not a value`, {
-      hint: 'Store the token in a protected, masked CI/CD variable (e.g. GITLAB_PUSHER_TOKEN) and pass its name. If the token itself was given here, treat it as exposed and rotate it.',
-    });
+    throw new UsageError(
+      `${source} must be the NAME of the environment variable that holds the token (letters, digits and "_"), not a value`,
+      {
+        hint: 'Store the token in a protected, masked CI/CD variable (e.g. GITLAB_PUSHER_TOKEN) and pass its name. If the token itself was given here, treat it as exposed and rotate it.',
+      },
+    );
   }
   return tokenVariable;
 }
 
 /** A --helm-path: keys joined by dots. */
 export function checkHelmPath(path: string): void {
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) throw new UsageError(`--helm-path ${JSON.stringify(path)} is not a dot path of keys`, { hint: 'Write it like image or backend.image.' });
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path))
+    throw new UsageError(`--helm-path ${JSON.stringify(path)} is not a dot path of keys`, {
+      hint: 'Write it like image or backend.image.',
+    });
 }

@@ -26,7 +26,12 @@ function parse(text: string): Document.Parsed[] {
  * path now holds its intended string (one every YAML 1.1 and 1.2 reader reads as that string).
  * Otherwise it throws editWouldCorrupt, naming the first difference.
  */
-export function assertOnlyIntendedChanges(file: string, before: string, after: string, intended: readonly IntendedValue[]): void {
+export function assertOnlyIntendedChanges(
+  file: string,
+  before: string,
+  after: string,
+  intended: readonly IntendedValue[],
+): void {
   const corrupt = (detail: string) => editWouldCorrupt(file, detail);
   const [old, next] = [parse(before), parse(after)];
   for (const doc of next) {
@@ -42,8 +47,11 @@ export function assertOnlyIntendedChanges(file: string, before: string, after: s
   old.forEach((oldDoc, index) => {
     const newDoc = next[index]!;
     const where = old.length > 1 ? `document ${index + 1}: ` : '';
-    if (kindOf(oldDoc) !== kindOf(newDoc)) throw corrupt(`${where}its kind would change from ${kindOf(oldDoc)} to ${kindOf(newDoc)}`);
-    const wanted = new Map(intended.filter((value) => value.document === index).map((value) => [JSON.stringify(value.path), value.value]));
+    if (kindOf(oldDoc) !== kindOf(newDoc))
+      throw corrupt(`${where}its kind would change from ${kindOf(oldDoc)} to ${kindOf(newDoc)}`);
+    const wanted = new Map(
+      intended.filter((value) => value.document === index).map((value) => [JSON.stringify(value.path), value.value]),
+    );
     const seen = new Set<string>();
     const differ = (path: ValuePath, what: string) => corrupt(`${where}\`${formatPath(path)}\` ${what}`);
 
@@ -54,18 +62,22 @@ export function assertOnlyIntendedChanges(file: string, before: string, after: s
       if (wanted.has(key)) {
         seen.add(key);
         const value = wanted.get(key)!;
-        if (!isScalar(resolvedB) || resolvedB.value !== value) throw differ(path, `would hold ${describe(resolvedB)} instead of ${JSON.stringify(value)}`);
-        if (resolvedB.type === Scalar.PLAIN && needsQuotesForYaml11(value)) throw differ(path, `would be the plain scalar ${value}, which a YAML 1.1 reader does not read as a string`);
+        if (!isScalar(resolvedB) || resolvedB.value !== value)
+          throw differ(path, `would hold ${describe(resolvedB)} instead of ${JSON.stringify(value)}`);
+        if (resolvedB.type === Scalar.PLAIN && needsQuotesForYaml11(value))
+          throw differ(path, `would be the plain scalar ${value}, which a YAML 1.1 reader does not read as a string`);
         return;
       }
       const resolvedA = resolve(oldDoc, a);
       if (isNullish(resolvedA) && isNullish(resolvedB)) return;
       if (isScalar(resolvedA) && isScalar(resolvedB)) {
-        if (!Object.is(resolvedA.value, resolvedB.value)) throw differ(path, `would change from ${describe(resolvedA)} to ${describe(resolvedB)}`);
+        if (!Object.is(resolvedA.value, resolvedB.value))
+          throw differ(path, `would change from ${describe(resolvedA)} to ${describe(resolvedB)}`);
         return;
       }
       if (isMap(resolvedA) && isMap(resolvedB)) {
-        const entries = (map: typeof resolvedA) => new Map(map.items.map((pair) => [keyText(pair.key) ?? '?', pair.value] as const));
+        const entries = (map: typeof resolvedA) =>
+          new Map(map.items.map((pair) => [keyText(pair.key) ?? '?', pair.value] as const));
         const [oldEntries, newEntries] = [entries(resolvedA), entries(resolvedB)];
         for (const [name, value] of oldEntries) {
           if (!newEntries.has(name)) throw differ([...path, name], 'would be removed');
@@ -79,7 +91,8 @@ export function assertOnlyIntendedChanges(file: string, before: string, after: s
         return;
       }
       if (isSeq(resolvedA) && isSeq(resolvedB)) {
-        if (resolvedA.items.length !== resolvedB.items.length) throw differ(path, `would have ${resolvedB.items.length} items instead of ${resolvedA.items.length}`);
+        if (resolvedA.items.length !== resolvedB.items.length)
+          throw differ(path, `would have ${resolvedB.items.length} items instead of ${resolvedA.items.length}`);
         resolvedA.items.forEach((item, itemIndex) => compare(item, resolvedB.items[itemIndex], [...path, itemIndex]));
         return;
       }
@@ -103,7 +116,10 @@ function isNullish(node: unknown): boolean {
 }
 
 function describe(node: unknown): string {
-  if (isScalar(node)) return node.value === null || node.value === undefined ? 'null' : JSON.stringify(node.value) ?? String(node.value);
+  if (isScalar(node))
+    return node.value === null || node.value === undefined
+      ? 'null'
+      : (JSON.stringify(node.value) ?? String(node.value));
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
   return node === undefined ? 'nothing' : 'null';

@@ -1,4 +1,15 @@
-import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { BumpError, UsageError } from '../failures/errors.js';
 import { describeImage, PRESERVE, type ImageSetting } from '../image/image-arg.js';
 import type { ImageChange, ImageFields } from '../image/image-change.js';
@@ -65,32 +76,54 @@ export function setHelmImage(
 ): HelmEditResult {
   const documents = parseDocuments(text, file);
   if (documents.length > 1) {
-    throw new BumpError(`${file}: Helm values hold one YAML document, this file holds ${documents.length}`, { hint: 'Remove the extra `---` documents.' });
+    throw new BumpError(`${file}: Helm values hold one YAML document, this file holds ${documents.length}`, {
+      hint: 'Remove the extra `---` documents.',
+    });
   }
   const doc = documents[0];
   const root = (doc?.contents ?? null) as Node | null;
   const edit: HelmEdit = { doc: doc!, text, file, values: [], edits: [], intended: [] };
   const changes: HelmImageChange[] = [];
   // The same place given twice is one target, not two edits of one value.
-  const unique = new Map(([] as HelmImageTarget[]).concat(targets).map((target) => [JSON.stringify([target.path, target.keys ?? {}, target.image]), target]));
+  const unique = new Map(
+    ([] as HelmImageTarget[])
+      .concat(targets)
+      .map((target) => [JSON.stringify([target.path, target.keys ?? {}, target.image]), target]),
+  );
   for (const target of unique.values()) {
     const keys = { repository: 'repository', tag: 'tag', digest: 'digest', ...target.keys };
     const place = lookup(doc, root, target.path, file);
     const fullPath = keys.full ? `${target.path}.${keys.full}` : target.path;
     const full = keys.full ? lookup(doc, root, fullPath, file) : place;
     if (isValueScalar(full.node)) {
-      editFullReference(edit, full as Place<Scalar & { range: [number, number, number] }>, settings, target, fullPath, changes);
+      editFullReference(
+        edit,
+        full as Place<Scalar & { range: [number, number, number] }>,
+        settings,
+        target,
+        fullPath,
+        changes,
+      );
     } else if (isMap(place.node) && !keys.full && hasImageKeys(doc!, place.node, keys)) {
       editImageMap(edit, place as Place<YAMLMap>, keys, settings, target, changes);
     } else {
-      throw new BumpError(`${file}: \`${fullPath}\` is neither a mapping with ${keys.repository}, ${keys.tag} or ${keys.digest} nor an image reference`, {
-        hint: 'Point the path at the mapping that holds the image keys, or at a key holding the full image reference.',
-      });
+      throw new BumpError(
+        `${file}: \`${fullPath}\` is neither a mapping with ${keys.repository}, ${keys.tag} or ${keys.digest} nor an image reference`,
+        {
+          hint: 'Point the path at the mapping that holds the image keys, or at a key holding the full image reference.',
+        },
+      );
     }
   }
   if (edit.values.length === 0 && edit.edits.length === 0) return { text, changes };
-  const result = applyEditsOf(file, text, [...edit.edits, ...(doc ? planValueEdits(doc, text, file, edit.values) : [])]);
-  assertOnlyIntendedChanges(file, text, result, [...edit.intended, ...edit.values.map(({ keys, value }) => ({ document: 0, path: keys, value }))]);
+  const result = applyEditsOf(file, text, [
+    ...edit.edits,
+    ...(doc ? planValueEdits(doc, text, file, edit.values) : []),
+  ]);
+  assertOnlyIntendedChanges(file, text, result, [
+    ...edit.intended,
+    ...edit.values.map(({ keys, value }) => ({ document: 0, path: keys, value })),
+  ]);
   return { text: result, changes };
 }
 
@@ -126,8 +159,18 @@ function editFullReference(
   const line = positionOf(edit.text, (place.written ?? place.node).range![0]).line;
   const before = imageFields(previousImage);
   const after = imageFields(newImage);
-  changes.push({ name: setting.name, before, after, previousImage, newImage, changed: newImage !== previousImage, path, line });
-  if (newImage !== previousImage) edit.values.push({ node: place.node, edit: place.written as Scalar | Alias, keys: place.keys, value: newImage });
+  changes.push({
+    name: setting.name,
+    before,
+    after,
+    previousImage,
+    newImage,
+    changed: newImage !== previousImage,
+    path,
+    line,
+  });
+  if (newImage !== previousImage)
+    edit.values.push({ node: place.node, edit: place.written as Scalar | Alias, keys: place.keys, value: newImage });
 }
 
 function editImageMap(
@@ -140,7 +183,8 @@ function editImageMap(
 ): void {
   const { doc, text, file } = edit;
   const map = place.node;
-  const pairOf = (key: string) => map.items.find((pair) => keyText(pair.key) === key) as Pair<Scalar, Node | null> | undefined;
+  const pairOf = (key: string) =>
+    map.items.find((pair) => keyText(pair.key) === key) as Pair<Scalar, Node | null> | undefined;
   const valueOf = (key: string) => resolveAlias(doc, pairOf(key)?.value ?? null);
   // What a `<<: *defaults` merge key supplies counts for the current image; a key written here overrides it.
   const mergedValueOf = (key: string) => {
@@ -176,14 +220,24 @@ function editImageMap(
       mapEdits.push(fillEmptyValue(text, pair, renderPlainSafe(wanted)));
       edit.intended.push({ document: 0, path, value: wanted });
     } else if (pair) {
-      throw new BumpError(`${file}: \`${target.path}.${keys[key]}\` is not a single value`, { hint: `Write \`${keys[key]}:\` as a plain string.` });
+      throw new BumpError(`${file}: \`${target.path}.${keys[key]}\` is not a single value`, {
+        hint: `Write \`${keys[key]}:\` as a plain string.`,
+      });
     } else {
       missing.push([keys[key], wanted]);
       edit.intended.push({ document: 0, path, value: wanted });
     }
     changed = true;
   }
-  if (missing.length > 0) mapEdits.push(insertPairs(text, map, insertAfter ?? map.items.at(-1), missing.map(([key, value]) => `${key}: ${renderPlainSafe(value)}`)));
+  if (missing.length > 0)
+    mapEdits.push(
+      insertPairs(
+        text,
+        map,
+        insertAfter ?? map.items.at(-1),
+        missing.map(([key, value]) => `${key}: ${renderPlainSafe(value)}`),
+      ),
+    );
   // A key filled in or added to a mapping that an alias shares would appear under the alias too.
   if (mapEdits.length > 0) assertNotSharedElsewhere(doc, text, file, [{ node: map, paths: [place.keys] }]);
   edit.edits.push(...joinedAtSameOffset(mapEdits));
@@ -222,7 +276,12 @@ function resolveAlias(doc: Document.Parsed, node: Node | null): Node | null {
   return isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : node;
 }
 
-function settingFor(target: HelmImageTarget, settings: readonly ImageSetting[], currentName: string | undefined, file: string): ImageSetting | undefined {
+function settingFor(
+  target: HelmImageTarget,
+  settings: readonly ImageSetting[],
+  currentName: string | undefined,
+  file: string,
+): ImageSetting | undefined {
   if (target.image !== undefined) return settings.find((setting) => setting.name === target.image);
   if (settings.length <= 1) return settings[0];
   const byName = settings.find((setting) => setting.name === currentName);
@@ -248,10 +307,20 @@ function lookup(doc: Document.Parsed | undefined, root: Node | null, path: strin
   return place;
 }
 
-function missingPath(path: string, parents: string[], segment: string, parent: Node | null, root: Node | null, file: string): BumpError {
+function missingPath(
+  path: string,
+  parents: string[],
+  segment: string,
+  parent: Node | null,
+  root: Node | null,
+  file: string,
+): BumpError {
   const keysOf = (node: Node | null) => (isMap(node) ? node.items.map((pair) => keyText(pair.key) ?? '?') : []);
   const topLevel = keysOf(root);
-  const where = parents.length === 0 ? `there is no top-level key \`${segment}\`` : `\`${parents.join('.')}\` has no \`${segment}\` (it has: ${keysOf(parent).join(', ') || 'nothing'})`;
+  const where =
+    parents.length === 0
+      ? `there is no top-level key \`${segment}\``
+      : `\`${parents.join('.')}\` has no \`${segment}\` (it has: ${keysOf(parent).join(', ') || 'nothing'})`;
   const listed = topLevel.length > 0 ? `top-level keys: ${topLevel.join(', ')}` : 'the file has no top-level keys';
   return new BumpError(`${file}: \`${path}\` not found: ${where}; ${listed}`, {
     hint: 'Give the path as dot-separated keys from the top of the values file, e.g. `backend.image`.',

@@ -39,12 +39,19 @@ type Found = Map<string, ImageField>;
 export function imageFieldsOf(doc: Document.Parsed): ImageField[] {
   if (kindOf(doc) === 'CustomResourceDefinition') return [];
   const found: Found = new Map();
-  const resolve = (node: unknown): Node | null | undefined => (isAlias(node) ? (node.resolve(doc)) : (node as Node | null | undefined));
+  const resolve = (node: unknown): Node | null | undefined =>
+    isAlias(node) ? node.resolve(doc) : (node as Node | null | undefined);
   const add = (value: unknown, keys: ValuePath, mergedFrom?: Node) => {
     const node = resolve(value);
     const id = JSON.stringify(keys);
     if (!isValueScalar(node) || found.has(id)) return;
-    found.set(id, { node, edit: isAlias(value) ? value : node, path: formatPath(keys), keys, ...(mergedFrom ? { mergedFrom } : {}) });
+    found.set(id, {
+      node,
+      edit: isAlias(value) ? value : node,
+      path: formatPath(keys),
+      keys,
+      ...(mergedFrom ? { mergedFrom } : {}),
+    });
   };
   // kustomize expands `<<: *defaults` before it sets images, so a merged `image` is one too.
   const mergedImage = (container: YAMLMap): { value: unknown; mergedFrom: Node } | undefined => {

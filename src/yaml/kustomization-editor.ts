@@ -1,10 +1,31 @@
-import { isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq, Scalar } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+  Scalar,
+} from 'yaml';
 import { applySetting, describeImage, type ImageSetting } from '../image/image-arg.js';
 import type { ImageChange, ImageFields } from '../image/image-change.js';
 import { editWouldCorrupt } from './edit-check.js';
 import { BumpError } from '../failures/errors.js';
 import { assertKustomizationEdit } from './kustomization-postcondition.js';
-import { applyEdits, columnOf, lineBoundaryAfter, lineBreakOf, lineStartOf, nextLineStart, positionOf, type TextEdit } from './text-edits.js';
+import {
+  applyEdits,
+  columnOf,
+  lineBoundaryAfter,
+  lineBreakOf,
+  lineStartOf,
+  nextLineStart,
+  positionOf,
+  type TextEdit,
+} from './text-edits.js';
 import { parseSingleDocument, replaceScalar } from './documents.js';
 import { fillEmptyValue, insertPairs, pairEnd } from './pair-edits.js';
 import { plainReadsAs, renderScalar, scalarText } from './source.js';
@@ -43,7 +64,11 @@ interface Source {
  * kustomization-postcondition.ts); where byte-preserving editing cannot follow kustomize, the edit is
  * refused with a message.
  */
-export function setImages(original: string, settings: readonly ImageSetting[], file = 'kustomization.yaml'): EditResult {
+export function setImages(
+  original: string,
+  settings: readonly ImageSetting[],
+  file = 'kustomization.yaml',
+): EditResult {
   // Edited with a final line break, so lines added at the end never need one of their own.
   const eol = lineBreakOf(original);
   const text = original !== '' && !original.endsWith('\n') ? original + eol : original;
@@ -53,12 +78,17 @@ export function setImages(original: string, settings: readonly ImageSetting[], f
   const imagesPair = root?.items.find((pair) => keyOf(pair) === 'images');
   const images = imagesPair?.value as Node | null | undefined;
   if (isAlias(images)) {
-    throw new BumpError(`${file}: \`images\` is an alias (*${images.source}): editing it would change what the anchor &${images.source} holds`, {
-      hint: 'Write the `images:` list out in the kustomization, then bump again.',
-    });
+    throw new BumpError(
+      `${file}: \`images\` is an alias (*${images.source}): editing it would change what the anchor &${images.source} holds`,
+      {
+        hint: 'Write the `images:` list out in the kustomization, then bump again.',
+      },
+    );
   }
   if (images && !isSeq(images) && !isNullScalar(images)) {
-    throw new BumpError(`${file}: \`images\` must be a list of entries`, { hint: 'Write `images:` as a YAML list of `- name: …` entries.' });
+    throw new BumpError(`${file}: \`images\` must be a list of entries`, {
+      hint: 'Write `images:` as a YAML list of `- name: …` entries.',
+    });
   }
   const entries = isSeq(images) ? entriesOf(images, source) : [];
   refuseCaseVariants(root, entries, source);
@@ -108,7 +138,8 @@ export function setImages(original: string, settings: readonly ImageSetting[], f
   } catch (error) {
     throw editWouldCorrupt(file, (error as Error).message);
   }
-  if (text !== original && edits.every((edit) => edit.start < original.length) && result.endsWith(eol)) result = result.slice(0, -eol.length);
+  if (text !== original && edits.every((edit) => edit.start < original.length) && result.endsWith(eol))
+    result = result.slice(0, -eol.length);
   assertKustomizationEdit(original, result, settings, file);
   return { text: result, changes };
 }
@@ -121,7 +152,9 @@ function rootMap(doc: Document.Parsed, file: string): YAMLMap | undefined {
   const contents = doc.contents;
   if (contents === null || isNullScalar(contents)) return undefined;
   if (!isMap(contents)) {
-    throw new BumpError(`${file}: a kustomization must be a YAML mapping`, { hint: 'Check that the file is a Kustomization (apiVersion, kind, resources, images …).' });
+    throw new BumpError(`${file}: a kustomization must be a YAML mapping`, {
+      hint: 'Check that the file is a Kustomization (apiVersion, kind, resources, images …).',
+    });
   }
   return contents;
 }
@@ -162,39 +195,54 @@ function assertNotShared(node: unknown, what: string, source: Source): void {
   const uses = anchor ? source.aliases.get(anchor) : undefined;
   if (!anchor || !uses) return;
   const lines = uses.map((offset) => lineOf(source, offset)).join(', ');
-  throw new BumpError(`${source.file}:${lineOf(source, (node as Node).range?.[0] ?? 0)}: ${what} is anchored as &${anchor} and shared by *${anchor} (line ${lines}): editing it would change that too`, {
-    hint: `Write the value out where *${anchor} is used (or drop the anchor), then bump again.`,
-  });
+  throw new BumpError(
+    `${source.file}:${lineOf(source, (node as Node).range?.[0] ?? 0)}: ${what} is anchored as &${anchor} and shared by *${anchor} (line ${lines}): editing it would change that too`,
+    {
+      hint: `Write the value out where *${anchor} is used (or drop the anchor), then bump again.`,
+    },
+  );
 }
 
 function assertEditable(entry: Entry, source: Source): void {
   const { file } = source;
   const line = lineOf(source, entry.item.range?.[0] ?? 0);
   if (isAlias(entry.item)) {
-    throw new BumpError(`${file}:${line}: the images entry for ${entry.name} is an alias (*${entry.item.source}) of another entry: editing it would change both`, {
-      hint: `Write the entry for ${entry.name} out in full instead of *${entry.item.source}, then bump again.`,
-    });
+    throw new BumpError(
+      `${file}:${line}: the images entry for ${entry.name} is an alias (*${entry.item.source}) of another entry: editing it would change both`,
+      {
+        hint: `Write the entry for ${entry.name} out in full instead of *${entry.item.source}, then bump again.`,
+      },
+    );
   }
   assertNotShared(entry.map, `the images entry for ${entry.name}`, source);
   for (const pair of entry.map.items) {
     const key = keyOf(pair);
     if (key === '<<') {
-      throw new BumpError(`${file}:${line}: the images entry for ${entry.name} takes fields from a merge key (<<): editing it could not clear or change them`, {
-        hint: `Write the fields of ${entry.name} out in the entry instead of the merge key, then bump again.`,
-      });
+      throw new BumpError(
+        `${file}:${line}: the images entry for ${entry.name} takes fields from a merge key (<<): editing it could not clear or change them`,
+        {
+          hint: `Write the fields of ${entry.name} out in the entry instead of the merge key, then bump again.`,
+        },
+      );
     }
     if (key === undefined || !IMAGE_KEYS.includes(key)) {
-      throw new BumpError(`${file}:${line}: the images entry for ${entry.name} has the key ${JSON.stringify(key ?? '?')}, which kustomize does not know`, {
-        hint: `An images entry holds only ${IMAGE_KEYS.join(', ')}: remove the other key (kustomize refuses the file with it).`,
-        exitCode: 2,
-      });
+      throw new BumpError(
+        `${file}:${line}: the images entry for ${entry.name} has the key ${JSON.stringify(key ?? '?')}, which kustomize does not know`,
+        {
+          hint: `An images entry holds only ${IMAGE_KEYS.join(', ')}: remove the other key (kustomize refuses the file with it).`,
+          exitCode: 2,
+        },
+      );
     }
     const value = pair.value as Node | null;
     if (value && !isScalar(value) && !isAlias(value)) {
-      throw new BumpError(`${file}:${lineOf(source, value.range?.[0] ?? 0)}: \`${key}\` of the images entry for ${entry.name} is not a single value`, {
-        hint: `Write \`${key}:\` as a plain string.`,
-        exitCode: 2,
-      });
+      throw new BumpError(
+        `${file}:${lineOf(source, value.range?.[0] ?? 0)}: \`${key}\` of the images entry for ${entry.name} is not a single value`,
+        {
+          hint: `Write \`${key}:\` as a plain string.`,
+          exitCode: 2,
+        },
+      );
     }
   }
 }
@@ -209,10 +257,13 @@ function refuseCaseVariants(root: YAMLMap | undefined, entries: readonly Entry[]
       const key = keyOf(pair);
       const meant = known.find((name) => key !== undefined && key !== name && key.toLowerCase() === name.toLowerCase());
       if (!meant) continue;
-      throw new BumpError(`${source.file}:${lineOf(source, (pair.key as Node).range?.[0] ?? 0)}: kustomize reads \`${key}\` as \`${meant}\` (it ignores the case of keys), this tool does not`, {
-        hint: `Write the key as \`${meant}\`, then bump again.`,
-        exitCode: 2,
-      });
+      throw new BumpError(
+        `${source.file}:${lineOf(source, (pair.key as Node).range?.[0] ?? 0)}: kustomize reads \`${key}\` as \`${meant}\` (it ignores the case of keys), this tool does not`,
+        {
+          hint: `Write the key as \`${meant}\`, then bump again.`,
+          exitCode: 2,
+        },
+      );
     }
   };
   check(root?.items ?? [], ['images', 'imageTags']);
@@ -235,10 +286,13 @@ function refuseDeprecatedImageTags(root: YAMLMap | undefined, settings: readonly
     const map = resolved(item, source);
     const name = isMap(map) ? scalarText(resolved(map.get('name', true), source)) : undefined;
     if (name !== undefined && settings.some((setting) => setting.name === name)) {
-      throw new BumpError(`${source.file}:${lineOf(source, (item as Node).range?.[0] ?? 0)}: ${name} is set by the deprecated \`imageTags:\`, which kustomize applies after \`images:\``, {
-        hint: 'Move the `imageTags:` entries into `images:` (`kustomize edit fix` does it), then bump again.',
-        exitCode: 2,
-      });
+      throw new BumpError(
+        `${source.file}:${lineOf(source, (item as Node).range?.[0] ?? 0)}: ${name} is set by the deprecated \`imageTags:\`, which kustomize applies after \`images:\``,
+        {
+          hint: 'Move the `imageTags:` entries into `images:` (`kustomize edit fix` does it), then bump again.',
+          exitCode: 2,
+        },
+      );
     }
   }
 }
@@ -292,7 +346,8 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
       continue;
     } else if (isAlias(value)) {
       const target = value.resolve(source.doc);
-      if (!(isScalar(target) && readsAs(target, wanted))) edits.push({ start: value.range![0], end: value.range![1], text: renderScalar(wanted) });
+      if (!(isScalar(target) && readsAs(target, wanted)))
+        edits.push({ start: value.range![0], end: value.range![1], text: renderScalar(wanted) });
     } else if (isScalar(value) && value.range && !isNullScalar(value)) {
       if (!readsAs(value, wanted)) {
         assertNotShared(value, `\`${key}\` of ${scalarText(entry.get('name', true))}`, source);
@@ -303,7 +358,8 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
       edits.push(fillEmptyValue(text, pair, renderScalar(wanted)));
     }
   }
-  for (const pair of removed) assertNotShared(pair.value, `\`${keyOf(pair)}\` of ${scalarText(entry.get('name', true))}`, source);
+  for (const pair of removed)
+    assertNotShared(pair.value, `\`${keyOf(pair)}\` of ${scalarText(entry.get('name', true))}`, source);
   edits.push(...removePairs(text, entry, removed));
   const kept = entry.items.filter((pair) => !removed.includes(pair));
   for (const key of VALUE_FIELDS) {
@@ -322,7 +378,11 @@ function removePairs(text: string, entry: YAMLMap, removed: readonly Pair[]): Te
   const items = entry.items;
   const firstKept = items.findIndex((pair) => !removed.includes(pair));
   const keyStart = (pair: Pair) => (pair.key as Scalar).range![0];
-  const onOwnLine = (pair: Pair) => text.slice(lineStartOf(text, keyStart(pair)), keyStart(pair)).replace(/^\uFEFF/, '').trim() === '';
+  const onOwnLine = (pair: Pair) =>
+    text
+      .slice(lineStartOf(text, keyStart(pair)), keyStart(pair))
+      .replace(/^\uFEFF/, '')
+      .trim() === '';
   for (const [index, pair] of items.entries()) {
     if (!removed.includes(pair)) continue;
     const start = keyStart(pair);
@@ -349,29 +409,48 @@ function removePairs(text: string, entry: YAMLMap, removed: readonly Pair[]): Te
 function insertPair(source: Source, entry: YAMLMap, kept: readonly Pair[], key: FieldKey, value: string): TextEdit {
   const order = FIELD_ORDER.indexOf(key);
   const known = (pair: Pair) => (FIELD_ORDER as readonly string[]).includes(keyOf(pair) ?? '');
-  const previous = [...kept].reverse().find((pair) => known(pair) && FIELD_ORDER.indexOf(keyOf(pair) as FieldKey) < order) ?? kept[kept.length - 1]!;
+  const previous =
+    [...kept].reverse().find((pair) => known(pair) && FIELD_ORDER.indexOf(keyOf(pair) as FieldKey) < order) ??
+    kept[kept.length - 1]!;
   return insertPairs(source.text, entry, previous, [`${key}: ${renderScalar(value)}`]);
 }
 
 function renderedFields(name: string, fields: ImageFields): string[] {
-  return [`name: ${renderScalar(name)}`, ...VALUE_FIELDS.filter((k) => fields[k] !== undefined).map((k) => `${k}: ${renderScalar(fields[k]!)}`)];
+  return [
+    `name: ${renderScalar(name)}`,
+    ...VALUE_FIELDS.filter((k) => fields[k] !== undefined).map((k) => `${k}: ${renderScalar(fields[k]!)}`),
+  ];
 }
 
 function renderFlowEntry(name: string, fields: ImageFields): string {
   return `{${renderedFields(name, fields).join(', ')}}`;
 }
 
-function renderBlockEntry(name: string, fields: ImageFields, dashColumn: number, keyOffset: number, eol: string): string {
+function renderBlockEntry(
+  name: string,
+  fields: ImageFields,
+  dashColumn: number,
+  keyOffset: number,
+  eol: string,
+): string {
   const dash = `${' '.repeat(dashColumn)}-${' '.repeat(Math.max(1, keyOffset - 1))}`;
   const continuation = ' '.repeat(dashColumn + Math.max(2, keyOffset));
-  return renderedFields(name, fields).map((line, i) => `${i === 0 ? dash : continuation}${line}${eol}`).join('');
+  return renderedFields(name, fields)
+    .map((line, i) => `${i === 0 ? dash : continuation}${line}${eol}`)
+    .join('');
 }
 
 /** The `-` of a block sequence item: the last dash before the item that starts its line's content. */
 function dashOf(text: string, itemStart: number): number {
   for (let at = itemStart - 1; at >= 0; at--) {
     if (text[at] !== '-' || !/[ \t\r\n]/.test(text[at + 1] ?? '')) continue;
-    if (text.slice(lineStartOf(text, at), at).replace(/^\uFEFF/, '').trim() === '') return at;
+    if (
+      text
+        .slice(lineStartOf(text, at), at)
+        .replace(/^\uFEFF/, '')
+        .trim() === ''
+    )
+      return at;
   }
   return lineStartOf(text, itemStart);
 }
@@ -384,7 +463,12 @@ function flowItemStart(text: string, valueStart: number): number {
 }
 
 /** New entries go where name order puts them among the existing ones (kustomize keeps the list sorted). */
-function insertEntries(source: Source, images: YAMLSeq, entries: readonly Entry[], added: readonly { setting: ImageSetting; fields: ImageFields }[]): TextEdit[] {
+function insertEntries(
+  source: Source,
+  images: YAMLSeq,
+  entries: readonly Entry[],
+  added: readonly { setting: ImageSetting; fields: ImageFields }[],
+): TextEdit[] {
   const { text, eol } = source;
   const following = (name: string) => entries.find((entry) => entry.name !== undefined && entry.name > name);
   if (images.flow) {
@@ -435,7 +519,12 @@ function startOfCommentsAbove(text: string, lineStart: number): number {
   return at;
 }
 
-function createImagesList(source: Source, root: YAMLMap | undefined, imagesPair: Pair | undefined, added: readonly { setting: ImageSetting; fields: ImageFields }[]): TextEdit {
+function createImagesList(
+  source: Source,
+  root: YAMLMap | undefined,
+  imagesPair: Pair | undefined,
+  added: readonly { setting: ImageSetting; fields: ImageFields }[],
+): TextEdit {
   const { text, doc, eol } = source;
   if (root?.flow) {
     const rendered = added.map(({ setting, fields }) => renderFlowEntry(setting.name, fields)).join(', ');
@@ -445,14 +534,20 @@ function createImagesList(source: Source, root: YAMLMap | undefined, imagesPair:
   }
   const keyColumn = root && root.items[0] ? columnOf(text, (root.items[0].key as Scalar).range![0]) : 0;
   const dashOffset = sequenceIndent(text, doc);
-  const body = added.map(({ setting, fields }) => renderBlockEntry(setting.name, fields, keyColumn + dashOffset, 2, eol)).join('');
+  const body = added
+    .map(({ setting, fields }) => renderBlockEntry(setting.name, fields, keyColumn + dashOffset, 2, eol))
+    .join('');
   if (imagesPair) {
     // `images:` or `images: ~` with nothing in it: the list goes on the following lines.
     const value = imagesPair.value as Node | null;
     const at = nextLineStart(text, (imagesPair.key as Scalar).range![1]);
     const needsBreak = at === text.length && !text.endsWith('\n');
     const start = value?.range && value.range[1] > value.range[0] ? value.range[0] : at;
-    return { start, end: start === at ? at : value!.range![1], text: start === at ? `${needsBreak ? eol : ''}${body}` : `${eol}${body.slice(0, -eol.length)}` };
+    return {
+      start,
+      end: start === at ? at : value!.range![1],
+      text: start === at ? `${needsBreak ? eol : ''}${body}` : `${eol}${body.slice(0, -eol.length)}`,
+    };
   }
   const end = documentEnd(text, doc);
   const before = text.slice(0, end).replace(/^\uFEFF/, '');

@@ -15,24 +15,37 @@ const WRITTEN_FIELDS = ['newName', 'newTag', 'digest'] as const;
  * but the images deep-equal, and its images are what kustomize's set-image makes of the old ones.
  * Throws `editWouldCorrupt` otherwise.
  */
-export function assertKustomizationEdit(before: string, after: string, settings: readonly ImageSetting[], file: string): void {
+export function assertKustomizationEdit(
+  before: string,
+  after: string,
+  settings: readonly ImageSetting[],
+  file: string,
+): void {
   for (const version of ['1.2', '1.1'] as const) {
     const problem = differenceIn(before, after, settings, version);
     if (problem) throw editWouldCorrupt(file, problem);
   }
 }
 
-function differenceIn(before: string, after: string, settings: readonly ImageSetting[], version: '1.1' | '1.2'): string | undefined {
+function differenceIn(
+  before: string,
+  after: string,
+  settings: readonly ImageSetting[],
+  version: '1.1' | '1.2',
+): string | undefined {
   const old = parse(before, version);
   const now = parse(after, version);
   // The old text parses in YAML 1.2 (the editor refused it otherwise); what it already had in YAML 1.1
   // (`y:` and `yes:` are one key there) is not the edit's doing.
-  const known = new Set(old.flatMap((doc) => [...doc.errors, ...doc.warnings]).map((problem) => firstLine(problem.message)));
+  const known = new Set(
+    old.flatMap((doc) => [...doc.errors, ...doc.warnings]).map((problem) => firstLine(problem.message)),
+  );
   const error = now.flatMap((doc) => doc.errors).find((e) => !known.has(firstLine(e.message)));
   if (error) return `the result does not parse as YAML ${version}: ${firstLine(error.message)}`;
   const warning = now.flatMap((doc) => doc.warnings).find((w) => !known.has(firstLine(w.message)));
   if (warning) return `the result has a new YAML ${version} warning: ${firstLine(warning.message)}`;
-  if (now.length !== Math.max(old.length, 1)) return `the result holds ${now.length} YAML documents instead of ${Math.max(old.length, 1)}`;
+  if (now.length !== Math.max(old.length, 1))
+    return `the result holds ${now.length} YAML documents instead of ${Math.max(old.length, 1)}`;
 
   const [oldRoot, newRoot] = [rootOf(old[0]), rootOf(now[0])];
   if (!isPlainObject(newRoot)) return 'the result is not a mapping';
@@ -85,7 +98,8 @@ export function modelEntries(doc: Document.Parsed): ModelEntry[] {
     for (const item of list.items) {
       const entry = resolve(item);
       const value = (item as Node).toJS(doc, { maxAliasCount: -1 }) as unknown;
-      const field = (name: string) => (isMap(entry) ? scalarText(resolve(entry.items.find((pair) => keyText(pair.key) === name)?.value)) : undefined);
+      const field = (name: string) =>
+        isMap(entry) ? scalarText(resolve(entry.items.find((pair) => keyText(pair.key) === name)?.value)) : undefined;
       const written: ModelEntry['written'] = {};
       for (const name of WRITTEN_FIELDS) {
         const text = field(name);

@@ -71,7 +71,11 @@ export function imageFields(reference: string): ImageFields {
  * image a container takes from a `<<` merge key; an alias standing for an image is replaced by the new
  * image in its own place only. A postcondition checks the new text before it is returned.
  */
-export function setManifestImages(text: string, settings: readonly ImageSetting[], file = 'manifest.yaml'): ManifestEditResult {
+export function setManifestImages(
+  text: string,
+  settings: readonly ImageSetting[],
+  file = 'manifest.yaml',
+): ManifestEditResult {
   const documents = parseDocuments(text, file);
   const fields = documents.flatMap((doc, document) => imageFieldsOf(doc).map((field) => ({ ...field, document })));
   const current = new Map(fields.map((field) => [field, scalarText(field.node) ?? ''] as const));

@@ -74,11 +74,17 @@ function markedScalars(text: string, file: string): { documents: Document.Parsed
 
 /** Every `# image-bump:` marker that follows a scalar, in source order. Malformed YAML is a BumpError. */
 export function findMarkers(text: string, file = 'file.yaml'): ImageMarker[] {
-  return markedScalars(text, file).found.map(({ node: _node, edit: _edit, document: _document, keys: _keys, ...marker }) => marker);
+  return markedScalars(text, file).found.map(
+    ({ node: _node, edit: _edit, document: _document, keys: _keys, ...marker }) => marker,
+  );
 }
 
 /** Fails, naming every image that has no marker in `where` (e.g. a directory), given the marker names found there. */
-export function assertImagesMarked(settings: readonly ImageSetting[], markerNames: Iterable<string>, where: string): void {
+export function assertImagesMarked(
+  settings: readonly ImageSetting[],
+  markerNames: Iterable<string>,
+  where: string,
+): void {
   const found = new Set(markerNames);
   const missing = settings.map((setting) => setting.name).filter((name) => !found.has(name));
   if (missing.length === 0) return;
@@ -123,7 +129,16 @@ export function setMarkedImages(text: string, settings: readonly ImageSetting[],
       current.set(marker, next);
       const previousImage = marker.part === 'full' ? previous : describeImage(setting.name, before);
       const newImage = marker.part === 'full' ? next : describeImage(setting.name, after);
-      changes.push({ name: setting.name, before, after, previousImage, newImage, changed: next !== previous, part: marker.part, line: marker.line });
+      changes.push({
+        name: setting.name,
+        before,
+        after,
+        previousImage,
+        newImage,
+        changed: next !== previous,
+        part: marker.part,
+        line: marker.line,
+      });
     }
   }
   const changed = markers.filter((marker) => current.get(marker) !== marker.value);
@@ -132,7 +147,9 @@ export function setMarkedImages(text: string, settings: readonly ImageSetting[],
       doc,
       text,
       file,
-      changed.filter((marker) => marker.document === document).map((marker) => ({ node: marker.node, edit: marker.edit, keys: marker.keys, value: current.get(marker)! })),
+      changed
+        .filter((marker) => marker.document === document)
+        .map((marker) => ({ node: marker.node, edit: marker.edit, keys: marker.keys, value: current.get(marker)! })),
     ),
   );
   const result = applyEditsOf(file, text, edits);

@@ -14,7 +14,12 @@ export interface Occurrence {
 
 /** `spec.containers[0].image` */
 export function formatPath(path: ValuePath): string {
-  return path.reduce<string>((shown, step) => (typeof step === 'number' ? `${shown}[${step}]` : shown === '' ? step : `${shown}.${step}`), '') || '(the document)';
+  return (
+    path.reduce<string>(
+      (shown, step) => (typeof step === 'number' ? `${shown}[${step}]` : shown === '' ? step : `${shown}.${step}`),
+      '',
+    ) || '(the document)'
+  );
 }
 
 export function samePath(a: ValuePath, b: ValuePath): boolean {
@@ -62,7 +67,13 @@ export interface InPlaceEdit {
  * Refuses to rewrite a node in place when an anchor and alias make it appear somewhere the edit is not
  * meant for: the other place would silently change too.
  */
-export function assertNotSharedElsewhere(doc: Document.Parsed, text: string, file: string, edits: readonly InPlaceEdit[], occurrences = nodeOccurrences(doc)): void {
+export function assertNotSharedElsewhere(
+  doc: Document.Parsed,
+  text: string,
+  file: string,
+  edits: readonly InPlaceEdit[],
+  occurrences = nodeOccurrences(doc),
+): void {
   for (const { node, paths } of edits) {
     const places = occurrences.get(node) ?? [];
     const other = places.find((place) => !paths.some((path) => samePath(path, place.path)));

@@ -24,7 +24,12 @@ export function fillEmptyValue(text: string, pair: Pair, rendered: string): Text
  * Inserts rendered `key: value` pairs after `after` (at the start of an empty flow mapping when undefined):
  * in a flow mapping after a comma, in a block mapping on lines of their own at its keys' indentation.
  */
-export function insertPairs(text: string, map: YAMLMap, after: Pair | undefined, rendered: readonly string[]): TextEdit {
+export function insertPairs(
+  text: string,
+  map: YAMLMap,
+  after: Pair | undefined,
+  rendered: readonly string[],
+): TextEdit {
   const end = after && pairEnd(after);
   if (map.flow) {
     if (end === undefined) {
@@ -37,5 +42,9 @@ export function insertPairs(text: string, map: YAMLMap, after: Pair | undefined,
   const indent = ' '.repeat(columnOf(text, (map.items[0]!.key as Node).range![0]));
   const at = lineBoundaryAfter(text, end!);
   const needsBreak = at === text.length && !text.endsWith('\n');
-  return { start: at, end: at, text: `${needsBreak ? eol : ''}${rendered.map((pair) => `${indent}${pair}${eol}`).join('')}` };
+  return {
+    start: at,
+    end: at,
+    text: `${needsBreak ? eol : ''}${rendered.map((pair) => `${indent}${pair}${eol}`).join('')}`,
+  };
 }

@@ -24,6 +24,7 @@ export function rewriteValue(text: string, node: Scalar | Alias, value: string):
     const lineBreak = /\r?\n$/.exec(text.slice(start, end))?.[0] ?? '';
     return { start, end, text: renderPlainSafe(value) + lineBreak };
   }
-  if (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE) return { start, end, text: renderScalar(value, node.type) };
+  if (node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE)
+    return { start, end, text: renderScalar(value, node.type) };
   return { start, end, text: renderPlainSafe(value) };
 }

@@ -18,7 +18,9 @@ export function scalarText(node: unknown): string | undefined {
 export function plainReadsAs(source: string, value: string): boolean {
   if (needsQuotesForYaml11(source)) return false;
   try {
-    return parse(source, { version: '1.1', logLevel: 'silent' }) === value && parse(source, { logLevel: 'silent' }) === value;
+    return (
+      parse(source, { version: '1.1', logLevel: 'silent' }) === value && parse(source, { logLevel: 'silent' }) === value
+    );
   } catch {
     return false;
   }

@@ -11,7 +11,9 @@ export interface TextEdit {
  * before it. Overlapping ranges are a bug in the caller.
  */
 export function applyEdits(source: string, edits: readonly TextEdit[]): string {
-  const ordered = edits.map((edit, index) => ({ edit, index })).sort((a, b) => a.edit.start - b.edit.start || a.edit.end - b.edit.end || a.index - b.index);
+  const ordered = edits
+    .map((edit, index) => ({ edit, index }))
+    .sort((a, b) => a.edit.start - b.edit.start || a.edit.end - b.edit.end || a.index - b.index);
   let result = '';
   let done = 0;
   for (const { edit } of ordered) {

@@ -1,7 +1,13 @@
 import { isAlias, type Alias, type Document, type Scalar } from 'yaml';
 import { rewriteValue } from './scalar-rewrite.js';
 import type { TextEdit } from './text-edits.js';
-import { assertNotSharedElsewhere, nodeOccurrences, samePath, type Occurrence, type ValuePath } from './node-occurrences.js';
+import {
+  assertNotSharedElsewhere,
+  nodeOccurrences,
+  samePath,
+  type Occurrence,
+  type ValuePath,
+} from './node-occurrences.js';
 
 /** One place whose value an editor changes: `node` holds the value now, `edit` is the scalar or the alias written here. */
 export interface ValueChange {
@@ -17,7 +23,12 @@ export interface ValueChange {
  * alias among the places is replaced by the value itself, and the scalar is rewritten only if no other
  * place still shares it (else a BumpError names the alias that does).
  */
-export function planValueEdits(doc: Document.Parsed, text: string, file: string, changes: readonly ValueChange[]): TextEdit[] {
+export function planValueEdits(
+  doc: Document.Parsed,
+  text: string,
+  file: string,
+  changes: readonly ValueChange[],
+): TextEdit[] {
   const occurrences = nodeOccurrences(doc);
   const edits: TextEdit[] = [];
   for (const [node, places] of groupBy(changes, (change) => change.node)) {
@@ -34,7 +45,13 @@ export function planValueEdits(doc: Document.Parsed, text: string, file: string,
     for (const [alias, aliasPlaces] of aliases) {
       // One alias repeated through an aliased collection is still one value.
       const wanted = aliasPlaces[0]!.value;
-      assertNotSharedElsewhere(doc, text, file, [{ node: alias, paths: aliasPlaces.filter((place) => place.value === wanted).map((place) => place.keys) }], occurrences);
+      assertNotSharedElsewhere(
+        doc,
+        text,
+        file,
+        [{ node: alias, paths: aliasPlaces.filter((place) => place.value === wanted).map((place) => place.keys) }],
+        occurrences,
+      );
       edits.push(rewriteValue(text, alias, wanted));
     }
     const direct = places.filter((place) => place.edit === node);
@@ -45,7 +62,13 @@ export function planValueEdits(doc: Document.Parsed, text: string, file: string,
       node,
       (occurrences.get(node) ?? []).filter((occurrence) => !(occurrence.via && aliases.has(occurrence.via))),
     );
-    assertNotSharedElsewhere(doc, text, file, [{ node, paths: direct.filter((place) => place.value === wanted).map((place) => place.keys) }], remaining);
+    assertNotSharedElsewhere(
+      doc,
+      text,
+      file,
+      [{ node, paths: direct.filter((place) => place.value === wanted).map((place) => place.keys) }],
+      remaining,
+    );
     edits.push(rewriteValue(text, node, wanted));
   }
   return edits;
