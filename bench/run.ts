@@ -11,6 +11,7 @@
  * such run checks out 200,000 files); --writers N and --same-app N (the concurrency runs);
  * --cli FILE (another bundle as variant 1) and --cli-args 'ARGS' (extra arguments for it);
  * --no-timing, --no-concurrency, --no-analysis; --deadline MINUTES (the whole run, default 90).
+ * An unknown option or a value that is not a whole number stops the run before anything is built.
  * Everything runs on 127.0.0.1, in one temporary directory that is removed at the end.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,11 +20,14 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { $, argv, echo } from 'zx';
+import { $, echo } from 'zx';
 import { startGitLabServer, type GitLabServer } from '../test/support/gitlab-server.js';
 import { git } from '../test/support/git.js';
 import { REGISTRY } from '../test/support/gitops-repo.js';
 import { CLI } from '../test/support/run-cli.js';
+import { check, count, mb, median, ms, ratio, seconds, sum, table } from './format.js';
+import { childrenCpuSeconds, cpuTimes } from './machine.js';
+import { readBenchOptions } from './options.js';
 import { APP_COUNT, appImage, appName, BRANCH, buildRepo, type BuiltRepo } from './repo.js';
 import {
   describeRequest,
@@ -50,49 +54,12 @@ import {
   type VariantName,
 } from './variants.js';
 
-const quick = Boolean(argv.quick);
-const options = {
-  runs: Number(argv.runs ?? (quick ? 3 : 7)),
-  files: Number(argv.files ?? (quick ? 2_000 : 20_000)),
-  scale: Number(argv.scale ?? 10),
-  writers: Number(argv.writers ?? 32),
-  sameApp: Number(argv['same-app'] ?? 8),
-  cli: String(argv.cli ?? CLI),
-  cliArgs: argv['cli-args'] ? String(argv['cli-args']).split(' ').filter(Boolean) : [],
-  timing: argv.timing !== false,
-  concurrency: argv.concurrency !== false,
-  analysis: argv.analysis !== false,
-  largeJobRuns: Number(argv['large-job-runs'] ?? 3),
-  deadlineMinutes: Number(argv.deadline ?? 90),
-};
+const options = readBenchOptions(process.argv.slice(2), CLI);
 const OVERLAY = 'prod';
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
-/** USER_HZ: the unit of the CPU times in /proc (100 on every common Linux). */
-const CLOCK_TICKS = 100;
 
 // ---------------------------------------------------------------------------------------------- helpers
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ms = (value: number) => `${Math.round(value)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
-const count = (n: number) => n.toLocaleString('en-US');
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-const check = (ok: boolean) => (ok ? 'met' : '**missed**');
-
-function table(head: string[], rows: string[][]): string {
-  return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
-}
 
 function tagsIn(text: string): Map<string, string | undefined> {
   const images = (parse(text) as { images?: { name: string; newTag?: string }[] }).images ?? [];
@@ -159,28 +126,6 @@ async function createRepo(gitlab: GitLabServer, project: string, files: number, 
     `built ${project}: ${count(files)} filler files in ${built.commits} commits, tip ${mb(built.tipBytes)}, pack ${mb(built.packBytes)}, in ${built.seconds.toFixed(1)} s`,
   );
   return { label, project, token, built, target: { serverUrl: gitlab.url, project, token, overlay: OVERLAY } };
-}
-
-/** Busy and total jiffies of the whole machine, from /proc/stat (Linux only; zeros elsewhere). */
-function cpuTimes(): { busy: number; total: number } {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    const total = fields.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return { busy: 0, total: 0 };
-  }
-}
-
-/** CPU seconds of this process's waited-for children (all descendants reaped so far), from /proc/self/stat. */
-function childrenCpuSeconds(): number {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
 }
 
 /** A new project sharing `source`'s objects (alternates) at its current tip: a copy in milliseconds. */
