@@ -30,7 +30,14 @@ module.exports = {
       comment: 'yaml/ and image/ turn text into text: no file system, network, process or git',
       severity: 'error',
       from: { path: '^src/(yaml|image)/' },
-      to: { path: '^(node:)?(fs|fs/promises|http|https|net|child_process|os|process)$|simple-git' },
+      to: { path: '^(node:)?(fs|fs/promises|http|https|net|child_process|os|process)$|^node_modules/simple-git/' },
+    },
+    {
+      name: 'simple-git-only-in-git',
+      comment: 'simple-git is the git layer: only src/git/ runs git',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/git/' },
+      to: { path: '^node_modules/simple-git/' },
     },
     {
       name: 'every-module-in-a-layer',
@@ -41,7 +48,7 @@ module.exports = {
     ...upward,
   ],
   options: {
-    includeOnly: '^src/|^(node:)?[a-z_/]+$|^simple-git',
+    includeOnly: '^src/|^(node:)?[a-z_/]+$|^node_modules/simple-git/',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
