@@ -13,7 +13,14 @@ const spawns = [];
 const original = childProcess.spawn;
 
 childProcess.spawn = function spawn(command, args, ...rest) {
-  const entry = { command, args: Array.isArray(args) ? args.slice() : [], start: performance.now(), end: undefined, closed: undefined, outputBytes: 0 };
+  const entry = {
+    command,
+    args: Array.isArray(args) ? args.slice() : [],
+    start: performance.now(),
+    end: undefined,
+    closed: undefined,
+    outputBytes: 0,
+  };
   spawns.push(entry);
   const child = original.call(this, command, args, ...rest);
   // Counting bytes does not change what the caller reads: every 'data' listener gets every chunk.
@@ -28,5 +35,16 @@ syncBuiltinESMExports();
 process.once('exit', () => {
   if (!file) return;
   const usage = process.resourceUsage();
-  writeFileSync(file, JSON.stringify({ origin: performance.timeOrigin, preloaded, exit: performance.now(), maxRssKb: usage.maxRSS, userMs: usage.userCPUTime / 1000, systemMs: usage.systemCPUTime / 1000, spawns }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      origin: performance.timeOrigin,
+      preloaded,
+      exit: performance.now(),
+      maxRssKb: usage.maxRSS,
+      userMs: usage.userCPUTime / 1000,
+      systemMs: usage.systemCPUTime / 1000,
+      spawns,
+    }),
+  );
 });

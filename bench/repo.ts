@@ -56,7 +56,18 @@ function filePath(index: number, teams: number): { path: string; team: string; s
   const serviceIndex = Math.floor(index / FILES_PER_SERVICE);
   const team = `team-${String(serviceIndex % teams).padStart(3, '0')}`;
   const service = `svc-${String(serviceIndex).padStart(5, '0')}`;
-  const kind = ['deployment', 'service', 'configmap', 'hpa', 'pdb', 'networkpolicy', 'servicemonitor', 'rbac', 'ingress', 'values'][index % FILES_PER_SERVICE]!;
+  const kind = [
+    'deployment',
+    'service',
+    'configmap',
+    'hpa',
+    'pdb',
+    'networkpolicy',
+    'servicemonitor',
+    'rbac',
+    'ingress',
+    'values',
+  ][index % FILES_PER_SERVICE]!;
   return { path: `apps/${team}/${service}/${kind}.yaml`, team, service };
 }
 
@@ -90,7 +101,10 @@ export function fillerFile(index: number, teams: number, revision = 0): { path: 
 }
 
 export function overlayKustomization(overlay: string, tags: readonly string[]): string {
-  const images = tags.map((tag, i) => `  - name: ${appImage(i + 1)}${i % 3 === 0 ? ` # ${appName(i + 1)} (team ${i % 7})` : ''}\n    newTag: ${tag}\n`);
+  const images = tags.map(
+    (tag, i) =>
+      `  - name: ${appImage(i + 1)}${i % 3 === 0 ? ` # ${appName(i + 1)} (team ${i % 7})` : ''}\n    newTag: ${tag}\n`,
+  );
   return `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 # ${overlay} overlay: image tags are bumped by the release pipelines
@@ -104,7 +118,9 @@ ${images.join('')}`;
 }
 
 function baseFiles(): Record<string, string> {
-  const deployments = Array.from({ length: APP_COUNT }, (_, i) => `apiVersion: apps/v1
+  const deployments = Array.from(
+    { length: APP_COUNT },
+    (_, i) => `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${appName(i + 1)}
@@ -121,15 +137,21 @@ spec:
       containers:
         - name: ${appName(i + 1)}
           image: ${appImage(i + 1)}:v1.0.0
-`);
+`,
+  );
   const files: Record<string, string> = {
-    'README.md': '# GitOps\n\nDesired state of every team\'s workloads. Overlays are bumped by CI.\n',
-    'manifests/base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployments.yaml\n',
+    'README.md': "# GitOps\n\nDesired state of every team's workloads. Overlays are bumped by CI.\n",
+    'manifests/base/kustomization.yaml':
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployments.yaml\n',
     'manifests/base/deployments.yaml': deployments.join('---\n'),
   };
   for (const overlay of OVERLAYS) {
-    files[`manifests/overlays/${overlay}/kustomization.yaml`] = overlayKustomization(overlay, Array(APP_COUNT).fill('v1.0.0'));
-    files[`manifests/overlays/${overlay}/patch-replicas.yaml`] = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${appName(1)}\nspec:\n  replicas: ${overlay === 'prod' ? 3 : 1}\n`;
+    files[`manifests/overlays/${overlay}/kustomization.yaml`] = overlayKustomization(
+      overlay,
+      Array(APP_COUNT).fill('v1.0.0'),
+    );
+    files[`manifests/overlays/${overlay}/patch-replicas.yaml`] =
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${appName(1)}\nspec:\n  replicas: ${overlay === 'prod' ? 3 : 1}\n`;
   }
   return files;
 }
@@ -158,7 +180,12 @@ function* stream(files: number): Generator<Buffer> {
       const app = Math.floor(random() * APP_COUNT);
       tags[overlay]![app] = `v1.${Math.floor(c / 10)}.${c % 10}`;
       message = `[auto ci] Update ${appName(app + 1)} image to ${appImage(app + 1)}:${tags[overlay]![app]}`;
-      parts.push(...fileCommand(`manifests/overlays/${overlay}/kustomization.yaml`, overlayKustomization(overlay, tags[overlay]!)));
+      parts.push(
+        ...fileCommand(
+          `manifests/overlays/${overlay}/kustomization.yaml`,
+          overlayKustomization(overlay, tags[overlay]!),
+        ),
+      );
       for (let e = 0; e < EDITS_PER_COMMIT && first > 0; e++) {
         const edited = fillerFile(Math.floor(random() * first), teams, c);
         parts.push(...fileCommand(edited.path, edited.content));

@@ -11,6 +11,7 @@
  * such run checks out 200,000 files); --writers N and --same-app N (the concurrency runs);
  * --cli FILE (another bundle as variant 1) and --cli-args 'ARGS' (extra arguments for it);
  * --no-timing, --no-concurrency, --no-analysis; --deadline MINUTES (the whole run, default 90).
+ * An unknown option or a value that is not a whole number stops the run before anything is built.
  * Everything runs on 127.0.0.1, in one temporary directory that is removed at the end.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,54 +20,46 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { $, argv, echo } from 'zx';
+import { $, echo } from 'zx';
 import { startGitLabServer, type GitLabServer } from '../test/support/gitlab-server.js';
 import { git } from '../test/support/git.js';
 import { REGISTRY } from '../test/support/gitops-repo.js';
 import { CLI } from '../test/support/run-cli.js';
+import { check, count, mb, median, ms, ratio, seconds, sum, table } from './format.js';
+import { childrenCpuSeconds, cpuTimes } from './machine.js';
+import { readBenchOptions } from './options.js';
 import { APP_COUNT, appImage, appName, BRANCH, buildRepo, type BuiltRepo } from './repo.js';
-import { describeRequest, readProbe, readTrace, recordRequests, shownCommand, writeTraceConfig, type GitProcess, type Probe, type RequestTiming } from './trace.js';
-import { killRunning, newScratch, processEnv, runVariant, scratchDir, VARIANT_TITLES, VARIANTS, type BenchEnv, type RunResult, type Target, type VariantName } from './variants.js';
+import {
+  describeRequest,
+  readProbe,
+  readTrace,
+  recordRequests,
+  shownCommand,
+  writeTraceConfig,
+  type GitProcess,
+  type Probe,
+  type RequestTiming,
+} from './trace.js';
+import {
+  killRunning,
+  newScratch,
+  processEnv,
+  runVariant,
+  scratchDir,
+  VARIANT_TITLES,
+  VARIANTS,
+  type BenchEnv,
+  type RunResult,
+  type Target,
+  type VariantName,
+} from './variants.js';
 
-const quick = Boolean(argv.quick);
-const options = {
-  runs: Number(argv.runs ?? (quick ? 3 : 7)),
-  files: Number(argv.files ?? (quick ? 2_000 : 20_000)),
-  scale: Number(argv.scale ?? 10),
-  writers: Number(argv.writers ?? 32),
-  sameApp: Number(argv['same-app'] ?? 8),
-  cli: String(argv.cli ?? CLI),
-  cliArgs: argv['cli-args'] ? String(argv['cli-args']).split(' ').filter(Boolean) : [],
-  timing: argv.timing !== false,
-  concurrency: argv.concurrency !== false,
-  analysis: argv.analysis !== false,
-  largeJobRuns: Number(argv['large-job-runs'] ?? 3),
-  deadlineMinutes: Number(argv.deadline ?? 90),
-};
+const options = readBenchOptions(process.argv.slice(2), CLI);
 const OVERLAY = 'prod';
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
-/** USER_HZ: the unit of the CPU times in /proc (100 on every common Linux). */
-const CLOCK_TICKS = 100;
 
 // ---------------------------------------------------------------------------------------------- helpers
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ms = (value: number) => `${Math.round(value)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
-const count = (n: number) => n.toLocaleString('en-US');
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-const check = (ok: boolean) => (ok ? 'met' : '**missed**');
-
-function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-}
 
 function tagsIn(text: string): Map<string, string | undefined> {
   const images = (parse(text) as { images?: { name: string; newTag?: string }[] }).images ?? [];
@@ -74,7 +67,10 @@ function tagsIn(text: string): Map<string, string | undefined> {
 }
 
 async function serverOverlay(server: GitLabServer, project: string): Promise<string> {
-  return git(['cat-file', 'blob', `refs/heads/${BRANCH}:manifests/overlays/${OVERLAY}/kustomization.yaml`], { cwd: server.repoPath(project), raw: true });
+  return git(['cat-file', 'blob', `refs/heads/${BRANCH}:manifests/overlays/${OVERLAY}/kustomization.yaml`], {
+    cwd: server.repoPath(project),
+    raw: true,
+  });
 }
 
 function failure(what: string, result: RunResult): Error {
@@ -126,30 +122,10 @@ async function createRepo(gitlab: GitLabServer, project: string, files: number, 
   const built = await buildRepo(gitlab.repoPath(project), files, 60 * 60_000);
   const token = `glpat-bench-${project.replace(/\W/g, '-')}-7f3a9c`;
   gitlab.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
-  echo(`built ${project}: ${count(files)} filler files in ${built.commits} commits, tip ${mb(built.tipBytes)}, pack ${mb(built.packBytes)}, in ${built.seconds.toFixed(1)} s`);
+  echo(
+    `built ${project}: ${count(files)} filler files in ${built.commits} commits, tip ${mb(built.tipBytes)}, pack ${mb(built.packBytes)}, in ${built.seconds.toFixed(1)} s`,
+  );
   return { label, project, token, built, target: { serverUrl: gitlab.url, project, token, overlay: OVERLAY } };
-}
-
-/** Busy and total jiffies of the whole machine, from /proc/stat (Linux only; zeros elsewhere). */
-function cpuTimes(): { busy: number; total: number } {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    const total = fields.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return { busy: 0, total: 0 };
-  }
-}
-
-/** CPU seconds of this process's waited-for children (all descendants reaped so far), from /proc/self/stat. */
-function childrenCpuSeconds(): number {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
 }
 
 /** A new project sharing `source`'s objects (alternates) at its current tip: a copy in milliseconds. */
@@ -173,14 +149,17 @@ async function measure(gitlab: GitLabServer, repo: Repo, runs: number, jobRuns =
   for (let round = -1; round < runs; round++) {
     // Variant 3 runs in the first `jobRuns` rounds only (and warms up only when it runs in every round).
     const jobThisRound = round < 0 ? jobRuns === runs : round < jobRuns;
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + Math.max(round, 0)) % VARIANTS.length]!).filter((v) => v !== 'job' || jobThisRound);
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + Math.max(round, 0)) % VARIANTS.length]!).filter(
+      (v) => v !== 'job' || jobThisRound,
+    );
     const shown: string[] = [];
     for (const variant of order) {
       const tag = nextTag();
       const result = await runVariant(variant, bench, repo.target, appName(1), tag, { cliArgs: options.cliArgs });
       if (result.exitCode !== 0) throw failure(`${variant} on ${repo.project}`, result);
       const landed = tagsIn(await serverOverlay(gitlab, repo.project)).get(appImage(1));
-      if (landed !== tag) throw new Error(`${variant} on ${repo.project}: expected ${tag} on the server, found ${landed}`);
+      if (landed !== tag)
+        throw new Error(`${variant} on ${repo.project}: expected ${tag} on the server, found ${landed}`);
       if (round >= 0) times[variant].push(result.ms);
       shown.push(`${variant} ${seconds(result.ms)}`);
     }
@@ -257,24 +236,35 @@ async function race(gitlab: GitLabServer, repo: Repo, bumps: { app: string; tag:
   const timeFiles = bumps.map((_, i) => join(scratch, `race-time-${i}.txt`));
   const started = performance.now();
   const results = await Promise.all(
-    bumps.map(({ app, tag }, i) => runVariant('cli', bench, repo.target, app, tag, { cliArgs: options.cliArgs, wrapper: TIME ? [TIME, '-f', '%U %S', '-o', timeFiles[i]!] : [] })),
+    bumps.map(({ app, tag }, i) =>
+      runVariant('cli', bench, repo.target, app, tag, {
+        cliArgs: options.cliArgs,
+        wrapper: TIME ? [TIME, '-f', '%U %S', '-o', timeFiles[i]!] : [],
+      }),
+    ),
   );
   const wallMs = performance.now() - started;
   const cpuAfter = cpuTimes();
   const own = process.cpuUsage(ownBefore);
-  const cliCpu = TIME ? sum(timeFiles.map((file) => sum(readFileSync(file, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number)))) : NaN;
+  const cliCpu = TIME
+    ? sum(timeFiles.map((file) => sum(readFileSync(file, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number))))
+    : NaN;
   const serverCpu = childrenCpuSeconds() - childrenBefore - cliCpu + (own.user + own.system) / 1e6;
   recorder.stop();
   const requests = recorder.requests.filter((r) => !r.hook);
   const fetchPosts = requests.filter((r) => r.method === 'POST' && r.service === 'git-upload-pack');
-  const cloneSeconds = results.map((r) => Number(/^Clone .* \((\d+(?:\.\d+)?) s\)$/m.exec(r.stdout)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n));
+  const cloneSeconds = results
+    .map((r) => Number(/^Clone .* \((\d+(?:\.\d+)?) s\)$/m.exec(r.stdout)?.[1] ?? NaN))
+    .filter((n) => !Number.isNaN(n));
   const tags = tagsIn(await serverOverlay(gitlab, repo.project));
   const refused = (r: RunResult) => r.exitCode === 1 && /refusing to downgrade/.test(r.stderr);
   return {
     writers: bumps.length,
     exitedZero: results.filter((r) => r.exitCode === 0).length,
     refusedDowngrade: results.filter(refused).length,
-    otherFailures: results.filter((r) => r.exitCode !== 0 && !refused(r)).map((r) => `exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0]}`),
+    otherFailures: results
+      .filter((r) => r.exitCode !== 0 && !refused(r))
+      .map((r) => `exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0]}`),
     wallMs,
     landed: bumps.filter(({ app, tag }) => tags.get(`${REGISTRY}/${app}`) === tag).length,
     finalTag: tags.get(`${REGISTRY}/${bumps[0]!.app}`),
@@ -286,7 +276,9 @@ async function race(gitlab: GitLabServer, repo: Repo, bumps: { app: string; tag:
     cliCpu,
     serverCpu,
     slowestCloneMs: cloneSeconds.length ? Math.max(...cloneSeconds) * 1000 : NaN,
-    attempts: results.filter((r) => r.exitCode === 0 && /^bumped /m.test(r.stdout)).map((r) => Number(/after (\d+) attempts\)\s*$/.exec(r.stdout)?.[1] ?? 1)),
+    attempts: results
+      .filter((r) => r.exitCode === 0 && /^bumped /m.test(r.stdout))
+      .map((r) => Number(/after (\d+) attempts\)\s*$/.exec(r.stdout)?.[1] ?? 1)),
   };
 }
 
@@ -310,7 +302,14 @@ async function tracedRun(gitlab: GitLabServer, repo: Repo, variant: VariantName)
   const recorder = recordRequests(gitlab);
   const origin = performance.timeOrigin + performance.now();
   const isCli = variant === 'cli';
-  const result = await runVariant(variant, { ...bench, home: traceHome }, repo.target, appName(1), nextTag(), isCli ? { env: { BENCH_PROBE_FILE: probeFile }, nodeArgs: ['--import', PROBE], cliArgs: options.cliArgs } : {});
+  const result = await runVariant(
+    variant,
+    { ...bench, home: traceHome },
+    repo.target,
+    appName(1),
+    nextTag(),
+    isCli ? { env: { BENCH_PROBE_FILE: probeFile }, nodeArgs: ['--import', PROBE], cliArgs: options.cliArgs } : {},
+  );
   recorder.stop();
   if (result.exitCode !== 0) throw failure(`traced ${variant}`, result);
   const probe = isCli ? readProbe(probeFile) : undefined;
@@ -319,7 +318,11 @@ async function tracedRun(gitlab: GitLabServer, repo: Repo, variant: VariantName)
     wallMs: result.ms,
     origin: probe?.origin ?? origin,
     git: readTrace(traceDir),
-    requests: recorder.requests.map((r) => ({ ...r, start: r.start + performance.timeOrigin, end: r.end + performance.timeOrigin })),
+    requests: recorder.requests.map((r) => ({
+      ...r,
+      start: r.start + performance.timeOrigin,
+      end: r.end + performance.timeOrigin,
+    })),
     probe,
   };
 }
@@ -386,10 +389,17 @@ function describeProbe(probe: Probe): string {
   let busyUntil = probe.preloaded;
   let inGit = 0;
   for (const spawn of probe.spawns) {
-    const args = spawn.args.filter((a, i, all) => !/extraHeader/i.test(a) && !(a === '-c' && /extraHeader/i.test(all[i + 1] ?? '')));
+    const args = spawn.args.filter(
+      (a, i, all) => !/extraHeader/i.test(a) && !(a === '-c' && /extraHeader/i.test(all[i + 1] ?? '')),
+    );
     const end = spawn.end ?? spawn.start;
     const overlaps = spawn.start < busyUntil;
-    rows.push([`\`git ${args.slice(0, 3).join(' ')}\``, overlaps ? 'runs beside the previous call' : ms(spawn.start - busyUntil), ms(end - spawn.start), spawn.outputBytes === 0 ? 'nothing' : `${spawn.outputBytes} B`]);
+    rows.push([
+      `\`git ${args.slice(0, 3).join(' ')}\``,
+      overlaps ? 'runs beside the previous call' : ms(spawn.start - busyUntil),
+      ms(end - spawn.start),
+      spawn.outputBytes === 0 ? 'nothing' : `${spawn.outputBytes} B`,
+    ]);
     inGit += Math.max(0, end - Math.max(spawn.start, busyUntil));
     busyUntil = Math.max(busyUntil, end);
   }
@@ -408,7 +418,10 @@ async function analyse(gitlab: GitLabServer, repo: Repo, withStartup: boolean): 
   const out: string[] = [];
   if (withStartup) {
     const startup = await startupCost();
-    out.push(`Start-up: \`node -e 0\` ${ms(startup.bareMs)}; \`node image-bump.mjs --version\` ${ms(startup.versionMs)} (loading and evaluating the bundle ≈ ${ms(startup.versionMs - startup.bareMs)}).`, '');
+    out.push(
+      `Start-up: \`node -e 0\` ${ms(startup.bareMs)}; \`node image-bump.mjs --version\` ${ms(startup.versionMs)} (loading and evaluating the bundle ≈ ${ms(startup.versionMs - startup.bareMs)}).`,
+      '',
+    );
   }
   // Three traced runs of each; the median one (by wall time) is shown.
   const pick = async (variant: VariantName) => {
@@ -432,19 +445,33 @@ async function main(): Promise<void> {
   const bundleHash = createHash('sha256').update(readFileSync(bundle)).digest('hex').slice(0, 12);
   const machine = `${cores} cores, Node ${process.version}, git ${gitVersion}`;
   const loadAtStart = loadavg()[0]!.toFixed(2);
-  echo(`gitops-image-bump benchmark: ${machine}; bundle ${options.cli} (sha256 ${bundleHash}); ${options.runs} runs; load average ${loadAtStart}`);
+  echo(
+    `gitops-image-bump benchmark: ${machine}; bundle ${options.cli} (sha256 ${bundleHash}); ${options.runs} runs; load average ${loadAtStart}`,
+  );
   mkdirSync(join(scratch, 'tmp'));
   server = await startGitLabServer();
   const gitlab = server;
 
   const repos = [await createRepo(gitlab, 'team/gitops', options.files, `${count(options.files)} files`)];
   if (options.scale > 0 && (options.timing || options.analysis)) {
-    repos.push(await createRepo(gitlab, 'team/gitops-large', options.files * options.scale, `${count(options.files * options.scale)} files`));
+    repos.push(
+      await createRepo(
+        gitlab,
+        'team/gitops-large',
+        options.files * options.scale,
+        `${count(options.files * options.scale)} files`,
+      ),
+    );
   }
   const results: { repo: Repo; times: Times; memory: Memory }[] = [];
   if (options.timing) {
     for (const [i, repo] of repos.entries()) {
-      const times = await measure(gitlab, repo, options.runs, i === 0 ? options.runs : Math.min(options.runs, options.largeJobRuns));
+      const times = await measure(
+        gitlab,
+        repo,
+        options.runs,
+        i === 0 ? options.runs : Math.min(options.runs, options.largeJobRuns),
+      );
       results.push({ repo, times, memory: await peakMemory(repo) });
     }
   }
@@ -452,14 +479,25 @@ async function main(): Promise<void> {
   const races: { different?: RaceResult; same?: RaceResult } = {};
   if (options.concurrency) {
     const different = await forkRepo(gitlab, repos[0]!, 'team/gitops-race');
-    const bumps = Array.from({ length: options.writers }, (_, i) => ({ app: appName((i % APP_COUNT) + 1), tag: `v5.${i}.0` }));
+    const bumps = Array.from({ length: options.writers }, (_, i) => ({
+      app: appName((i % APP_COUNT) + 1),
+      tag: `v5.${i}.0`,
+    }));
     echo(`concurrency: ${options.writers} writers, a different app each…`);
     races.different = await race(gitlab, different, bumps);
     const same = await forkRepo(gitlab, repos[0]!, 'team/gitops-race-same');
     // Started in a shuffled order, so that the highest version is not simply the last one started.
-    const versions = Array.from({ length: options.sameApp }, (_, i) => i + 1).sort((a, b) => ((a * 7) % 11) - ((b * 7) % 11));
-    echo(`concurrency: ${options.sameApp} writers, the same app (versions started in the order ${versions.join(', ')})…`);
-    races.same = await race(gitlab, same, versions.map((v) => ({ app: appName(APP_COUNT), tag: `v6.0.${v}` })));
+    const versions = Array.from({ length: options.sameApp }, (_, i) => i + 1).sort(
+      (a, b) => ((a * 7) % 11) - ((b * 7) % 11),
+    );
+    echo(
+      `concurrency: ${options.sameApp} writers, the same app (versions started in the order ${versions.join(', ')})…`,
+    );
+    races.same = await race(
+      gitlab,
+      same,
+      versions.map((v) => ({ app: appName(APP_COUNT), tag: `v6.0.${v}` })),
+    );
     races.same.expectedTag = `v6.0.${options.sameApp}`;
   }
 
@@ -472,29 +510,57 @@ async function main(): Promise<void> {
   }
 
   // ------------------------------------------------------------------------------------------ report
-  const lines: string[] = ['', `## Results (${machine}; bundle sha256 ${bundleHash}; 1-minute load average ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(2)} at the end)`, ''];
+  const lines: string[] = [
+    '',
+    `## Results (${machine}; bundle sha256 ${bundleHash}; 1-minute load average ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(2)} at the end)`,
+    '',
+  ];
   if (results.length > 0) {
     const two = results.length === 2;
-    const head = ['', ...results.map((r) => `${r.repo.label}, ${r.repo.built.commits} commits (tip ${mb(r.repo.built.tipBytes)}, pack ${mb(r.repo.built.packBytes)})`)];
+    const head = [
+      '',
+      ...results.map(
+        (r) =>
+          `${r.repo.label}, ${r.repo.built.commits} commits (tip ${mb(r.repo.built.tipBytes)}, pack ${mb(r.repo.built.packBytes)})`,
+      ),
+    ];
     if (two) head.push(`${results[1]!.repo.label} / ${results[0]!.repo.label}`);
     const pad = two ? [''] : [];
-    const cell = (times: number[]) => `${seconds(median(times))} (${seconds(Math.min(...times))}–${seconds(Math.max(...times))}${times.length !== options.runs ? `, ${times.length} runs` : ''})`;
+    const cell = (times: number[]) =>
+      `${seconds(median(times))} (${seconds(Math.min(...times))}–${seconds(Math.max(...times))}${times.length !== options.runs ? `, ${times.length} runs` : ''})`;
     const rows: string[][] = VARIANTS.map((variant) => {
       const row = [VARIANT_TITLES[variant], ...results.map((r) => cell(r.times[variant]))];
       if (two) row.push(ratio(median(results[1]!.times[variant]), median(results[0]!.times[variant])));
       return row;
     });
-    rows.push(['1 / 2 (target ≤ 1.2×)', ...results.map((r) => `${ratio(median(r.times.cli), median(r.times.floor))} ${check(median(r.times.cli) / median(r.times.floor) <= 1.2)}`), ...pad]);
+    rows.push([
+      '1 / 2 (target ≤ 1.2×)',
+      ...results.map(
+        (r) =>
+          `${ratio(median(r.times.cli), median(r.times.floor))} ${check(median(r.times.cli) / median(r.times.floor) <= 1.2)}`,
+      ),
+      ...pad,
+    ]);
     rows.push(['3 / 1', ...results.map((r) => ratio(median(r.times.job), median(r.times.cli))), ...pad]);
     rows.push([
       'peak RSS of the CLI: node process / largest process of its tree',
-      ...results.map((r) => `${(r.memory.nodeKb / 1024).toFixed(0)} MB / ${r.memory.treeKb ? `${(r.memory.treeKb / 1024).toFixed(0)} MB` : 'n/a'}`),
+      ...results.map(
+        (r) =>
+          `${(r.memory.nodeKb / 1024).toFixed(0)} MB / ${r.memory.treeKb ? `${(r.memory.treeKb / 1024).toFixed(0)} MB` : 'n/a'}`,
+      ),
       ...pad,
     ]);
-    lines.push(`Median wall time of interleaved runs (min–max), one real bump and push each; ${options.runs} runs unless noted:`, '', table(head, rows));
+    lines.push(
+      `Median wall time of interleaved runs (min–max), one real bump and push each; ${options.runs} runs unless noted:`,
+      '',
+      table(head, rows),
+    );
     if (two) {
       const scaling = median(results[1]!.times.cli) / median(results[0]!.times.cli);
-      lines.push('', `Scaling of variant 1 (10× repository / 1× repository): ${scaling.toFixed(2)}× (target ≤ 1.3×: ${check(scaling <= 1.3)}).`);
+      lines.push(
+        '',
+        `Scaling of variant 1 (10× repository / 1× repository): ${scaling.toFixed(2)}× (target ≤ 1.3×: ${check(scaling <= 1.3)}).`,
+      );
     }
   }
   if (races.different && races.same) {

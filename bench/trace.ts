@@ -59,7 +59,15 @@ export function readTrace(traceDir: string): GitProcess[] {
       let entry = processes.get(event.sid);
       if (!entry) {
         const slash = event.sid.lastIndexOf('/');
-        entry = { sid: event.sid, parent: slash > 0 ? event.sid.slice(0, slash) : undefined, argv: [], name: '', start: time, end: time, childMs: 0 };
+        entry = {
+          sid: event.sid,
+          parent: slash > 0 ? event.sid.slice(0, slash) : undefined,
+          argv: [],
+          name: '',
+          start: time,
+          end: time,
+          childMs: 0,
+        };
         processes.set(event.sid, entry);
       }
       if (!Number.isNaN(time)) {
@@ -112,7 +120,9 @@ export function recordRequests(server: GitLabServer): { requests: RequestTiming[
     const timing: RequestTiming = {
       method: req.method ?? '',
       path: (req.url ?? '').split('?')[0]!,
-      service: /service=(git-[a-z-]+)/.exec(req.url ?? '')?.[1] ?? /\/(git-[a-z-]+)$/.exec((req.url ?? '').split('?')[0]!)?.[1],
+      service:
+        /service=(git-[a-z-]+)/.exec(req.url ?? '')?.[1] ??
+        /\/(git-[a-z-]+)$/.exec((req.url ?? '').split('?')[0]!)?.[1],
       start: performance.now(),
       end: NaN,
       hook: (req.url ?? '').startsWith('/-/test-hooks/'),

@@ -51,7 +51,13 @@ export interface RunResult {
 
 /** PATH, an empty HOME, a TMPDIR inside the scratch space and a locale: no user or CI configuration reaches any variant. */
 export function processEnv(bench: BenchEnv, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: bench.home, TMPDIR: join(bench.scratch, 'tmp'), LANG: 'C.UTF-8', ...extra };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: bench.home,
+    TMPDIR: join(bench.scratch, 'tmp'),
+    LANG: 'C.UTF-8',
+    ...extra,
+  };
 }
 
 const gitIdentity = {
@@ -72,7 +78,12 @@ function message(app: string, tag: string): string {
 }
 
 function finish(started: number, output: ProcessOutput): RunResult {
-  return { ms: performance.now() - started, exitCode: output.exitCode ?? -1, stdout: output.stdout, stderr: output.stderr };
+  return {
+    ms: performance.now() - started,
+    exitCode: output.exitCode ?? -1,
+    stdout: output.stdout,
+    stderr: output.stderr,
+  };
 }
 
 /** Every command still running, so that a stopped benchmark can kill what it started. */
@@ -101,7 +112,14 @@ export interface RunOptions {
 }
 
 /** Runs one variant bumping `app` to `tag`; the clone directory is removed after the clock stops. */
-export async function runVariant(variant: VariantName, bench: BenchEnv, target: Target, app: string, tag: string, options: RunOptions = {}): Promise<RunResult> {
+export async function runVariant(
+  variant: VariantName,
+  bench: BenchEnv,
+  target: Target,
+  app: string,
+  tag: string,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const extraEnv = options.env ?? {};
   const work = mkdtempSync(join(bench.scratch, `${variant}-`));
   const url = `${target.serverUrl}/${target.project}.git`;
@@ -112,9 +130,24 @@ export async function runVariant(variant: VariantName, bench: BenchEnv, target: 
     switch (variant) {
       case 'cli': {
         const env = processEnv(bench, { GITLAB_PUSHER_TOKEN: target.token, ...extraEnv });
-        const args = ['push', '--server-url', target.serverUrl, '--project', target.project, '--target-env', target.overlay, '--image', `${REGISTRY}/${app}:${tag}`];
+        const args = [
+          'push',
+          '--server-url',
+          target.serverUrl,
+          '--project',
+          target.project,
+          '--target-env',
+          target.overlay,
+          '--image',
+          `${REGISTRY}/${app}:${tag}`,
+        ];
         args.push('--author-name', AUTHOR.name, '--author-email', AUTHOR.email, ...(options.cliArgs ?? []));
-        return finish(started, await tracked(sh({ env })`${options.wrapper ?? []} ${process.execPath} ${options.nodeArgs ?? []} ${bench.cli} ${args}`));
+        return finish(
+          started,
+          await tracked(
+            sh({ env })`${options.wrapper ?? []} ${process.execPath} ${options.nodeArgs ?? []} ${bench.cli} ${args}`,
+          ),
+        );
       }
       case 'floor': {
         const env = processEnv(bench, { ...gitIdentity, ...extraEnv });

@@ -14,7 +14,9 @@ export const buildOptions = {
   minify: true,
   legalComments: 'none',
   define: { __VERSION__: JSON.stringify(version) },
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __imageBumpRequire } from 'node:module';\nconst require = __imageBumpRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __imageBumpRequire } from 'node:module';\nconst require = __imageBumpRequire(import.meta.url);",
+  },
 };
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {

@@ -17,7 +17,8 @@ export const TEMPLATE = new URL('templates/image-bump.yml', root);
 /** The template's `spec:` header. */
 export function readSpec(text) {
   const documents = parseAllDocuments(text);
-  if (!Array.isArray(documents) || documents.length !== 2) throw new Error('the template must be two YAML documents: spec, ---, jobs');
+  if (!Array.isArray(documents) || documents.length !== 2)
+    throw new Error('the template must be two YAML documents: spec, ---, jobs');
   for (const document of documents) {
     if (document.errors.length > 0) throw new Error(`the template is not valid YAML: ${document.errors[0].message}`);
   }
@@ -31,21 +32,28 @@ const code = (value) => {
   if (text === '') return "`''`";
   return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 };
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
+const cell = (text) =>
+  text
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 /** Outside code spans, `<` would start raw HTML in Markdown. */
-const prose = (text) => text.split(/(`[^`]*`)/).map((part, index) => (index % 2 ? part : part.replace(/</g, '&lt;'))).join('');
+const prose = (text) =>
+  text
+    .split(/(`[^`]*`)/)
+    .map((part, index) => (index % 2 ? part : part.replace(/</g, '&lt;')))
+    .join('');
 
 /** The Markdown table of inputs, one row per input in template order. */
 export function inputsTable(spec) {
-  const rows = [
-    '| name | type | default | options / regex | description |',
-    '|---|---|---|---|---|',
-  ];
+  const rows = ['| name | type | default | options / regex | description |', '|---|---|---|---|---|'];
   for (const [name, input] of Object.entries(spec.inputs)) {
     const type = input.type ?? 'string';
     const fallback = 'default' in input ? code(input.default) : '**required**';
     const allowed = input.options ? input.options.map(code).join(', ') : input.regex ? code(input.regex) : '';
-    rows.push(`| ${cell(code(name))} | ${type} | ${cell(fallback)} | ${cell(allowed)} | ${cell(prose(input.description ?? ''))} |`);
+    rows.push(
+      `| ${cell(code(name))} | ${type} | ${cell(fallback)} | ${cell(allowed)} | ${cell(prose(input.description ?? ''))} |`,
+    );
   }
   return rows.join('\n');
 }
@@ -58,7 +66,8 @@ function yamlValue(value) {
 
 /** The component's address: it lives in the project whose registry holds the default runner image. */
 export function componentReference(spec) {
-  const project = String(spec.inputs.runner_image?.default ?? '').replace(/^\$CI_REGISTRY\//, '') || '<group>/<project>';
+  const project =
+    String(spec.inputs.runner_image?.default ?? '').replace(/^\$CI_REGISTRY\//, '') || '<group>/<project>';
   return `$CI_SERVER_FQDN/${project}/image-bump@1.2.3`;
 }
 

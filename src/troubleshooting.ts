@@ -3,8 +3,8 @@
  * time, the cause in a few words, and a pattern that recognises the `error:` line. The README's
  * troubleshooting table is generated from this list (and a test fails when the two differ).
  */
-import { bumpBranchIsTargetError, foreignBumpBranchError } from './bump-branch.js';
-import { BumpError } from './errors.js';
+import { bumpBranchIsTargetError, foreignBumpBranchError } from './settings/bump-branch.js';
+import { BumpError } from './failures/errors.js';
 import {
   jobTokenError,
   missingBranchError,
@@ -20,13 +20,25 @@ import {
   unexplainedGitError,
   unreachableError,
   type FailureContext,
-} from './git-failure.js';
-import { noGnuTimeoutError } from './gnu-timeout.js';
-import { missingDirectoryError, noKustomizationError, outsideRepositoryError, severalKustomizationsError, symlinkedDirectoryError } from './kustomization-file.js';
-import { readSettings } from './settings.js';
-import { redirectError } from './redirect.js';
-import { ciJobTokenInVariableError, implausibleTokenError, missingTokenError, multiLineTokenError, tokenVariableIsValueError } from './token.js';
-import { parseSingleDocument } from './yaml-source.js';
+} from './git/failure.js';
+import { noGnuTimeoutError } from './git/gnu-timeout.js';
+import {
+  missingDirectoryError,
+  noKustomizationError,
+  outsideRepositoryError,
+  severalKustomizationsError,
+  symlinkedDirectoryError,
+} from './edit/kustomization-file.js';
+import { readSettings } from './settings/settings.js';
+import { redirectError } from './git/redirect.js';
+import {
+  ciJobTokenInVariableError,
+  implausibleTokenError,
+  missingTokenError,
+  multiLineTokenError,
+  tokenVariableIsValueError,
+} from './push/token.js';
+import { parseSingleDocument } from './yaml/documents.js';
 
 export interface Trouble {
   id: string;
@@ -62,12 +74,14 @@ function thrown(action: () => unknown): BumpError {
   throw new Error('expected an error');
 }
 
-const push = (...args: string[]) => thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, ...args], {}));
+const push = (...args: string[]) =>
+  thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, ...args], {}));
 
 export const TROUBLES: readonly Trouble[] = [
   {
     id: 'token-missing',
-    cause: 'The token variable is not in the job: another name, or a protected variable in a pipeline on an unprotected branch.',
+    cause:
+      'The token variable is not in the job: another name, or a protected variable in a pipeline on an unprotected branch.',
     example: () => missingTokenError('GITLAB_PUSHER_TOKEN', 'not set'),
     pattern: /^\S+ is (not set|empty): no token to push with$/,
   },
@@ -85,7 +99,8 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'token-implausible',
-    cause: 'The variable holds something too short (a word, a placeholder) or far too long (a file) to be a GitLab token.',
+    cause:
+      'The variable holds something too short (a word, a placeholder) or far too long (a file) to be a GitLab token.',
     example: () => implausibleTokenError('GITLAB_PUSHER_TOKEN', 'short'),
     pattern: /^\S+ holds a value (shorter|longer) than \d+ characters, which is no GitLab token$/,
   },
@@ -97,7 +112,8 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'token-variable-is-value',
-    cause: 'The value of a variable (perhaps the token) was given as the token variable\'s name, e.g. --token-variable $GITLAB_PUSHER_TOKEN.',
+    cause:
+      "The value of a variable (perhaps the token) was given as the token variable's name, e.g. --token-variable $GITLAB_PUSHER_TOKEN.",
     example: () => tokenVariableIsValueError('GITLAB_PUSHER_TOKEN'),
     pattern: /^the name given for the token variable is the value of \S+, /,
   },
@@ -127,7 +143,8 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'project-not-found',
-    cause: 'Wrong --project, or a Project Access Token of another project: GitLab hides what a token cannot see (HTTP 404).',
+    cause:
+      'Wrong --project, or a Project Access Token of another project: GitLab hides what a token cannot see (HTTP 404).',
     example: () => projectNotFoundError(context('clone')),
     pattern: /^project \S+ was not found on \S+: /,
   },
@@ -145,15 +162,26 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'server-redirect',
-    cause: 'The server answered with a redirect (to another host, to https, or to a moved project): git and the token follow none.',
+    cause:
+      'The server answered with a redirect (to another host, to https, or to a moved project): git and the token follow none.',
     example: () => redirectError(`${SERVER}/${PROJECT}.git`, 'https://gitlab.other.example/group/gitops.git/info/refs'),
     pattern: /^the server (redirected \S+ to \S+|answered \S+ with a redirect); /,
   },
   {
     id: 'server-url-invalid',
-    cause: '--server-url (or CI_SERVER_URL) is not a plain http(s) URL: credentials, "@", a backslash, spaces, a query, or no URL at all.',
-    example: () => push('--server-url', 'https://gitlab.example.com\\@other.example', '--target-env', 'prod', '--image', 'app:1.0.0'),
-    pattern: /^\S+ (".*" )?(must be a plain http\(s\) URL|holds whitespace or control characters|holds a backslash|is not an http\(s\) URL)/s,
+    cause:
+      '--server-url (or CI_SERVER_URL) is not a plain http(s) URL: credentials, "@", a backslash, spaces, a query, or no URL at all.',
+    example: () =>
+      push(
+        '--server-url',
+        'https://gitlab.example.com\\@other.example',
+        '--target-env',
+        'prod',
+        '--image',
+        'app:1.0.0',
+      ),
+    pattern:
+      /^\S+ (".*" )?(must be a plain http\(s\) URL|holds whitespace or control characters|holds a backslash|is not an http\(s\) URL)/s,
   },
   {
     id: 'server-error',
@@ -164,7 +192,11 @@ export const TROUBLES: readonly Trouble[] = [
   {
     id: 'unreachable',
     cause: 'No connection to the server: wrong --server-url, proxy, firewall or DNS.',
-    example: () => unreachableError(context('clone'), 'Failed to connect to gitlab.example.com port 443 after 3 ms: Could not connect to server'),
+    example: () =>
+      unreachableError(
+        context('clone'),
+        'Failed to connect to gitlab.example.com port 443 after 3 ms: Could not connect to server',
+      ),
     pattern: /^cannot connect to \S+ while /,
   },
   {
@@ -175,15 +207,18 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'time-limit',
-    cause: 'The server (or a proxy) kept one git step busy for longer than --timeout: an answer trickling in, or one without end.',
+    cause:
+      'The server (or a proxy) kept one git step busy for longer than --timeout: an answer trickling in, or one without end.',
     example: () => timeLimitError(context('clone')),
     pattern: / sent too slowly or without end while .*: stopped git after /,
   },
   {
     id: 'no-gnu-timeout',
-    cause: 'git runs under GNU coreutils `timeout`, and the PATH has none (macOS), or only BusyBox\'s (Alpine without coreutils).',
+    cause:
+      "git runs under GNU coreutils `timeout`, and the PATH has none (macOS), or only BusyBox's (Alpine without coreutils).",
     example: () => noGnuTimeoutError(),
-    pattern: /^(no `timeout` command on PATH|\S+ is BusyBox's timeout, which cannot stop git's whole process tree): git is run under GNU coreutils `timeout`$/,
+    pattern:
+      /^(no `timeout` command on PATH|\S+ is BusyBox's timeout, which cannot stop git's whole process tree): git is run under GNU coreutils `timeout`$/,
   },
   {
     id: 'bump-branch-is-target',
@@ -194,7 +229,13 @@ export const TROUBLES: readonly Trouble[] = [
   {
     id: 'bump-branch-foreign',
     cause: 'The merge-request branch exists and its tip is not a bump commit this tool wrote for the same target.',
-    example: () => foreignBumpBranchError('staging', 'main', '4f0c2a9e1d7b3c5a8e6f0b2d4c6a8e0f2b4d6c8a', 'was not written by gitops-image-bump for main (no "Image-Bump-Target: main" trailer)'),
+    example: () =>
+      foreignBumpBranchError(
+        'staging',
+        'main',
+        '4f0c2a9e1d7b3c5a8e6f0b2d4c6a8e0f2b4d6c8a',
+        'was not written by gitops-image-bump for main (no "Image-Bump-Target: main" trailer)',
+      ),
     pattern: /^merge-request branch .* already exists and is not a bump branch of /,
   },
   {
@@ -271,8 +312,15 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'app-image-missing',
-    cause: 'An app name without an image, or an image without a name: --app-name/--app-image, APP_NAME/APP_IMAGE, or a CI/CD variable they are built from, is empty.',
-    example: () => thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, '--target-env', 'prod'], { APP_NAME: 'registry.example.com/team/app', APP_IMAGE: '' })),
+    cause:
+      'An app name without an image, or an image without a name: --app-name/--app-image, APP_NAME/APP_IMAGE, or a CI/CD variable they are built from, is empty.',
+    example: () =>
+      thrown(() =>
+        readSettings(['push', '--server-url', SERVER, '--project', PROJECT, '--target-env', 'prod'], {
+          APP_NAME: 'registry.example.com/team/app',
+          APP_IMAGE: '',
+        }),
+      ),
     pattern: /^no (new image for|image name to match for) ".*": \S+( \(or \S+\))? is (empty|not given)$/s,
   },
   {
@@ -283,7 +331,8 @@ export const TROUBLES: readonly Trouble[] = [
   },
   {
     id: 'number-invalid',
-    cause: '--timeout, --max-attempts or --expiry-warning-days is not a whole number in its range (--timeout: 1 to 86400 seconds).',
+    cause:
+      '--timeout, --max-attempts or --expiry-warning-days is not a whole number in its range (--timeout: 1 to 86400 seconds).',
     example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--timeout', '2147484'),
     pattern: /^\S+ must be a whole number (of at least|from) /,
   },

@@ -24,7 +24,9 @@ images:
 describe('edit', () => {
   it('sets the image in the directory’s kustomization, keeping comments, and prints a summary', async () => {
     const root = await overlayDir({ 'overlays/prod/kustomization.yaml': KUSTOMIZATION });
-    const result = await runCli(['edit', '--dir', 'overlays/prod', '--image', 'app=registry.example.com/app:v1.1.0'], { cwd: root });
+    const result = await runCli(['edit', '--dir', 'overlays/prod', '--image', 'app=registry.example.com/app:v1.1.0'], {
+      cwd: root,
+    });
     expect(result.exitCode).toBe(0);
     expect(await readFile(join(root, 'overlays/prod/kustomization.yaml'), 'utf8')).toBe(
       KUSTOMIZATION.replace('  newTag: v1.0.0\n', '  newName: registry.example.com/app\n  newTag: v1.1.0\n'),
@@ -33,8 +35,16 @@ describe('edit', () => {
   });
 
   it('finds kustomization.yml and Kustomization as kustomize does, and edits a --file directly', async () => {
-    const root = await overlayDir({ 'a/kustomization.yml': KUSTOMIZATION, 'b/Kustomization': KUSTOMIZATION, 'c/custom.yaml': KUSTOMIZATION });
-    for (const args of [['--dir', 'a'], ['--dir', 'b'], ['--file', 'c/custom.yaml']]) {
+    const root = await overlayDir({
+      'a/kustomization.yml': KUSTOMIZATION,
+      'b/Kustomization': KUSTOMIZATION,
+      'c/custom.yaml': KUSTOMIZATION,
+    });
+    for (const args of [
+      ['--dir', 'a'],
+      ['--dir', 'b'],
+      ['--file', 'c/custom.yaml'],
+    ]) {
       const result = await runCli(['edit', ...args, '--image', 'app:v2.0.0'], { cwd: root });
       expect(result.exitCode, result.stderr).toBe(0);
     }
@@ -47,14 +57,21 @@ describe('edit', () => {
     const root = await overlayDir({ 'x/kustomization.yaml': KUSTOMIZATION, 'x/kustomization.yml': KUSTOMIZATION });
     const result = await runCli(['edit', '--dir', 'x', '--image', 'app:v2.0.0'], { cwd: root });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('error: x has more than one kustomization file: kustomization.yaml, kustomization.yml');
+    expect(result.stderr).toContain(
+      'error: x has more than one kustomization file: kustomization.yaml, kustomization.yml',
+    );
   });
 
   it('lists the overlays that exist when the directory is missing', async () => {
-    const root = await overlayDir({ 'overlays/dev/kustomization.yaml': KUSTOMIZATION, 'overlays/prod/kustomization.yaml': KUSTOMIZATION });
+    const root = await overlayDir({
+      'overlays/dev/kustomization.yaml': KUSTOMIZATION,
+      'overlays/prod/kustomization.yaml': KUSTOMIZATION,
+    });
     const result = await runCli(['edit', '--dir', 'overlays/production', '--image', 'app:v2.0.0'], { cwd: root });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/error: directory overlays\/production does not exist\nhint: Existing directories in overlays: dev, prod\./);
+    expect(result.stderr).toMatch(
+      /error: directory overlays\/production does not exist\nhint: Existing directories in overlays: dev, prod\./,
+    );
   });
 
   it('rejects a bare name with kustomize’s list of accepted forms, before touching the file', async () => {
@@ -72,11 +89,15 @@ describe('edit', () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('error: refusing to downgrade app v1.0.0 -> v0.9.0 in o/kustomization.yaml');
     expect(refused.stderr).toContain('--on-downgrade allow');
-    const skipped = await runCli(['edit', '--dir', 'o', '--image', 'app:v0.9.0', '--on-downgrade', 'skip'], { cwd: root });
+    const skipped = await runCli(['edit', '--dir', 'o', '--image', 'app:v0.9.0', '--on-downgrade', 'skip'], {
+      cwd: root,
+    });
     expect(skipped.exitCode).toBe(0);
     expect(skipped.stderr).toContain('warning: not downgrading app v1.0.0 -> v0.9.0');
     expect(await readFile(join(root, 'o/kustomization.yaml'), 'utf8')).toBe(KUSTOMIZATION);
-    const allowed = await runCli(['edit', '--dir', 'o', '--image', 'app:v0.9.0', '--on-downgrade', 'allow'], { cwd: root });
+    const allowed = await runCli(['edit', '--dir', 'o', '--image', 'app:v0.9.0', '--on-downgrade', 'allow'], {
+      cwd: root,
+    });
     expect(allowed.exitCode).toBe(0);
     expect(await readFile(join(root, 'o/kustomization.yaml'), 'utf8')).toBe(KUSTOMIZATION.replace('v1.0.0', 'v0.9.0'));
   });

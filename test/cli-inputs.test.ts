@@ -17,9 +17,22 @@ describe('push: the same overlay named twice', () => {
     const { project, env } = await newProject(server, 'inputs');
     const report = join(await mkdtemp(join(tmpdir(), 'image-bump-inputs-')), 'bump.env');
     const result = await pushTo(
-      server, project, env,
-      '--target-env', 'prod', '--path', OVERLAY, '--path', 'manifests/overlays/./prod/', '--path', 'manifests//overlays/prod',
-      '--image', `${APP1}:v1.1.0`, '--report', report, '--json',
+      server,
+      project,
+      env,
+      '--target-env',
+      'prod',
+      '--path',
+      OVERLAY,
+      '--path',
+      'manifests/overlays/./prod/',
+      '--path',
+      'manifests//overlays/prod',
+      '--image',
+      `${APP1}:v1.1.0`,
+      '--report',
+      report,
+      '--json',
     );
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = JSON.parse(lastLine(result.stdout)) as { outcome: { changes: unknown[] } };
@@ -29,7 +42,12 @@ describe('push: the same overlay named twice', () => {
     expect(dotenv).not.toContain('BUMP_CHANGE_COUNT');
     const [commit] = await serverLog(server, project, 'main');
     expect(commit!.subject).toBe(`[auto ci] Update ${APP1} image to ${APP1}:v1.1.0`);
-    expect(await readServerFile(server, project, 'main', `${OVERLAY}/kustomization.yaml`)).toBe(overlayKustomization('prod').replace(`newTag: v1.0.0\n  - name: ${REGISTRY}/app2`, `newTag: v1.1.0\n  - name: ${REGISTRY}/app2`));
+    expect(await readServerFile(server, project, 'main', `${OVERLAY}/kustomization.yaml`)).toBe(
+      overlayKustomization('prod').replace(
+        `newTag: v1.0.0\n  - name: ${REGISTRY}/app2`,
+        `newTag: v1.1.0\n  - name: ${REGISTRY}/app2`,
+      ),
+    );
   });
 });
 
@@ -38,7 +56,10 @@ describe('edit: one file reached through several options', () => {
     const root = await mkdtemp(join(tmpdir(), 'image-bump-inputs-'));
     await mkdir(join(root, 'o'));
     await writeFile(join(root, 'o/kustomization.yaml'), 'images:\n- name: app\n  newTag: v1\n');
-    const result = await runCli(['edit', '--dir', 'o', '--file', 'o/kustomization.yaml', '--file', 'o', '--file', './o/', '--image', 'app:v2'], { cwd: root });
+    const result = await runCli(
+      ['edit', '--dir', 'o', '--file', 'o/kustomization.yaml', '--file', 'o', '--file', './o/', '--image', 'app:v2'],
+      { cwd: root },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(lastLine(result.stdout)).toBe('set app in o: app:v1 -> app:v2');
     expect(await readFile(join(root, 'o/kustomization.yaml'), 'utf8')).toBe('images:\n- name: app\n  newTag: v2\n');
@@ -47,9 +68,18 @@ describe('edit: one file reached through several options', () => {
 
 describe('push: refused input reaches no server', () => {
   it.each([
-    [['--image', `${APP1}=${APP1}:`], /^error: image argument ".*": the tag after ":" is empty\nhint: .*CI_COMMIT_TAG is empty/],
-    [['--image', `${APP1}:v1.1.0`, '--helm-values', '.git/HEAD'], /^error: --helm-values "\.git\/HEAD" goes through \.git/],
-    [['--image', `${APP1}:v1.1.0`, '--timeout', '2147484'], /^error: --timeout must be a whole number from 1 to 86400, not "2147484"\nhint: /],
+    [
+      ['--image', `${APP1}=${APP1}:`],
+      /^error: image argument ".*": the tag after ":" is empty\nhint: .*CI_COMMIT_TAG is empty/,
+    ],
+    [
+      ['--image', `${APP1}:v1.1.0`, '--helm-values', '.git/HEAD'],
+      /^error: --helm-values "\.git\/HEAD" goes through \.git/,
+    ],
+    [
+      ['--image', `${APP1}:v1.1.0`, '--timeout', '2147484'],
+      /^error: --timeout must be a whole number from 1 to 86400, not "2147484"\nhint: /,
+    ],
   ])('%j', async (args, stderr) => {
     const { project, env } = await newProject(server, 'inputs');
     const tip = await branchTip(server, project, 'main');
@@ -75,13 +105,23 @@ describe('edit: the "*" forms keep what the kustomization has', () => {
     await mkdir(join(root, 'o'));
     await writeFile(join(root, 'o/kustomization.yaml'), KUSTOMIZATION);
     const result = await runCli(['edit', '--dir', 'o', '--image', arg], { cwd: root });
-    return { exitCode: result.exitCode, stderr: result.stderr, text: await readFile(join(root, 'o/kustomization.yaml'), 'utf8') };
+    return {
+      exitCode: result.exitCode,
+      stderr: result.stderr,
+      text: await readFile(join(root, 'o/kustomization.yaml'), 'utf8'),
+    };
   }
 
   it.each([
     ['app=*:v2', 'images:\n- name: app\n  newName: mirror.example.com/team/app\n  newTag: v2\n'],
-    ['app=registry.example.com/team/app:*', 'images:\n- name: app\n  newName: registry.example.com/team/app\n  newTag: v1.0.0\n'],
-    [`app=*@sha256:${HEX64}`, `images:\n- name: app\n  newName: mirror.example.com/team/app\n  digest: sha256:${HEX64}\n`],
+    [
+      'app=registry.example.com/team/app:*',
+      'images:\n- name: app\n  newName: registry.example.com/team/app\n  newTag: v1.0.0\n',
+    ],
+    [
+      `app=*@sha256:${HEX64}`,
+      `images:\n- name: app\n  newName: mirror.example.com/team/app\n  digest: sha256:${HEX64}\n`,
+    ],
     ['app=*:*@*', KUSTOMIZATION],
     ['app:*', 'images:\n- name: app\n  newTag: v1.0.0\n'],
   ])('%s', async (arg, expected) => {
@@ -90,10 +130,13 @@ describe('edit: the "*" forms keep what the kustomization has', () => {
     expect(text).toBe(expected);
   });
 
-  it.each(['app=', 'app=*:', 'app=:v2', `app=@sha256:${HEX64}`])('refuses %j and leaves the file alone', async (arg) => {
-    const { exitCode, stderr, text } = await editOnce(arg);
-    expect(exitCode).toBe(2);
-    expect(stderr).toMatch(/^error: image argument .*\nhint: \S/);
-    expect(text).toBe(KUSTOMIZATION);
-  });
+  it.each(['app=', 'app=*:', 'app=:v2', `app=@sha256:${HEX64}`])(
+    'refuses %j and leaves the file alone',
+    async (arg) => {
+      const { exitCode, stderr, text } = await editOnce(arg);
+      expect(exitCode).toBe(2);
+      expect(stderr).toMatch(/^error: image argument .*\nhint: \S/);
+      expect(text).toBe(KUSTOMIZATION);
+    },
+  );
 });

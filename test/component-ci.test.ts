@@ -7,9 +7,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from './support/git.js';
-import { componentInclude, createProjectRepo, createWorkspace, runPipeline, type Workspace } from './support/gitlab-ci-local.js';
+import {
+  componentInclude,
+  createProjectRepo,
+  createWorkspace,
+  runPipeline,
+  type Workspace,
+} from './support/gitlab-ci-local.js';
 import { Role, startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { branchTip, createGitOpsProject, overlayKustomization, readServerFile, REGISTRY, serverLog } from './support/gitops-repo.js';
+import {
+  branchTip,
+  createGitOpsProject,
+  overlayKustomization,
+  readServerFile,
+  REGISTRY,
+  serverLog,
+} from './support/gitops-repo.js';
 
 const GITOPS = 'team/gitops';
 const TOKEN = 'pat-component-ci-5d2e8a17c4b9';
@@ -21,7 +34,13 @@ let workspace: Workspace;
 beforeAll(async () => {
   [server, workspace] = await Promise.all([startGitLabServer(), createWorkspace()]);
   await createGitOpsProject(server, GITOPS);
-  server.addToken({ value: TOKEN, kind: 'project', scopes: ['write_repository'], projects: [GITOPS], role: Role.developer });
+  server.addToken({
+    value: TOKEN,
+    kind: 'project',
+    scopes: ['write_repository'],
+    projects: [GITOPS],
+    role: Role.developer,
+  });
 });
 
 afterAll(async () => {
@@ -41,7 +60,9 @@ function bumped(env: 'dev' | 'staging' | 'prod', changes: Record<'app1' | 'app2'
 }
 
 async function changedFiles(project: string, sha: string): Promise<string[]> {
-  const output = await git(['diff-tree', '--no-commit-id', '--name-only', '-r', sha], { cwd: server.repoPath(project) });
+  const output = await git(['diff-tree', '--no-commit-id', '--name-only', '-r', sha], {
+    cwd: server.repoPath(project),
+  });
   return output.split('\n').filter(Boolean);
 }
 
@@ -55,18 +76,37 @@ describe('component in a release pipeline of an app project', () => {
       remote: `${server.url}/team/app.git`,
       ciConfig: [
         'include:',
-        componentInclude({ target_env: 'dev', project: GITOPS, app_name: `${REGISTRY}/app1`, image: `${REGISTRY}/app1:v1.1.0`, commit_message: message }),
-        componentInclude({ target_env: 'staging', project: GITOPS, images: [`${REGISTRY}/app1=${REGISTRY}/app1:v2.0.0`, `${REGISTRY}/app2=${REGISTRY}/app2:v2.0.0`] }),
-        componentInclude({ target_env: 'prod', project: GITOPS, app_name: `${REGISTRY}/app1`, image: `${REGISTRY}/app1:v9.9.9`, dry_run: true }),
+        componentInclude({
+          target_env: 'dev',
+          project: GITOPS,
+          app_name: `${REGISTRY}/app1`,
+          image: `${REGISTRY}/app1:v1.1.0`,
+          commit_message: message,
+        }),
+        componentInclude({
+          target_env: 'staging',
+          project: GITOPS,
+          images: [`${REGISTRY}/app1=${REGISTRY}/app1:v2.0.0`, `${REGISTRY}/app2=${REGISTRY}/app2:v2.0.0`],
+        }),
+        componentInclude({
+          target_env: 'prod',
+          project: GITOPS,
+          app_name: `${REGISTRY}/app1`,
+          image: `${REGISTRY}/app1:v9.9.9`,
+          dry_run: true,
+        }),
         '',
       ].join('\n'),
     });
     const sourceSha = await git(['rev-parse', 'HEAD'], { cwd: repo });
 
     // A protected branch: where the protected token variable exists and the job runs by default.
-    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: TOKEN, CI_COMMIT_REF_PROTECTED: 'true' } });
+    const result = await runPipeline(workspace, repo, {
+      variables: { GITLAB_PUSHER_TOKEN: TOKEN, CI_COMMIT_REF_PROTECTED: 'true' },
+    });
     expect(result.exitCode, result.output).toBe(0);
-    for (const job of ['image-bump-dev', 'image-bump-staging', 'image-bump-prod']) expect(result.output).toMatch(new RegExp(`PASS +${job}\\b`));
+    for (const job of ['image-bump-dev', 'image-bump-staging', 'image-bump-prod'])
+      expect(result.output).toMatch(new RegExp(`PASS +${job}\\b`));
     expect(result.output).toContain('dry run: would bump');
     expect(result.output).not.toContain(TOKEN);
 
@@ -81,7 +121,9 @@ describe('component in a release pipeline of an app project', () => {
     }
     expect([...byFile.keys()].sort()).toEqual([overlay('dev'), overlay('staging')]);
 
-    expect(await readServerFile(server, GITOPS, 'main', overlay('dev'))).toBe(bumped('dev', { app1: 'v1.1.0', app2: undefined }));
+    expect(await readServerFile(server, GITOPS, 'main', overlay('dev'))).toBe(
+      bumped('dev', { app1: 'v1.1.0', app2: undefined }),
+    );
     const dev = byFile.get(overlay('dev'))!;
     // The message went through a variable to the CLI: shell syntax in it stays text and never runs.
     expect(dev.subject).toBe(message.replace('{image}', `${REGISTRY}/app1:v1.1.0`));
@@ -90,7 +132,9 @@ describe('component in a release pipeline of an app project', () => {
     expect(dev.authorName).toBe('gitops-image-bump');
 
     // Two images, one commit.
-    expect(await readServerFile(server, GITOPS, 'main', overlay('staging'))).toBe(bumped('staging', { app1: 'v2.0.0', app2: 'v2.0.0' }));
+    expect(await readServerFile(server, GITOPS, 'main', overlay('staging'))).toBe(
+      bumped('staging', { app1: 'v2.0.0', app2: 'v2.0.0' }),
+    );
     // The dry run pushed nothing.
     expect(await readServerFile(server, GITOPS, 'main', overlay('prod'))).toBe(overlayKustomization('prod'));
   });
@@ -101,21 +145,43 @@ describe('component in the GitOps project itself, triggered by an upstream pipel
     const project = 'team/gitops-self';
     const token = `${TOKEN}-self`;
     await createGitOpsProject(server, project);
-    server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: Role.developer });
+    server.addToken({
+      value: token,
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project],
+      role: Role.developer,
+    });
     const initial = await branchTip(server, project, 'main');
     const repo = await createProjectRepo(workspace, 'gitops-self', {
       remote: `${server.url}/${project}.git`,
       // The GitOps side decides where the job runs (here: a triggered pipeline), so the component's
       // own rules are off.
-      ciConfig: ['include:', componentInclude({ target_env: '$UPSTREAM_ENV', app_name: `${REGISTRY}/app2`, image: '$UPSTREAM_IMAGE', run_on: 'always' }), ''].join('\n'),
+      ciConfig: [
+        'include:',
+        componentInclude({
+          target_env: '$UPSTREAM_ENV',
+          app_name: `${REGISTRY}/app2`,
+          image: '$UPSTREAM_IMAGE',
+          run_on: 'always',
+        }),
+        '',
+      ].join('\n'),
     });
 
     // Variables as an upstream `trigger:` job would pass them, on an unprotected ref.
     const result = await runPipeline(workspace, repo, {
-      variables: { GITLAB_PUSHER_TOKEN: token, UPSTREAM_ENV: 'staging', UPSTREAM_IMAGE: `${REGISTRY}/app2:v3.1.0`, CI_PIPELINE_SOURCE: 'pipeline' },
+      variables: {
+        GITLAB_PUSHER_TOKEN: token,
+        UPSTREAM_ENV: 'staging',
+        UPSTREAM_IMAGE: `${REGISTRY}/app2:v3.1.0`,
+        CI_PIPELINE_SOURCE: 'pipeline',
+      },
     });
     expect(result.exitCode, result.output).toBe(0);
-    expect(await readServerFile(server, project, 'main', overlay('staging'))).toBe(bumped('staging', { app1: undefined, app2: 'v3.1.0' }));
+    expect(await readServerFile(server, project, 'main', overlay('staging'))).toBe(
+      bumped('staging', { app1: undefined, app2: 'v3.1.0' }),
+    );
     const [commit] = await serverLog(server, project, 'main');
     expect(commit!.parents).toEqual([initial]);
     expect(commit!.subject).toBe(`[auto ci] Update ${REGISTRY}/app2 image to ${REGISTRY}/app2:v3.1.0`);
@@ -124,18 +190,49 @@ describe('component in the GitOps project itself, triggered by an upstream pipel
 
 describe('inputs the component refuses before any job runs', () => {
   const cases: { name: string; inputs: Record<string, unknown>; expected: RegExp; marker?: string }[] = [
-    { name: 'on_downgrade outside its options', inputs: { on_downgrade: 'sometimes' }, expected: /on_downgrade.*not in the list of allowed options/ },
-    { name: 'target_env with a command after ";"', inputs: { target_env: 'prod;touch MARKER' }, expected: /target_env.*does not match required regex/, marker: 'semicolon' },
-    { name: 'target_env with a command substitution', inputs: { target_env: '$(touch MARKER)' }, expected: /target_env.*does not match required regex/, marker: 'subshell' },
-    { name: 'a token value instead of the variable name', inputs: { token_variable: '$GITLAB_PUSHER_TOKEN' }, expected: /token_variable.*does not match required regex/ },
-    { name: 'project that is not a project path', inputs: { project: 'gitops' }, expected: /project.*does not match required regex/ },
-    { name: 'no target_env', inputs: { target_env: undefined }, expected: /target_env.*required value has not been provided/ },
+    {
+      name: 'on_downgrade outside its options',
+      inputs: { on_downgrade: 'sometimes' },
+      expected: /on_downgrade.*not in the list of allowed options/,
+    },
+    {
+      name: 'target_env with a command after ";"',
+      inputs: { target_env: 'prod;touch MARKER' },
+      expected: /target_env.*does not match required regex/,
+      marker: 'semicolon',
+    },
+    {
+      name: 'target_env with a command substitution',
+      inputs: { target_env: '$(touch MARKER)' },
+      expected: /target_env.*does not match required regex/,
+      marker: 'subshell',
+    },
+    {
+      name: 'a token value instead of the variable name',
+      inputs: { token_variable: '$GITLAB_PUSHER_TOKEN' },
+      expected: /token_variable.*does not match required regex/,
+    },
+    {
+      name: 'project that is not a project path',
+      inputs: { project: 'gitops' },
+      expected: /project.*does not match required regex/,
+    },
+    {
+      name: 'no target_env',
+      inputs: { target_env: undefined },
+      expected: /target_env.*required value has not been provided/,
+    },
   ];
 
   // Each case is a pipeline of its own that never reaches a job: they run side by side.
   it.for(cases)('$name', { concurrent: true }, async ({ name, inputs, expected, marker }, { expect }) => {
     const markerPath = join(workspace.dir, `refused-${marker ?? 'none'}`);
-    const base: Record<string, unknown> = { target_env: 'prod', project: GITOPS, app_name: `${REGISTRY}/app1`, image: `${REGISTRY}/app1:v5.0.0` };
+    const base: Record<string, unknown> = {
+      target_env: 'prod',
+      project: GITOPS,
+      app_name: `${REGISTRY}/app1`,
+      image: `${REGISTRY}/app1:v5.0.0`,
+    };
     const merged = Object.fromEntries(
       Object.entries({ ...base, ...inputs })
         .filter(([, value]) => value !== undefined)
@@ -161,22 +258,46 @@ describe('component in merge-request mode', () => {
     const project = 'team/gitops-review';
     const token = `${TOKEN}-review`;
     await createGitOpsProject(server, project);
-    server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: Role.developer });
+    server.addToken({
+      value: token,
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project],
+      role: Role.developer,
+    });
     const initial = await branchTip(server, project, 'main');
     const repo = await createProjectRepo(workspace, 'app-review', {
       remote: `${server.url}/team/app-review.git`,
       ciConfig: [
         'include:',
-        componentInclude({ target_env: 'prod', project, app_name: `${REGISTRY}/app1`, image: `${REGISTRY}/app1:v1.5.0`, mode: 'merge-request', mr_labels: ['release', 'prod'], skip_ci: true }),
+        componentInclude({
+          target_env: 'prod',
+          project,
+          app_name: `${REGISTRY}/app1`,
+          image: `${REGISTRY}/app1:v1.5.0`,
+          mode: 'merge-request',
+          mr_labels: ['release', 'prod'],
+          skip_ci: true,
+        }),
         '',
       ].join('\n'),
     });
-    const result = await runPipeline(workspace, repo, { variables: { GITLAB_PUSHER_TOKEN: token, CI_COMMIT_TAG: '1.5.0', CI_COMMIT_REF_PROTECTED: 'true' } });
+    const result = await runPipeline(workspace, repo, {
+      variables: { GITLAB_PUSHER_TOKEN: token, CI_COMMIT_TAG: '1.5.0', CI_COMMIT_REF_PROTECTED: 'true' },
+    });
     expect(result.exitCode, result.output).toBe(0);
     expect(await branchTip(server, project, 'main')).toBe(initial);
     const [push] = server.pushLog(project);
     expect(push!.refs.map((ref) => ref.ref)).toEqual(['refs/heads/image-bump/prod/app1']);
-    expect(push!.options).toEqual(expect.arrayContaining(['ci.skip', 'merge_request.create', 'merge_request.target=main', 'merge_request.label=release', 'merge_request.label=prod']));
+    expect(push!.options).toEqual(
+      expect.arrayContaining([
+        'ci.skip',
+        'merge_request.create',
+        'merge_request.target=main',
+        'merge_request.label=release',
+        'merge_request.label=prod',
+      ]),
+    );
     expect(server.mergeRequests(project)).toHaveLength(1);
     expect(result.output).toMatch(/proposed .* merge request into main: http/);
   });

@@ -7,7 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { componentContext, expandVariables, interpolate, renderComponentInclude, type ComponentContext } from './support/gitlab-interpolation.js';
+import {
+  componentContext,
+  expandVariables,
+  interpolate,
+  renderComponentInclude,
+  type ComponentContext,
+} from './support/gitlab-interpolation.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const template = read('templates/image-bump.yml');
@@ -47,16 +53,31 @@ function pushedImages(variables: Record<string, string>): string[] {
 
 /** Every image the component project's pipelines push: one per commit pushed to a branch, one more per release tag. */
 const allPushedImages = new Set([
-  ...[...Object.values(repository.branches), OLDER_COMMIT, ...repository.releases.map((release) => release.sha)].flatMap((commit) =>
+  ...[
+    ...Object.values(repository.branches),
+    OLDER_COMMIT,
+    ...repository.releases.map((release) => release.sha),
+  ].flatMap((commit) =>
     pushedImages({ CI_REGISTRY: REGISTRY, CI_REGISTRY_IMAGE: PROJECT_IMAGE, CI_COMMIT_SHA: commit }),
   ),
-  ...repository.releases.flatMap((release) => pushedImages({ CI_REGISTRY: REGISTRY, CI_REGISTRY_IMAGE: PROJECT_IMAGE, CI_COMMIT_SHA: release.sha, CI_COMMIT_TAG: release.version })),
+  ...repository.releases.flatMap((release) =>
+    pushedImages({
+      CI_REGISTRY: REGISTRY,
+      CI_REGISTRY_IMAGE: PROJECT_IMAGE,
+      CI_COMMIT_SHA: release.sha,
+      CI_COMMIT_TAG: release.version,
+    }),
+  ),
 ]);
 
 type Job = { image: { name: string }; variables: Record<string, unknown> };
 
 /** The one job of an include, and the image its runner pulls (variables expanded as the runner does). */
-function includeJob(inputs: Record<string, unknown>, component: ComponentContext, jobTemplate = template): { job: Job; image: string } {
+function includeJob(
+  inputs: Record<string, unknown>,
+  component: ComponentContext,
+  jobTemplate = template,
+): { job: Job; image: string } {
   const jobs = renderComponentInclude(jobTemplate, { target_env: 'production', ...inputs }, component);
   const [job] = Object.values(jobs) as Job[];
   const variables = { CI_REGISTRY: REGISTRY, ...(job!.variables as Record<string, string>) };
@@ -77,22 +98,39 @@ function imageReferenceProblems(reference: string): string[] {
 }
 
 describe('the model of GitLab interpolation', () => {
-  const context = { inputs: { env: 'prod', count: 3, on: false, list: ['a', 'b'] }, component: { version: null, sha: 'f'.repeat(40) } };
+  const context = {
+    inputs: { env: 'prod', count: 3, on: false, list: ['a', 'b'] },
+    component: { version: null, sha: 'f'.repeat(40) },
+  };
 
   it('keeps the type of a block that is the whole value, and writes it as text inside a longer string', () => {
-    expect(interpolate({ a: '$[[ inputs.count ]]', b: '$[[inputs.on]]', c: '$[[ inputs.list ]]', d: '$[[ component.version ]]' }, context)).toEqual({ a: 3, b: false, c: ['a', 'b'], d: null });
-    expect(interpolate(['n=$[[ inputs.count ]]', '$[[ inputs.on ]]!', 'x$[[ inputs.list ]]', 'v:$[[ component.version ]]'], context)).toEqual(['n=3', 'false!', 'x["a", "b"]', 'v:']);
+    expect(
+      interpolate(
+        { a: '$[[ inputs.count ]]', b: '$[[inputs.on]]', c: '$[[ inputs.list ]]', d: '$[[ component.version ]]' },
+        context,
+      ),
+    ).toEqual({ a: 3, b: false, c: ['a', 'b'], d: null });
+    expect(
+      interpolate(
+        ['n=$[[ inputs.count ]]', '$[[ inputs.on ]]!', 'x$[[ inputs.list ]]', 'v:$[[ component.version ]]'],
+        context,
+      ),
+    ).toEqual(['n=3', 'false!', 'x["a", "b"]', 'v:']);
   });
 
   it('interpolates keys, and refuses unknown keys, bad access paths and functions', () => {
-    expect(interpolate({ 'job-$[[ inputs.env ]]': { image: 'i:$[[ component.sha ]]' } }, context)).toEqual({ 'job-prod': { image: `i:${'f'.repeat(40)}` } });
+    expect(interpolate({ 'job-$[[ inputs.env ]]': { image: 'i:$[[ component.sha ]]' } }, context)).toEqual({
+      'job-prod': { image: `i:${'f'.repeat(40)}` },
+    });
     expect(() => interpolate('$[[ inputs.nope ]]', context)).toThrow('unknown interpolation key: `nope`');
     expect(() => interpolate('$[[ inputs ]]', context)).toThrow('invalid interpolation access pattern');
     expect(() => interpolate('$[[ inputs.env | truncate(0,1) ]]', context)).toThrow('not modelled');
   });
 
   it('expands variables in an image name as the runner does', () => {
-    expect(expandVariables('$REGISTRY/app:${TAG}', { REGISTRY: 'r.example.com', TAG: '$SHA', SHA: 'abc' })).toBe('r.example.com/app:abc');
+    expect(expandVariables('$REGISTRY/app:${TAG}', { REGISTRY: 'r.example.com', TAG: '$SHA', SHA: 'abc' })).toBe(
+      'r.example.com/app:abc',
+    );
     expect(expandVariables('app:$UNSET', {})).toBe('app:');
   });
 });
@@ -115,7 +153,11 @@ describe('component context', () => {
 describe('the runner image of the job', () => {
   it('is what the project pushes for the included commit: the commit SHA tag, and the version tag on releases', () => {
     expect([...allPushedImages].sort()).toEqual(
-      [`${PROJECT_IMAGE}:1.1.0`, `${PROJECT_IMAGE}:1.2.3`, ...['1', '2', '3', '4', '5'].map((digit) => `${PROJECT_IMAGE}:${sha(digit)}`)].sort(),
+      [
+        `${PROJECT_IMAGE}:1.1.0`,
+        `${PROJECT_IMAGE}:1.2.3`,
+        ...['1', '2', '3', '4', '5'].map((digit) => `${PROJECT_IMAGE}:${sha(digit)}`),
+      ].sort(),
     );
   });
 
@@ -127,7 +169,10 @@ describe('the runner image of the job', () => {
   });
 
   it('takes a mirror repository and a tag of its own from the inputs', () => {
-    const { image } = includeJob({ runner_image: 'mirror.example.com:5000/ci/gitops-image-bump', runner_image_tag: '1.2.3' }, includeForms[0]!.context);
+    const { image } = includeJob(
+      { runner_image: 'mirror.example.com:5000/ci/gitops-image-bump', runner_image_tag: '1.2.3' },
+      includeForms[0]!.context,
+    );
     expect(image).toBe('mirror.example.com:5000/ci/gitops-image-bump:1.2.3');
   });
 
@@ -135,9 +180,14 @@ describe('the runner image of the job', () => {
     // The template as it was before: the tag from $[[ component.version ]], null for SHA and branch includes.
     const byVersion = template
       .replace('component: [sha]', 'component: [version]')
-      .replace("GITOPS_IMAGE_BUMP_SHA: '$[[ component.sha ]]'", "GITOPS_IMAGE_BUMP_SHA: '$[[ component.version ]]${GITOPS_IMAGE_BUMP_AS_TEXT}'");
+      .replace(
+        "GITOPS_IMAGE_BUMP_SHA: '$[[ component.sha ]]'",
+        "GITOPS_IMAGE_BUMP_SHA: '$[[ component.version ]]${GITOPS_IMAGE_BUMP_AS_TEXT}'",
+      );
     expect(byVersion).not.toBe(template);
-    const problems = includeForms.flatMap(({ reference, context }) => imageReferenceProblems(includeJob({}, context, byVersion).image).map((problem) => `@${reference}: ${problem}`));
+    const problems = includeForms.flatMap(({ reference, context }) =>
+      imageReferenceProblems(includeJob({}, context, byVersion).image).map((problem) => `@${reference}: ${problem}`),
+    );
     expect(problems).toEqual(
       [sha('2'), OLDER_COMMIT, 'main', 'fix/login'].map((reference) => `@${reference}: ${PROJECT_IMAGE}:: empty tag`),
     );
@@ -152,11 +202,19 @@ describe('the runner image of the job', () => {
 describe('the job variables', () => {
   it('are all strings, typed inputs included, as GitLab requires of variables', () => {
     const { job } = includeJob(
-      { images: ['app=registry.example.com/app:v2', 'worker:v2'], dry_run: true, max_attempts: 5, mr_labels: ['deploy'] },
+      {
+        images: ['app=registry.example.com/app:v2', 'worker:v2'],
+        dry_run: true,
+        max_attempts: 5,
+        mr_labels: ['deploy'],
+      },
       includeForms[0]!.context,
     );
     for (const [name, value] of Object.entries(job.variables)) expect(typeof value, name).toBe('string');
-    expect(job.variables).toMatchObject({ IMAGE_BUMP_DRY_RUN: 'true${GITOPS_IMAGE_BUMP_AS_TEXT}', IMAGE_BUMP_MAX_ATTEMPTS: '5${GITOPS_IMAGE_BUMP_AS_TEXT}' });
+    expect(job.variables).toMatchObject({
+      IMAGE_BUMP_DRY_RUN: 'true${GITOPS_IMAGE_BUMP_AS_TEXT}',
+      IMAGE_BUMP_MAX_ATTEMPTS: '5${GITOPS_IMAGE_BUMP_AS_TEXT}',
+    });
     // GitLab writes an array inside a string with Ruby's to_s (`["a", "b"]`, where gitlab-ci-local writes
     // `["a","b"]`): still the JSON array the command reads.
     const images = expandVariables(job.variables.IMAGE_BUMP_IMAGES as string, { GITOPS_IMAGE_BUMP_AS_TEXT: '' });
@@ -166,8 +224,12 @@ describe('the job variables', () => {
 
   it('refuses inputs GitLab refuses', () => {
     const context = includeForms[0]!.context;
-    expect(() => includeJob({ target_env: undefined as never }, context)).toThrow(/target_env.*required value has not been provided/);
-    expect(() => includeJob({ on_downgrade: 'sometimes' }, context)).toThrow(/on_downgrade.*not in the list of allowed options/);
+    expect(() => includeJob({ target_env: undefined }, context)).toThrow(
+      /target_env.*required value has not been provided/,
+    );
+    expect(() => includeJob({ on_downgrade: 'sometimes' }, context)).toThrow(
+      /on_downgrade.*not in the list of allowed options/,
+    );
     expect(() => includeJob({ max_attempts: '5' }, context)).toThrow(/max_attempts.*not a number/);
     expect(() => includeJob({ runner_image_tag: '' }, context)).toThrow(/runner_image_tag.*does not match/);
     expect(() => includeJob({ no_such_input: 1 }, context)).toThrow(/unknown input name provided: `no_such_input`/);

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { git } from './support/git.js';
-import { componentInclude, createProjectRepo, createWorkspace, runPipeline, type Workspace } from './support/gitlab-ci-local.js';
+import {
+  componentInclude,
+  createProjectRepo,
+  createWorkspace,
+  runPipeline,
+  type Workspace,
+} from './support/gitlab-ci-local.js';
 import { renderComponentInclude } from './support/gitlab-interpolation.js';
 
 const templateText = readFileSync(new URL('../templates/image-bump.yml', import.meta.url), 'utf8');
@@ -16,7 +22,10 @@ const templateText = readFileSync(new URL('../templates/image-bump.yml', import.
 const PIPELINES: Record<string, Record<string, string>> = {
   'an unprotected branch': { CI_COMMIT_REF_PROTECTED: 'false' },
   'a merge-request pipeline': { CI_PIPELINE_SOURCE: 'merge_request_event', CI_COMMIT_REF_PROTECTED: 'false' },
-  'a merge-request pipeline of a protected source branch': { CI_PIPELINE_SOURCE: 'merge_request_event', CI_COMMIT_REF_PROTECTED: 'true' },
+  'a merge-request pipeline of a protected source branch': {
+    CI_PIPELINE_SOURCE: 'merge_request_event',
+    CI_COMMIT_REF_PROTECTED: 'true',
+  },
   'a protected branch': { CI_COMMIT_REF_PROTECTED: 'true' },
   'an unprotected tag': { CI_COMMIT_TAG: '1.2.3', CI_COMMIT_REF_PROTECTED: 'false' },
   'a protected tag': { CI_COMMIT_TAG: '1.2.3', CI_COMMIT_REF_PROTECTED: 'true' },
@@ -29,10 +38,23 @@ let tagsOnly: string;
 
 beforeAll(async () => {
   workspace = await createWorkspace();
-  const base = { target_env: 'prod', app_name: 'registry.example.com/team/app', image: 'registry.example.com/team/app:v2' };
-  byDefault = await createProjectRepo(workspace, 'default-rules', { remote: 'https://gitlab.example.com/team/app.git', ciConfig: `include:\n${componentInclude(base)}\n` });
-  tagsOnly = await createProjectRepo(workspace, 'tags-only', { remote: 'https://gitlab.example.com/team/app.git', ciConfig: `include:\n${componentInclude({ ...base, run_on: 'protected-tags' })}\n` });
-  always = await createProjectRepo(workspace, 'always', { remote: 'https://gitlab.example.com/team/gitops.git', ciConfig: `include:\n${componentInclude({ ...base, run_on: 'always', environment_action: 'start' })}\n` });
+  const base = {
+    target_env: 'prod',
+    app_name: 'registry.example.com/team/app',
+    image: 'registry.example.com/team/app:v2',
+  };
+  byDefault = await createProjectRepo(workspace, 'default-rules', {
+    remote: 'https://gitlab.example.com/team/app.git',
+    ciConfig: `include:\n${componentInclude(base)}\n`,
+  });
+  tagsOnly = await createProjectRepo(workspace, 'tags-only', {
+    remote: 'https://gitlab.example.com/team/app.git',
+    ciConfig: `include:\n${componentInclude({ ...base, run_on: 'protected-tags' })}\n`,
+  });
+  always = await createProjectRepo(workspace, 'always', {
+    remote: 'https://gitlab.example.com/team/gitops.git',
+    ciConfig: `include:\n${componentInclude({ ...base, run_on: 'always', environment_action: 'start' })}\n`,
+  });
 });
 afterAll(async () => {
   await workspace?.cleanup();
@@ -87,7 +109,11 @@ describe('the environment action', () => {
       const preview = parse(result.stdout) as Record<string, { environment: unknown; rules: unknown }>;
       expect(preview['image-bump-prod']!.environment).toEqual({ name: 'prod', action });
       const sha = await git(['rev-parse', 'HEAD'], { cwd: repo });
-      const rendered = renderComponentInclude(templateText, { target_env: 'prod', ...given }, { name: 'image-bump', sha, version: null, reference: sha }) as Record<string, { rules: unknown }>;
+      const rendered = renderComponentInclude(
+        templateText,
+        { target_env: 'prod', ...given },
+        { name: 'image-bump', sha, version: null, reference: sha },
+      ) as Record<string, { rules: unknown }>;
       expect(preview['image-bump-prod']!.rules).toEqual(rendered['image-bump-prod']!.rules);
     }
   });

@@ -8,9 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { environmentName, OPTIONS } from '../src/options.js';
+import { environmentName, OPTIONS } from '../src/settings/options.js';
 import { git } from './support/git.js';
-import { componentInclude, createProjectRepo, createWorkspace, runPipeline, SELF_INCLUDE, type Workspace } from './support/gitlab-ci-local.js';
+import {
+  componentInclude,
+  createProjectRepo,
+  createWorkspace,
+  runPipeline,
+  SELF_INCLUDE,
+  type Workspace,
+} from './support/gitlab-ci-local.js';
 import { renderComponentInclude } from './support/gitlab-interpolation.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -33,12 +40,14 @@ const jobs = body as Record<string, Job>;
 const [jobKey, job] = Object.entries(jobs)[0]!;
 
 /** Every `$[[ inputs.NAME ]]` in a text. */
-const inputReferences = (text: string) => [...text.matchAll(/\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]/g)].map((match) => match[1]!);
+const inputReferences = (text: string) =>
+  [...text.matchAll(/\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]/g)].map((match) => match[1]!);
 /** Every string inside a YAML value, keys included. */
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, inner]) => [key, ...strings(inner)]);
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, inner]) => [key, ...strings(inner)]);
   return [];
 }
 
@@ -53,8 +62,26 @@ describe('templates/image-bump.yml', () => {
   it('has the inputs of the issue, each described', () => {
     expect(Object.keys(inputs)).toEqual(
       expect.arrayContaining([
-        'target_env', 'app_name', 'image', 'images', 'overlays_dir', 'path', 'project', 'branch', 'token_variable', 'commit_message',
-        'author_name', 'author_email', 'dry_run', 'on_downgrade', 'stage', 'job_name', 'runner_image', 'server_url', 'max_attempts', 'timeout',
+        'target_env',
+        'app_name',
+        'image',
+        'images',
+        'overlays_dir',
+        'path',
+        'project',
+        'branch',
+        'token_variable',
+        'commit_message',
+        'author_name',
+        'author_email',
+        'dry_run',
+        'on_downgrade',
+        'stage',
+        'job_name',
+        'runner_image',
+        'server_url',
+        'max_attempts',
+        'timeout',
       ]),
     );
     expect(inputs.target_env).not.toHaveProperty('default');
@@ -75,8 +102,10 @@ describe('templates/image-bump.yml', () => {
 
   it('rejects what its regexes are for', () => {
     const matches = (name: string, value: string) => new RegExp(inputs[name]!.regex!).test(value);
-    for (const value of ['prod', 'eu-west.1', 'staging_2', '$TARGET_ENV', '${UPSTREAM_ENV}']) expect(matches('target_env', value), value).toBe(true);
-    for (const value of ['prod;touch marker', '$(touch marker)', '`id`', 'prod staging', 'dev,prod', '../prod', '']) expect(matches('target_env', value), value).toBe(false);
+    for (const value of ['prod', 'eu-west.1', 'staging_2', '$TARGET_ENV', '${UPSTREAM_ENV}'])
+      expect(matches('target_env', value), value).toBe(true);
+    for (const value of ['prod;touch marker', '$(touch marker)', '`id`', 'prod staging', 'dev,prod', '../prod', ''])
+      expect(matches('target_env', value), value).toBe(false);
     expect(matches('token_variable', '$GITLAB_PUSHER_TOKEN')).toBe(false);
     expect(matches('token_variable', 'glpat-0123456789abcdefghij')).toBe(false);
     expect(matches('server_url', 'https://oauth2:secret@gitlab.example.com')).toBe(false);
@@ -107,7 +136,7 @@ describe('templates/image-bump.yml', () => {
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) {
       const option = byEnvironment.get(name);
-      expect(option, `${name} is not an option of src/options.ts`).toBeDefined();
+      expect(option, `${name} is not an option of src/settings/options.ts`).toBeDefined();
       expect(option!.commands as readonly string[], name).toContain('push');
     }
     expect(job.variables).toMatchObject({
@@ -125,7 +154,8 @@ describe('templates/image-bump.yml', () => {
       expect(typeof value, name).toBe('string');
       const text = value as string;
       for (const input of inputReferences(text)) {
-        if ((inputs[input]!.type ?? 'string') !== 'string') expect(text, `${name} must not be only $[[ inputs.${input} ]]`).not.toMatch(/^\$\[\[[^\]]*\]\]$/);
+        if ((inputs[input]!.type ?? 'string') !== 'string')
+          expect(text, `${name} must not be only $[[ inputs.${input} ]]`).not.toMatch(/^\$\[\[[^\]]*\]\]$/);
       }
     }
     expect(job.variables.GITOPS_IMAGE_BUMP_AS_TEXT).toBe('');
@@ -135,10 +165,24 @@ describe('templates/image-bump.yml', () => {
     expect(jobKey).toBe('$[[ inputs.job_name ]]-$[[ inputs.target_env ]]');
     expect(job.stage).toBe('$[[ inputs.stage ]]');
     expect(job.environment).toEqual({ name: '$[[ inputs.target_env ]]', action: '$[[ inputs.environment_action ]]' });
-    expect(inputs.environment_action).toMatchObject({ default: 'prepare', options: ['prepare', 'start', 'verify', 'access'] });
+    expect(inputs.environment_action).toMatchObject({
+      default: 'prepare',
+      options: ['prepare', 'start', 'verify', 'access'],
+    });
     expect(inputs.run_on).toMatchObject({ default: 'protected', options: ['protected', 'protected-tags', 'always'] });
     expect(job.variables.GIT_STRATEGY).toBe('none');
-    for (const keyword of ['default', 'stages', 'workflow', 'variables', 'include', 'image', 'services', 'cache', 'before_script', 'after_script']) {
+    for (const keyword of [
+      'default',
+      'stages',
+      'workflow',
+      'variables',
+      'include',
+      'image',
+      'services',
+      'cache',
+      'before_script',
+      'after_script',
+    ]) {
       expect(jobs, keyword).not.toHaveProperty(keyword);
     }
   });
@@ -157,7 +201,12 @@ describe('the project pipeline and the runner image', () => {
   const pipeline = parse(read('.gitlab-ci.yml')) as Record<string, any>;
 
   it('tests, checks dist/ and the README, builds the image, self-tests the component and releases tags', () => {
-    expect(pipeline.include).toEqual([expect.objectContaining({ component: SELF_INCLUDE, inputs: expect.objectContaining({ dry_run: true, runner_image: '$CI_REGISTRY_IMAGE' }) })]);
+    expect(pipeline.include).toEqual([
+      expect.objectContaining({
+        component: SELF_INCLUDE,
+        inputs: expect.objectContaining({ dry_run: true, runner_image: '$CI_REGISTRY_IMAGE' }),
+      }),
+    ]);
     // The self-test runs the default image tag, the one every consumer gets.
     expect(pipeline.include[0].inputs).not.toHaveProperty('runner_image_tag');
     expect(pipeline.test.script).toContain('npm test');
@@ -188,7 +237,18 @@ describe('the project pipeline and the runner image', () => {
       writeFileSync(log, '');
       const script = (pipeline['runner-image'].script as string[]).join('\n');
       const result = spawnSync('sh', ['-e', '-c', script], {
-        env: { PATH: `${dir}:${process.env.PATH}`, DOCKER_LOG: log, PUBLISHED: published, CI_REGISTRY: 'registry.example.com', CI_REGISTRY_IMAGE: 'registry.example.com/g/p', CI_REGISTRY_USER: 'u', CI_REGISTRY_PASSWORD: 'p', CI_COMMIT_SHA: 'abc123', CI_PROJECT_URL: 'https://gitlab.example.com/g/p', ...variables },
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          DOCKER_LOG: log,
+          PUBLISHED: published,
+          CI_REGISTRY: 'registry.example.com',
+          CI_REGISTRY_IMAGE: 'registry.example.com/g/p',
+          CI_REGISTRY_USER: 'u',
+          CI_REGISTRY_PASSWORD: 'p',
+          CI_COMMIT_SHA: 'abc123',
+          CI_PROJECT_URL: 'https://gitlab.example.com/g/p',
+          ...variables,
+        },
         encoding: 'utf8',
       });
       return { status: result.status, stdout: result.stdout, calls: readFileSync(log, 'utf8').trim().split('\n') };
@@ -204,7 +264,10 @@ describe('the project pipeline and the runner image', () => {
       const { status, calls } = runScript({ CI_COMMIT_TAG: '1.2.3' });
       expect(status).toBe(0);
       expect(calls).toContain('manifest inspect registry.example.com/g/p:1.2.3');
-      expect(calls.filter((call) => call.startsWith('push'))).toEqual(['push registry.example.com/g/p:abc123', 'push registry.example.com/g/p:1.2.3']);
+      expect(calls.filter((call) => call.startsWith('push'))).toEqual([
+        'push registry.example.com/g/p:abc123',
+        'push registry.example.com/g/p:1.2.3',
+      ]);
     });
 
     it('on a re-run of a published version tag, builds and pushes nothing and says why', () => {
@@ -227,7 +290,11 @@ describe('the project pipeline and the runner image', () => {
     const user = [...dockerfile.matchAll(/^USER (\S+)/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
-    expect(read('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'))).toEqual(['*', '!dist/image-bump.mjs', '!LICENSE']);
+    expect(
+      read('.dockerignore')
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#')),
+    ).toEqual(['*', '!dist/image-bump.mjs', '!LICENSE']);
   });
 
   describe('read by gitlab-ci-local', () => {
@@ -269,7 +336,15 @@ describe('the project pipeline and the runner image', () => {
     it('runs the job of templates/image-bump.yml, rendered as GitLab renders it', async () => {
       // Inputs of every type; arrays of one item, because with more GitLab writes `["a", "b"]` and
       // gitlab-ci-local `["a","b"]` (component-include.test.ts checks GitLab's form).
-      const given = { target_env: 'dev', app_name: 'team/app', image: 'team/app:v2', images: ['team/worker=team/worker:v2'], dry_run: true, max_attempts: 5, mode: 'merge-request' };
+      const given = {
+        target_env: 'dev',
+        app_name: 'team/app',
+        image: 'team/app:v2',
+        images: ['team/worker=team/worker:v2'],
+        dry_run: true,
+        max_attempts: 5,
+        mode: 'merge-request',
+      };
       const consumer = await createProjectRepo(workspace, 'preview', {
         remote: 'https://gitlab.example.com/team/app.git',
         ciConfig: ['include:', componentInclude(given), ''].join('\n'),
@@ -278,7 +353,12 @@ describe('the project pipeline and the runner image', () => {
       expect(result.exitCode, result.output).toBe(0);
 
       const sha = await git(['rev-parse', 'HEAD'], { cwd: consumer });
-      const expected = renderComponentInclude(templateText, given, { name: 'image-bump', sha, version: null, reference: sha });
+      const expected = renderComponentInclude(templateText, given, {
+        name: 'image-bump',
+        sha,
+        version: null,
+        reference: sha,
+      });
       const preview = parse(result.stdout) as Record<string, unknown>;
       expect(Object.keys(expected)).toEqual(['image-bump-dev']);
       expect(preview['image-bump-dev']).toEqual(expected['image-bump-dev']);

@@ -13,20 +13,34 @@ import { renderComponentInclude } from './support/gitlab-interpolation.js';
 const root = new URL('../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 const template = read('templates/image-bump.yml');
-const pages = ['README.md', ...readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(new URL('docs/', root))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** The ```yaml blocks of a Markdown text, with the line each starts on. */
 export function yamlBlocks(markdown: string): { line: number; text: string }[] {
-  return [...markdown.matchAll(/^```ya?ml\n([\s\S]*?)^```$/gm)].map((match) => ({ line: markdown.slice(0, match.index).split('\n').length, text: match[1]! }));
+  return [...markdown.matchAll(/^```ya?ml\n([\s\S]*?)^```$/gm)].map((match) => ({
+    line: markdown.slice(0, match.index).split('\n').length,
+    text: match[1]!,
+  }));
 }
 
 type Config = Record<string, unknown> & { include?: { component?: string; inputs?: Record<string, unknown> }[] };
-const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 /** GitLab's merge of a local job definition into an included job of the same name: hashes deeply, the rest replaced. */
 const deepMerge = (base: unknown, override: unknown): unknown => {
   if (override === undefined) return base;
   if (!isMap(base) || !isMap(override)) return override;
-  return Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(override)])].map((key) => [key, key in override ? deepMerge(base[key], override[key]) : base[key]]));
+  return Object.fromEntries(
+    [...new Set([...Object.keys(base), ...Object.keys(override)])].map((key) => [
+      key,
+      key in override ? deepMerge(base[key], override[key]) : base[key],
+    ]),
+  );
 };
 
 /** What is wrong with one YAML example; [] when nothing is. */
@@ -36,7 +50,7 @@ export function exampleProblems(text: string): string[] {
   if ('apiVersion' in config) return 'kind' in config ? [] : ['a Kubernetes file without kind'];
   const problems = ciSchemaErrors(config);
   const sha = 'e'.repeat(40);
-  let merged: Record<string, unknown> = { ...config };
+  const merged: Record<string, unknown> = { ...config };
   delete merged.include;
   const rendered = new Set<string>();
   for (const entry of config.include ?? []) {
@@ -45,7 +59,9 @@ export function exampleProblems(text: string): string[] {
     // The generated usage block shows placeholders for required inputs.
     if (Object.values(inputs).some((value) => typeof value === 'string' && value.startsWith('<'))) continue;
     try {
-      for (const [name, job] of Object.entries(renderComponentInclude(template, inputs, { name: 'image-bump', sha, version: null, reference: sha }))) {
+      for (const [name, job] of Object.entries(
+        renderComponentInclude(template, inputs, { name: 'image-bump', sha, version: null, reference: sha }),
+      )) {
         if (rendered.has(name)) problems.push(`two includes make the job ${name}`);
         rendered.add(name);
         merged[name] = deepMerge(job, merged[name]);
@@ -56,18 +72,29 @@ export function exampleProblems(text: string): string[] {
   }
   // A local definition without script or trigger must extend a job an include made.
   for (const [name, job] of Object.entries(config)) {
-    if (name === 'include' || name.startsWith('.') || !isMap(job) || ['stages', 'variables', 'workflow', 'default'].includes(name)) continue;
-    if (!('script' in job) && !('trigger' in job) && !rendered.has(name)) problems.push(`${name}: no script, and no include makes a job of that name`);
+    if (
+      name === 'include' ||
+      name.startsWith('.') ||
+      !isMap(job) ||
+      ['stages', 'variables', 'workflow', 'default'].includes(name)
+    )
+      continue;
+    if (!('script' in job) && !('trigger' in job) && !rendered.has(name))
+      problems.push(`${name}: no script, and no include makes a job of that name`);
   }
-  if (rendered.size > 0) problems.push(...ciSchemaErrors(merged).map((error) => `merged with the component's jobs: ${error}`));
+  if (rendered.size > 0)
+    problems.push(...ciSchemaErrors(merged).map((error) => `merged with the component's jobs: ${error}`));
   return problems;
 }
 
 describe.each(pages.filter((page) => yamlBlocks(read(page)).length > 0))('%s', (page) => {
   const blocks = yamlBlocks(read(page));
-  it.each(blocks.map((block) => [block.line, block] as const))('the YAML example at line %i is valid', (_line, block) => {
-    expect(exampleProblems(block.text)).toEqual([]);
-  });
+  it.each(blocks.map((block) => [block.line, block] as const))(
+    'the YAML example at line %i is valid',
+    (_line, block) => {
+      expect(exampleProblems(block.text)).toEqual([]);
+    },
+  );
 });
 
 describe('the check', () => {
@@ -76,10 +103,17 @@ describe('the check', () => {
   });
 
   it('refuses an unknown input, a wrong option, an override of a job no include makes, and an invalid job', () => {
-    const include = (inputs: string) => `include:\n  - component: $CI_SERVER_FQDN/g/p/image-bump@1.2.3\n    inputs:\n      target_env: prod\n${inputs}`;
-    expect(exampleProblems(include('      app: x\n'))).toEqual([expect.stringContaining('unknown input name provided: `app`')]);
-    expect(exampleProblems(include('      run_on: tags\n'))).toEqual([expect.stringContaining('`run_on` input: `tags` is not in the list of allowed options')]);
-    expect(exampleProblems(`${include('')}image-bump-staging:\n  needs: [build]\n`)).toEqual(['image-bump-staging: no script, and no include makes a job of that name']);
+    const include = (inputs: string) =>
+      `include:\n  - component: $CI_SERVER_FQDN/g/p/image-bump@1.2.3\n    inputs:\n      target_env: prod\n${inputs}`;
+    expect(exampleProblems(include('      app: x\n'))).toEqual([
+      expect.stringContaining('unknown input name provided: `app`'),
+    ]);
+    expect(exampleProblems(include('      run_on: tags\n'))).toEqual([
+      expect.stringContaining('`run_on` input: `tags` is not in the list of allowed options'),
+    ]);
+    expect(exampleProblems(`${include('')}image-bump-staging:\n  needs: [build]\n`)).toEqual([
+      'image-bump-staging: no script, and no include makes a job of that name',
+    ]);
     expect(exampleProblems('build:\n  script: 42\n').length).toBeGreaterThan(0);
   });
 });

@@ -31,7 +31,9 @@ async function localFile(name: string, text: string): Promise<string> {
 describe('edits that would change more than the image', () => {
   it('edit --file refuses an anchored image an alias repeats, exit 1, naming the alias, and leaves the file as it was', async () => {
     const dir = await localFile('pod.yaml', SHARED);
-    const result = await runCli(['edit', '--file', 'pod.yaml', '--image', 'registry.example.com/team/api:v1.1.0'], { cwd: dir });
+    const result = await runCli(['edit', '--file', 'pod.yaml', '--image', 'registry.example.com/team/api:v1.1.0'], {
+      cwd: dir,
+    });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(
       'error: pod.yaml:8: `spec.containers[0].image` shares its value with `spec.containers[0].env[0].value` through the alias `*api` (line 11): changing one would change the other',
@@ -42,7 +44,10 @@ describe('edits that would change more than the image', () => {
 
   it('edit --helm-values writes a tag a YAML 1.1 reader would take for a boolean as a string', async () => {
     const dir = await localFile('values.yaml', VALUES);
-    const result = await runCli(['edit', '--helm-values', 'values.yaml', '--helm-path', 'image', '--image', 'registry.example.com/team/api:on'], { cwd: dir });
+    const result = await runCli(
+      ['edit', '--helm-values', 'values.yaml', '--helm-path', 'image', '--image', 'registry.example.com/team/api:on'],
+      { cwd: dir },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readFile(join(dir, 'values.yaml'), 'utf8')).toBe(VALUES.replace('tag: v1', 'tag: "on"'));
   });
@@ -54,7 +59,15 @@ describe('a refused edit pushes nothing', () => {
   it('push --file exits 1 and the branch stays where it was', async () => {
     const { project, env } = await newProject(server, 'refusals', { files: { 'apps/pod.yaml': SHARED } });
     const tip = await branchTip(server, project, 'main');
-    const result = await pushTo(server, project, env, '--file', 'apps/pod.yaml', '--image', 'registry.example.com/team/api:v1.1.0');
+    const result = await pushTo(
+      server,
+      project,
+      env,
+      '--file',
+      'apps/pod.yaml',
+      '--image',
+      'registry.example.com/team/api:v1.1.0',
+    );
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('shares its value with `spec.containers[0].env[0].value` through the alias `*api`');
     expect(await branchTip(server, project, 'main')).toBe(tip);

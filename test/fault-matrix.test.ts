@@ -12,7 +12,8 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   'branch-missing': 'test/cli-push.test.ts',
   'retries-exhausted': 'test/push-concurrency.test.ts',
   'git-failed': 'test/troubleshooting.test.ts (the fallback for output nothing else explains)',
-  'no-gnu-timeout': 'test/gnu-timeout.test.ts (a PATH of its own: the leak run puts its git shim and the host PATH first)',
+  'no-gnu-timeout':
+    'test/gnu-timeout.test.ts (a PATH of its own: the leak run puts its git shim and the host PATH first)',
 };
 
 let servers: Servers;
@@ -26,7 +27,10 @@ afterAll(async () => {
 });
 
 function line(stderr: string, prefix: 'error' | 'hint'): string | undefined {
-  return stderr.split('\n').find((text) => text.startsWith(`${prefix}: `))?.slice(prefix.length + 2);
+  return stderr
+    .split('\n')
+    .find((text) => text.startsWith(`${prefix}: `))
+    ?.slice(prefix.length + 2);
 }
 
 function matches(expect: ExpectStatic, actual: string | undefined, expected: string | RegExp, what: string): void {
@@ -59,7 +63,8 @@ async function verify(expect: ExpectStatic, scenario: Scenario, run: ScenarioRun
     expect(servers.quiet.requests).toEqual([]);
   }
   for (const marker of ctx.markers) {
-    for (const dir of [ctx.cwd, tmpdir(), process.cwd()]) expect(existsSync(join(dir, marker)), `${marker} in ${dir}`).toBe(false);
+    for (const dir of [ctx.cwd, tmpdir(), process.cwd()])
+      expect(existsSync(join(dir, marker)), `${marker} in ${dir}`).toBe(false);
   }
   if (scenario.timeoutMs) expect(run.durationMs).toBeLessThan(scenario.timeoutMs);
   await scenario.check?.(ctx, result);
@@ -95,5 +100,11 @@ describe('the scenarios and the troubleshooting table', () => {
   });
 });
 
-const CONTEXT_STUB = { server: { url: 'http://127.0.0.1:1' }, project: 'team/x', token: 'x', cwd: '.', markers: ['m', 'm', 'm', 'm'] } as never;
+const CONTEXT_STUB = {
+  server: { url: 'http://127.0.0.1:1' },
+  project: 'team/x',
+  token: 'x',
+  cwd: '.',
+  markers: ['m', 'm', 'm', 'm'],
+} as never;
 const PREPARED_STUB = { args: [], serverUrl: 'http://127.0.0.1:1' } as never;

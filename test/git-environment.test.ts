@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitEnvironment } from '../src/git-environment.js';
+import { gitEnvironment } from '../src/git/environment.js';
+import { gitBaseEnvironment } from '../src/settings/environment-inputs.js';
 
 const TOKEN = 'glpat-Env7xQk2mW9zT4vB8nL3';
 const HEADER = `Authorization: Basic ${Buffer.from(`oauth2:${TOKEN}`).toString('base64')}`;
@@ -42,16 +43,41 @@ const AMBIENT = {
   no_proxy: '.example.com',
 };
 
-const environment = gitEnvironment(
-  { serverUrl: 'https://gitlab.example.com', token: TOKEN, timeoutSeconds: 30, author: { name: 'bot', email: 'bot@example.com' } },
-  AMBIENT,
-);
+const environment = gitEnvironment({
+  serverUrl: 'https://gitlab.example.com',
+  token: TOKEN,
+  timeoutSeconds: 30,
+  author: { name: 'bot', email: 'bot@example.com' },
+  base: gitBaseEnvironment(AMBIENT),
+});
 
 describe('the environment of every git process', () => {
   it('holds what git needs and what a runner sets on purpose, and nothing else from the job', () => {
-    const fromJob = Object.keys(environment.env).filter((name) => !/^GIT_(CONFIG_(COUNT|KEY_\d+|VALUE_\d+|NOSYSTEM|GLOBAL)|ASKPASS|TERMINAL_PROMPT|(AUTHOR|COMMITTER)_(NAME|EMAIL))$/.test(name));
-    expect(fromJob.sort()).toEqual(['GIT_SSL_CAINFO', 'GIT_TRACE', 'HOME', 'HTTPS_PROXY', 'LANG', 'LC_ALL', 'PATH', 'XDG_CONFIG_HOME', 'no_proxy']);
-    expect(environment.env).toMatchObject({ HOME: '/dev/null', XDG_CONFIG_HOME: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_ASKPASS: '', GIT_TERMINAL_PROMPT: '0' });
+    const fromJob = Object.keys(environment.env).filter(
+      (name) =>
+        !/^GIT_(CONFIG_(COUNT|KEY_\d+|VALUE_\d+|NOSYSTEM|GLOBAL)|ASKPASS|TERMINAL_PROMPT|(AUTHOR|COMMITTER)_(NAME|EMAIL))$/.test(
+          name,
+        ),
+    );
+    expect(fromJob.sort()).toEqual([
+      'GIT_SSL_CAINFO',
+      'GIT_TRACE',
+      'HOME',
+      'HTTPS_PROXY',
+      'LANG',
+      'LC_ALL',
+      'PATH',
+      'XDG_CONFIG_HOME',
+      'no_proxy',
+    ]);
+    expect(environment.env).toMatchObject({
+      HOME: '/dev/null',
+      XDG_CONFIG_HOME: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_ASKPASS: '',
+      GIT_TERMINAL_PROMPT: '0',
+    });
   });
 
   it('carries the credential once, as the extraHeader of the server, and the token itself nowhere', () => {
@@ -62,7 +88,11 @@ describe('the environment of every git process', () => {
   });
 
   it('is all git reads: no system, global or XDG config, whatever HOME holds', async () => {
-    const { stdout } = await execa('git', ['config', '--list', '--show-scope'], { env: environment.env, extendEnv: false, cwd: home });
+    const { stdout } = await execa('git', ['config', '--list', '--show-scope'], {
+      env: environment.env,
+      extendEnv: false,
+      cwd: home,
+    });
     const scopes = new Set(stdout.split('\n').map((line) => line.split('\t')[0]));
     expect([...scopes]).toEqual(['command']);
     expect(stdout).toContain('command\thttp.followredirects=false');

@@ -18,7 +18,10 @@ const REQUIREMENT = /The component needs GitLab (\d+)\.(\d+) or later/g;
 /** The minimum GitLab version the README promises; the one every check here is made against. */
 function documentedMinimumGitLab(readme: string): GitLabVersion {
   const statements = [...readme.matchAll(REQUIREMENT)];
-  if (statements.length !== 1) throw new Error(`the README must state the minimum GitLab version once ("The component needs GitLab X.Y or later"), found ${statements.length}`);
+  if (statements.length !== 1)
+    throw new Error(
+      `the README must state the minimum GitLab version once ("The component needs GitLab X.Y or later"), found ${statements.length}`,
+    );
   return [Number(statements[0]![1]), Number(statements[0]![2])];
 }
 
@@ -37,13 +40,16 @@ describe('the minimum GitLab version', () => {
   it('is stated once in the README, and every other "GitLab X.Y or later" in README and CHANGELOG agrees', () => {
     expect(formatVersion(minimumGitLab)).toBe('18.7');
     for (const file of ['README.md', 'CHANGELOG.md']) {
-      for (const match of read(file).matchAll(/GitLab (\d+\.\d+) or later/g)) expect(match[1], `${file}: ${match[0]}`).toBe(formatVersion(minimumGitLab));
+      for (const match of read(file).matchAll(/GitLab (\d+\.\d+) or later/g))
+        expect(match[1], `${file}: ${match[0]}`).toBe(formatVersion(minimumGitLab));
     }
   });
 
   it('is read from the README: a README without the sentence, or with two, is refused', () => {
     expect(() => documentedMinimumGitLab('Works with any GitLab.')).toThrow(/found 0/);
-    expect(() => documentedMinimumGitLab('The component needs GitLab 18.7 or later. The component needs GitLab 18.10 or later.')).toThrow(/found 2/);
+    expect(() =>
+      documentedMinimumGitLab('The component needs GitLab 18.7 or later. The component needs GitLab 18.10 or later.'),
+    ).toThrow(/found 2/);
     expect(documentedMinimumGitLab('The component needs GitLab 18.10 or later: …')).toEqual([18, 10]);
   });
 });
@@ -70,7 +76,10 @@ describe('headerProblems', () => {
         attempts: { type: 'number', default: 40 },
         dry_run: { type: 'boolean', default: false },
         paths: { type: 'array', default: [] },
-        size: { type: 'string', rules: [{ if: '$[[ inputs.mode ]] == "direct"', options: ['small'], default: 'small' }] },
+        size: {
+          type: 'string',
+          rules: [{ if: '$[[ inputs.mode ]] == "direct"', options: ['small'], default: 'small' }],
+        },
       },
     },
   });
@@ -81,35 +90,129 @@ describe('headerProblems', () => {
   });
 
   const cases: { name: string; spoil: (header: Header) => void; expected: RegExp; minimumGitLab?: GitLabVersion }[] = [
-    { name: 'spec:description before 18.10', spoil: (h) => (h.spec.description = 'Bumps images.'), expected: /^spec: `description` needs GitLab 18\.10, but the documented minimum is 18\.7$/ },
-    { name: 'spec:component before 18.7', spoil: (h) => delete h.spec.inputs.size, minimumGitLab: [18, 6], expected: /^spec: `component` needs GitLab 18\.7, but the documented minimum is 18\.6$/ },
-    { name: 'spec:include in a component', spoil: (h) => (h.spec.include = [{ local: '/inputs.yml' }]), expected: /^spec: `include` cannot be used in a CI\/CD component$/ },
+    {
+      name: 'spec:description before 18.10',
+      spoil: (h) => (h.spec.description = 'Bumps images.'),
+      expected: /^spec: `description` needs GitLab 18\.10, but the documented minimum is 18\.7$/,
+    },
+    {
+      name: 'spec:component before 18.7',
+      spoil: (h) => delete h.spec.inputs.size,
+      minimumGitLab: [18, 6],
+      expected: /^spec: `component` needs GitLab 18\.7, but the documented minimum is 18\.6$/,
+    },
+    {
+      name: 'spec:include in a component',
+      spoil: (h) => (h.spec.include = [{ local: '/inputs.yml' }]),
+      expected: /^spec: `include` cannot be used in a CI\/CD component$/,
+    },
     { name: 'an unknown spec key', spoil: (h) => (h.spec.name = 'image-bump'), expected: /^spec: unknown key `name`$/ },
-    { name: 'an unknown component field', spoil: (h) => (h.spec.component = ['sha', 'tag']), expected: /^spec\.component: must be a list of name, sha, version, reference$/ },
+    {
+      name: 'an unknown component field',
+      spoil: (h) => (h.spec.component = ['sha', 'tag']),
+      expected: /^spec\.component: must be a list of name, sha, version, reference$/,
+    },
     { name: 'no inputs', spoil: (h) => (h.spec.inputs = {}), expected: /^spec\.inputs: must be a non-empty mapping$/ },
-    { name: 'an unknown input key', spoil: (h) => (h.spec.inputs.environment!.required = true), expected: /^spec\.inputs\.environment: unknown key `required`$/ },
-    { name: 'a type GitLab does not have', spoil: (h) => (h.spec.inputs.attempts!.type = 'integer'), expected: /^spec\.inputs\.attempts: type `integer` is not one of string, number, boolean, array$/ },
-    { name: 'no explicit type', spoil: (h) => delete h.spec.inputs.environment!.type, expected: /^spec\.inputs\.environment: `type` is not written \(write `type: string`\)$/ },
-    { name: 'an input with nothing under it', spoil: (h) => (h.spec.inputs.environment = null as never), expected: /^spec\.inputs\.environment: `type` is not written/ },
+    {
+      name: 'an unknown input key',
+      spoil: (h) => (h.spec.inputs.environment!.required = true),
+      expected: /^spec\.inputs\.environment: unknown key `required`$/,
+    },
+    {
+      name: 'a type GitLab does not have',
+      spoil: (h) => (h.spec.inputs.attempts!.type = 'integer'),
+      expected: /^spec\.inputs\.attempts: type `integer` is not one of string, number, boolean, array$/,
+    },
+    {
+      name: 'no explicit type',
+      spoil: (h) => delete h.spec.inputs.environment!.type,
+      expected: /^spec\.inputs\.environment: `type` is not written \(write `type: string`\)$/,
+    },
+    {
+      name: 'an input with nothing under it',
+      spoil: (h) => (h.spec.inputs.environment = null as never),
+      expected: /^spec\.inputs\.environment: `type` is not written/,
+    },
     {
       name: `${MAX_OPTIONS + 1} options`,
-      spoil: (h) => (h.spec.inputs.mode!.options = ['direct', ...Array.from({ length: MAX_OPTIONS }, (_, index) => `option-${index}`)]),
+      spoil: (h) =>
+        (h.spec.inputs.mode!.options = [
+          'direct',
+          ...Array.from({ length: MAX_OPTIONS }, (_, index) => `option-${index}`),
+        ]),
       expected: /^spec\.inputs\.mode: options: 51 options, more than 50$/,
     },
-    { name: 'a default outside the options', spoil: (h) => (h.spec.inputs.mode!.default = 'sometimes'), expected: /^spec\.inputs\.mode: default "sometimes" is not among the options$/ },
-    { name: 'an option of another type', spoil: (h) => (h.spec.inputs.mode!.options = ['direct', 3]), expected: /^spec\.inputs\.mode: options: 3 is not a string$/ },
-    { name: 'options on a boolean', spoil: (h) => (h.spec.inputs.dry_run!.options = [true, false]), expected: /^spec\.inputs\.dry_run: options: not for boolean inputs$/ },
-    { name: 'options on an array before 19.0', spoil: (h) => (delete h.spec.inputs.paths!.default, (h.spec.inputs.paths!.options = [['a']])), expected: /^spec\.inputs\.paths: options: on an array input needs GitLab 19\.0/ },
-    { name: 'a default that does not match its regex', spoil: (h) => (h.spec.inputs.environment!.default = 'Prod'), expected: /^spec\.inputs\.environment: default "Prod" does not match its regex$/ },
-    { name: 'a regex RE2 does not have', spoil: (h) => (h.spec.inputs.environment!.regex = '^(?!prod)[a-z]+$'), expected: /^spec\.inputs\.environment: regex: lookahead/ },
-    { name: 'a regex that does not compile', spoil: (h) => (h.spec.inputs.environment!.regex = '^[a-z+$'), expected: /^spec\.inputs\.environment: regex: does not compile/ },
-    { name: 'a regex on a number', spoil: (h) => (h.spec.inputs.attempts!.regex = '^[0-9]+$'), expected: /^spec\.inputs\.attempts: regex: only for string inputs, not number$/ },
-    { name: 'a default of another type', spoil: (h) => (h.spec.inputs.attempts!.default = '40'), expected: /^spec\.inputs\.attempts: default "40" is a string, not a number$/ },
-    { name: 'an array default for a string', spoil: (h) => (h.spec.inputs.environment!.default = ['prod']), expected: /^spec\.inputs\.environment: default \["prod"\] is an array, not a string$/ },
-    { name: 'rules and options together', spoil: (h) => (h.spec.inputs.size!.options = ['small']), expected: /^spec\.inputs\.size: `rules` and `options` cannot be used together$/ },
-    { name: 'rules and default together', spoil: (h) => (h.spec.inputs.size!.default = 'small'), expected: /^spec\.inputs\.size: `rules` and `default` cannot be used together$/ },
-    { name: 'rules before 18.7', spoil: (h) => delete h.spec.component, minimumGitLab: [18, 6], expected: /^spec\.inputs\.size: `rules` needs GitLab 18\.7, but the documented minimum is 18\.6$/ },
-    { name: 'a description over 1024 characters', spoil: (h) => (h.spec.inputs.environment!.description = 'x'.repeat(1025)), expected: /^spec\.inputs\.environment: description: 1025 characters, more than 1024$/ },
+    {
+      name: 'a default outside the options',
+      spoil: (h) => (h.spec.inputs.mode!.default = 'sometimes'),
+      expected: /^spec\.inputs\.mode: default "sometimes" is not among the options$/,
+    },
+    {
+      name: 'an option of another type',
+      spoil: (h) => (h.spec.inputs.mode!.options = ['direct', 3]),
+      expected: /^spec\.inputs\.mode: options: 3 is not a string$/,
+    },
+    {
+      name: 'options on a boolean',
+      spoil: (h) => (h.spec.inputs.dry_run!.options = [true, false]),
+      expected: /^spec\.inputs\.dry_run: options: not for boolean inputs$/,
+    },
+    {
+      name: 'options on an array before 19.0',
+      spoil: (h) => (delete h.spec.inputs.paths!.default, (h.spec.inputs.paths!.options = [['a']])),
+      expected: /^spec\.inputs\.paths: options: on an array input needs GitLab 19\.0/,
+    },
+    {
+      name: 'a default that does not match its regex',
+      spoil: (h) => (h.spec.inputs.environment!.default = 'Prod'),
+      expected: /^spec\.inputs\.environment: default "Prod" does not match its regex$/,
+    },
+    {
+      name: 'a regex RE2 does not have',
+      spoil: (h) => (h.spec.inputs.environment!.regex = '^(?!prod)[a-z]+$'),
+      expected: /^spec\.inputs\.environment: regex: lookahead/,
+    },
+    {
+      name: 'a regex that does not compile',
+      spoil: (h) => (h.spec.inputs.environment!.regex = '^[a-z+$'),
+      expected: /^spec\.inputs\.environment: regex: does not compile/,
+    },
+    {
+      name: 'a regex on a number',
+      spoil: (h) => (h.spec.inputs.attempts!.regex = '^[0-9]+$'),
+      expected: /^spec\.inputs\.attempts: regex: only for string inputs, not number$/,
+    },
+    {
+      name: 'a default of another type',
+      spoil: (h) => (h.spec.inputs.attempts!.default = '40'),
+      expected: /^spec\.inputs\.attempts: default "40" is a string, not a number$/,
+    },
+    {
+      name: 'an array default for a string',
+      spoil: (h) => (h.spec.inputs.environment!.default = ['prod']),
+      expected: /^spec\.inputs\.environment: default \["prod"\] is an array, not a string$/,
+    },
+    {
+      name: 'rules and options together',
+      spoil: (h) => (h.spec.inputs.size!.options = ['small']),
+      expected: /^spec\.inputs\.size: `rules` and `options` cannot be used together$/,
+    },
+    {
+      name: 'rules and default together',
+      spoil: (h) => (h.spec.inputs.size!.default = 'small'),
+      expected: /^spec\.inputs\.size: `rules` and `default` cannot be used together$/,
+    },
+    {
+      name: 'rules before 18.7',
+      spoil: (h) => delete h.spec.component,
+      minimumGitLab: [18, 6],
+      expected: /^spec\.inputs\.size: `rules` needs GitLab 18\.7, but the documented minimum is 18\.6$/,
+    },
+    {
+      name: 'a description over 1024 characters',
+      spoil: (h) => (h.spec.inputs.environment!.description = 'x'.repeat(1025)),
+      expected: /^spec\.inputs\.environment: description: 1025 characters, more than 1024$/,
+    },
   ];
 
   it.each(cases)('refuses $name', ({ spoil, expected, minimumGitLab }) => {
@@ -128,7 +231,13 @@ describe('headerProblems', () => {
 
 describe('re2Incompatibilities', () => {
   it('passes patterns RE2 and JavaScript read alike', () => {
-    for (const pattern of ['^[A-Za-z0-9_]+$', '^(\\$[A-Za-z_]\\w*|\\$\\{[A-Za-z_]\\w*\\})$', '^[^\\s~^:?*\\[\\\\]*$', '^(?:a|b){1,3}\\.x$', '^\\x41\\d\\D\\s\\S\\w\\W\\b$']) {
+    for (const pattern of [
+      '^[A-Za-z0-9_]+$',
+      '^(\\$[A-Za-z_]\\w*|\\$\\{[A-Za-z_]\\w*\\})$',
+      '^[^\\s~^:?*\\[\\\\]*$',
+      '^(?:a|b){1,3}\\.x$',
+      '^\\x41\\d\\D\\s\\S\\w\\W\\b$',
+    ]) {
       expect(re2Incompatibilities(pattern), pattern).toEqual([]);
     }
   });

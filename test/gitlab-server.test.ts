@@ -97,7 +97,12 @@ describe('fixtures', () => {
     const b = await createGitOpsProject(server, 'fixtures/b');
     expect(a.sha).toBe(b.sha);
     const [initial] = await serverLog(server, 'fixtures/a', 'main');
-    expect(initial).toMatchObject({ sha: a.sha, parents: [], subject: 'Initial GitOps layout', authorName: 'GitOps Fixture' });
+    expect(initial).toMatchObject({
+      sha: a.sha,
+      parents: [],
+      subject: 'Initial GitOps layout',
+      authorName: 'GitOps Fixture',
+    });
     expect(await readServerFile(server, 'fixtures/a', 'main', 'manifests/overlays/prod/kustomization.yaml')).toBe(
       overlayKustomization('prod'),
     );
@@ -118,7 +123,9 @@ describe('fixtures', () => {
       'manifests/overlays/qa/kustomization.yaml',
       'manifests/overlays/staging/kustomization.yaml',
     ]);
-    expect(await readServerFile(server, 'fixtures/custom', 'production', 'manifests/overlays/qa/kustomization.yaml')).toBe(qa);
+    expect(
+      await readServerFile(server, 'fixtures/custom', 'production', 'manifests/overlays/qa/kustomization.yaml'),
+    ).toBe(qa);
     expect(await branchTip(server, 'fixtures/custom', 'production')).toBe(custom.sha);
   });
 });
@@ -126,7 +133,13 @@ describe('fixtures', () => {
 describe('fetching', () => {
   it('clones with a read_repository token, sending the header at once', async () => {
     const { project, url } = await fixture();
-    server.addToken({ value: 'glpat-reader', kind: 'project', scopes: ['read_repository'], projects: [project], role: 20 });
+    server.addToken({
+      value: 'glpat-reader',
+      kind: 'project',
+      scopes: ['read_repository'],
+      projects: [project],
+      role: 20,
+    });
     const dir = await cloneWith(url, 'glpat-reader');
     expect(await readFile(join(dir, 'manifests/overlays/prod/kustomization.yaml'), 'utf8')).toBe(
       await readServerFile(server, project, 'main', 'manifests/overlays/prod/kustomization.yaml'),
@@ -161,7 +174,9 @@ describe('fetching', () => {
   it('serves a shallow, blobless, sparse clone and its lazy blob fetches', async () => {
     const { url, token } = await fixture();
     const dir = await workdir();
-    const clone = await run(['clone', '--quiet', '--depth', '1', '--filter=blob:none', '--sparse', url, dir], { token });
+    const clone = await run(['clone', '--quiet', '--depth', '1', '--filter=blob:none', '--sparse', url, dir], {
+      token,
+    });
     expect(clone.stderr).toBe('');
     expect(clone.exitCode).toBe(0);
     const sparse = await run(['sparse-checkout', 'set', 'manifests/overlays/prod'], { token, cwd: dir });
@@ -189,8 +204,20 @@ describe('fetching', () => {
 describe('authentication and authorization', () => {
   it('rejects an unknown, revoked or expired token with 401 and GitLab text', async () => {
     const { project, url } = await fixture();
-    server.addToken({ value: 'glpat-revoked', kind: 'project', scopes: ['write_repository'], projects: [project], revoked: true });
-    server.addToken({ value: 'glpat-expired', kind: 'project', scopes: ['write_repository'], projects: [project], expiresAt: '2020-01-01' });
+    server.addToken({
+      value: 'glpat-revoked',
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project],
+      revoked: true,
+    });
+    server.addToken({
+      value: 'glpat-expired',
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project],
+      expiresAt: '2020-01-01',
+    });
     for (const token of ['glpat-unknown', 'glpat-revoked', 'glpat-expired']) {
       const result = await run(['clone', url, await workdir()], { token });
       expect(result.exitCode).not.toBe(0);
@@ -245,7 +272,13 @@ describe('authentication and authorization', () => {
   it('refuses pushes without write_repository or with a role below developer', async () => {
     const { project, url, token } = await fixture();
     server.addToken({ value: 'glpat-ro', kind: 'project', scopes: ['read_repository'], projects: [project] });
-    server.addToken({ value: 'glpat-reporter', kind: 'project', scopes: ['write_repository'], projects: [project], role: 20 });
+    server.addToken({
+      value: 'glpat-reporter',
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project],
+      role: 20,
+    });
     const dir = await cloneWith(url, token);
     await bumpProd(dir, 'v1.1.0');
     for (const pusher of ['glpat-ro', 'glpat-reporter']) {
@@ -270,7 +303,12 @@ describe('pushing', () => {
       'newTag: v1.2.0',
     );
     const [latest] = await serverLog(server, project, 'main');
-    expect(latest).toMatchObject({ sha, parents: [before], subject: 'Bump prod to v1.2.0', authorName: 'GitOps Fixture' });
+    expect(latest).toMatchObject({
+      sha,
+      parents: [before],
+      subject: 'Bump prod to v1.2.0',
+      authorName: 'GitOps Fixture',
+    });
     expect(server.pushLog(project)).toEqual([
       { refs: [{ ref: 'refs/heads/main', old: before, new: sha }], options: [], tokenKind: 'project' },
     ]);
@@ -289,7 +327,13 @@ describe('pushing', () => {
 
   it('enforces protected branches in a pre-receive hook', async () => {
     const { project, url, token } = await fixture();
-    server.addToken({ value: 'glpat-dev', kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
+    server.addToken({
+      value: 'glpat-dev',
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project],
+      role: 30,
+    });
     server.protectBranch(project, 'main', { allowedRole: 40 });
     const before = await branchTip(server, project, 'main');
     const dir = await cloneWith(url, token);
@@ -297,7 +341,9 @@ describe('pushing', () => {
 
     const denied = await run(['push', 'origin', 'main'], { token: 'glpat-dev', cwd: dir });
     expect(denied.exitCode).not.toBe(0);
-    expect(denied.stderr).toContain('remote: GitLab: You are not allowed to push code to protected branches on this project.');
+    expect(denied.stderr).toContain(
+      'remote: GitLab: You are not allowed to push code to protected branches on this project.',
+    );
     expect(denied.stderr).toContain('! [remote rejected] main -> main (pre-receive hook declined)');
     expect(await branchTip(server, project, 'main')).toBe(before);
 
@@ -308,7 +354,9 @@ describe('pushing', () => {
     await bumpProd(dir, 'v1.3.1');
     const forced = await run(['push', '--force', 'origin', 'main'], { token, cwd: dir });
     expect(forced.exitCode).not.toBe(0);
-    expect(forced.stderr).toContain('GitLab: You are not allowed to force push code to a protected branch on this project.');
+    expect(forced.stderr).toContain(
+      'GitLab: You are not allowed to force push code to a protected branch on this project.',
+    );
     expect(server.pushLog(project)).toHaveLength(1);
   });
 
@@ -371,7 +419,10 @@ describe('pushing', () => {
     expect(remoteLines(created.stderr)).toContain(`  ${server.url}/${project}/-/merge_requests/2`);
     await git(['checkout', '--quiet', '-b', 'single', 'origin/main'], { cwd: dir });
     await bumpProd(dir, 'v3.1.0');
-    await run(['push', '-o', 'merge_request.create', '-o', 'merge_request.draft', 'origin', 'single'], { token, cwd: dir });
+    await run(['push', '-o', 'merge_request.create', '-o', 'merge_request.draft', 'origin', 'single'], {
+      token,
+      cwd: dir,
+    });
     expect(server.mergeRequests(project).slice(1)).toMatchObject([
       { iid: 2, sourceBranch: 'other', targetBranch: 'main', title: 'Other', labels: [], draft: false },
       { iid: 3, sourceBranch: 'single', title: 'Bump prod to v3.1.0', draft: true },
@@ -384,7 +435,12 @@ describe('faults', () => {
     const { project, url, token } = await fixture();
     const dir = await cloneWith(url, token);
     await bumpProd(dir, 'v4.0.0');
-    server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'CHANGELOG.md': 'concurrent\n' } });
+    server.setFault({
+      kind: 'advanceBeforeNextPush',
+      project,
+      branch: 'main',
+      files: { 'CHANGELOG.md': 'concurrent\n' },
+    });
     const first = await run(['push', 'origin', 'main'], { token, cwd: dir });
     expect(first.exitCode).not.toBe(0);
     expect(first.stderr).toContain('! [remote rejected] main -> main (failed to update ref)');
@@ -432,14 +488,24 @@ describe('faults', () => {
   it('redirects to another origin, keeping path and query, and records who sent credentials', async () => {
     const { project, url, token } = await fixture();
     server.setFault({ kind: 'redirect', to: 'http://127.0.0.1:9', service: 'git-upload-pack' });
-    const answer = await fetch(`${url}/info/refs?service=git-upload-pack`, { redirect: 'manual', headers: { Authorization: basicAuth(token) } });
+    const answer = await fetch(`${url}/info/refs?service=git-upload-pack`, {
+      redirect: 'manual',
+      headers: { Authorization: basicAuth(token) },
+    });
     const plain = await fetch(`${url}/info/refs?service=git-upload-pack`, { redirect: 'manual' });
     const push = await fetch(`${url}/info/refs?service=git-receive-pack`, { redirect: 'manual' });
     server.setFault(null);
-    expect([answer.status, answer.headers.get('location')]).toEqual([302, `http://127.0.0.1:9/${project}.git/info/refs?service=git-upload-pack`]);
+    expect([answer.status, answer.headers.get('location')]).toEqual([
+      302,
+      `http://127.0.0.1:9/${project}.git/info/refs?service=git-upload-pack`,
+    ]);
     expect(plain.status).toBe(302);
     expect(push.status, 'another service is not redirected').toBe(401);
-    expect(server.requests.filter((r) => r.project === project).map((r) => r.credentials)).toEqual([true, false, false]);
+    expect(server.requests.filter((r) => r.project === project).map((r) => r.credentials)).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('stalls until the client gives up', async () => {
@@ -463,7 +529,13 @@ describe('API', () => {
     fetch(`${server.url}/api/v4/personal_access_tokens/self`, { headers });
 
   it('describes a token with an API scope', async () => {
-    server.addToken({ value: 'glpat-api', kind: 'personal', scopes: ['read_api', 'write_repository'], name: 'bump', expiresAt: '2999-12-31' });
+    server.addToken({
+      value: 'glpat-api',
+      kind: 'personal',
+      scopes: ['read_api', 'write_repository'],
+      name: 'bump',
+      expiresAt: '2999-12-31',
+    });
     const response = await self({ 'PRIVATE-TOKEN': 'glpat-api' });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({

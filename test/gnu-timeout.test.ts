@@ -24,7 +24,8 @@ function pathWith(timeout?: (bin: string) => void): string {
   return bin;
 }
 
-const HINT = /\nhint: Install GNU coreutils: on Alpine `apk add coreutils`, .*git runs under its `timeout`, which bounds each git step and stops git's whole process tree\.\n$/;
+const HINT =
+  /\nhint: Install GNU coreutils: on Alpine `apk add coreutils`, .*git runs under its `timeout`, which bounds each git step and stops git's whole process tree\.\n$/;
 
 describe('git runs under GNU coreutils timeout', () => {
   async function bumpWith(path: string) {
@@ -32,8 +33,18 @@ describe('git runs under GNU coreutils timeout', () => {
     const tipBefore = await branchTip(server, project, 'main');
     const tmp = dir('image-bump-timeout-tmp-');
     const requestsBefore = server.requests.length;
-    const result = await pushTo(server, project, { ...env, PATH: path, TMPDIR: tmp }, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.1.0`);
-    const gitRequests = server.requests.slice(requestsBefore).filter((request) => request.project === project && request.service);
+    const result = await pushTo(
+      server,
+      project,
+      { ...env, PATH: path, TMPDIR: tmp },
+      '--target-env',
+      'prod',
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+    );
+    const gitRequests = server.requests
+      .slice(requestsBefore)
+      .filter((request) => request.project === project && request.service);
     return { result, tmp, gitRequests, tipAfter: await branchTip(server, project, 'main'), tipBefore };
   }
 
@@ -54,7 +65,9 @@ describe('git runs under GNU coreutils timeout', () => {
     });
     const { result, gitRequests, tipAfter, tipBefore } = await bumpWith(path);
     expect(result.exitCode, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/^error: \S+\/timeout is BusyBox's timeout, which cannot stop git's whole process tree/);
+    expect(result.stderr).toMatch(
+      /^error: \S+\/timeout is BusyBox's timeout, which cannot stop git's whole process tree/,
+    );
     expect(result.stderr).toMatch(HINT);
     expect(gitRequests).toEqual([]);
     expect(tipAfter).toBe(tipBefore);

@@ -1,10 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, parseAllDocuments, parseDocument } from 'yaml';
-import { BumpError } from '../src/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
-import { setHelmImage, type HelmImageTarget } from '../src/helm-values-editor.js';
-import { cloneTree, digest, imageArg, imageName, linesOf, lostLine, randomSource, reference, renderFile, setAt, styleDocument, tag, writtenNodeAt } from './support/yaml-shapes.js';
+import { BumpError } from '../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
+import { setHelmImage, type HelmImageTarget } from '../src/yaml/helm-values-editor.js';
+import {
+  cloneTree,
+  digest,
+  imageArg,
+  imageName,
+  linesOf,
+  lostLine,
+  randomSource,
+  reference,
+  renderFile,
+  setAt,
+  styleDocument,
+  tag,
+  writtenNodeAt,
+} from './support/yaml-shapes.js';
 import { rewriteReference } from './support/image-model.js';
 
 type Path = (string | number)[];
@@ -25,7 +39,11 @@ const imageMap = fc
     { requiredKeys: [] },
   )
   .filter((map) => 'repository' in map || 'tag' in map || 'digest' in map)
-  .chain((map) => fc.shuffledSubarray(Object.keys(map), { minLength: Object.keys(map).length }).map((order) => Object.fromEntries(order.map((key) => [key, map[key as keyof typeof map]]))));
+  .chain((map) =>
+    fc
+      .shuffledSubarray(Object.keys(map), { minLength: Object.keys(map).length })
+      .map((order) => Object.fromEntries(order.map((key) => [key, map[key as keyof typeof map]]))),
+  );
 
 /** Where the image sits: the path given to the editor, and the steps to it in the parsed values. */
 const placement = fc.constantFrom(
@@ -71,11 +89,15 @@ function render(file: ValuesFile): string {
   const random = randomSource(file.seed);
   const doc = new Document(valuesOf(file));
   styleDocument(doc, random, { flow: 0.15, comments: 0.2, blockScalars: 0.1, aliases: 0.1 });
-  return renderFile([doc], random).replace(/^\uFEFF?# managed by CI\r?\n/, (lead) => lead).replace(/^(\uFEFF?)(---\r?\n)?/, '$1');
+  return renderFile([doc], random)
+    .replace(/^\uFEFF?# managed by CI\r?\n/, (lead) => lead)
+    .replace(/^(\uFEFF?)(---\r?\n)?/, '$1');
 }
 
 function targetOf(file: ValuesFile): HelmImageTarget {
-  return file.placement.full && file.placement.path === 'app' ? { path: 'app', keys: { full: 'image' } } : { path: file.placement.path };
+  return file.placement.full && file.placement.path === 'app'
+    ? { path: 'app', keys: { full: 'image' } }
+    : { path: file.placement.path };
 }
 
 /** The model: a full reference is rewritten like an image; a mapping gets exactly the fields the setting gives. */
@@ -124,22 +146,22 @@ function check(file: ValuesFile): void {
     const range = written?.range ?? writtenNodeAt(before, path.slice(0, -1))?.range;
     if (range) for (const line of linesOf(text, range[0], range[1])) changing.add(line);
     const parent = writtenNodeAt(before, path.slice(0, -1));
-    if (parent?.range && !writtenNodeAt(before, path)?.range) for (const line of linesOf(text, parent.range[0], parent.range[1])) changing.add(line);
+    if (parent?.range && !writtenNodeAt(before, path)?.range)
+      for (const line of linesOf(text, parent.range[0], parent.range[1])) changing.add(line);
     // `key:` with nothing after it: the line of the key.
-    if (!written?.range || written.range[0] === written.range[1]) for (const line of linesOf(text, parent!.range![0], parent!.range![1])) changing.add(line);
+    if (!written?.range || written.range[0] === written.range[1])
+      for (const line of linesOf(text, parent!.range![0], parent!.range![1])) changing.add(line);
   }
   expect(cloneTree(after[0]!.toJS())).toEqual(wanted);
   const yaml11 = cloneTree(parseDocument(result.text, { version: '1.1' }).toJS());
-  for (const { path, value } of expected) expect(path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], yaml11)).toBe(value);
+  for (const { path, value } of expected)
+    expect(path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], yaml11)).toBe(value);
   expect(lostLine(text, result.text, changing)).toBeUndefined();
   if (expected.length === 0) expect(result.text).toBe(text);
 }
 
 describe('setHelmImage: properties', () => {
   it('writes exactly the fields the image gives, YAML 1.1-safe, at the given path, and keeps every other line', () => {
-    fc.assert(
-      fc.property(valuesFile, check),
-      { numRuns: Number(process.env.RUNS ?? 300) },
-    );
+    fc.assert(fc.property(valuesFile, check), { numRuns: Number(process.env.RUNS ?? 300) });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError, UsageError } from '../src/errors.js';
-import { parseImageArgs } from '../src/image-arg.js';
-import { setHelmImage, type HelmImageTarget } from '../src/helm-values-editor.js';
+import { BumpError, UsageError } from '../src/failures/errors.js';
+import { parseImageArgs } from '../src/image/image-arg.js';
+import { setHelmImage, type HelmImageTarget } from '../src/yaml/helm-values-editor.js';
 
 function edit(text: string, targets: HelmImageTarget | HelmImageTarget[], ...args: string[]) {
   return setHelmImage(text, parseImageArgs(args), targets, 'charts/app/values.yaml');
@@ -67,7 +67,9 @@ describe('setHelmImage: repository, tag and digest keys', () => {
 
   it('adds several missing keys in image-key order, after the image key before them', () => {
     const src = 'image:\n  repository: app\n  pullPolicy: Always\nother: 1';
-    expect(edit(src, { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(`image:\n  repository: app\n  tag: v2\n  digest: ${DIGEST}\n  pullPolicy: Always\nother: 1`);
+    expect(edit(src, { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(
+      `image:\n  repository: app\n  tag: v2\n  digest: ${DIGEST}\n  pullPolicy: Always\nother: 1`,
+    );
     const last = 'image:\n  pullPolicy: Always\n  repository: app';
     expect(edit(last, { path: 'image' }, 'app:v2').text).toBe(`${last}\n  tag: v2\n`);
   });
@@ -80,7 +82,9 @@ describe('setHelmImage: repository, tag and digest keys', () => {
 
   it('edits a flow mapping in place', () => {
     const src = 'image: {repository: app, tag: v1}\r\n';
-    expect(edit(src, { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(`image: {repository: app, tag: v2, digest: ${DIGEST}}\r\n`);
+    expect(edit(src, { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(
+      `image: {repository: app, tag: v2, digest: ${DIGEST}}\r\n`,
+    );
   });
 
   it('is a no-op, byte for byte, when the values already hold the image', () => {
@@ -96,16 +100,23 @@ describe('setHelmImage: repository, tag and digest keys', () => {
 });
 
 describe('setHelmImage: full-reference values', () => {
-  const full = 'app:\n  image: registry.example.com/team/app:1.4.0@sha256:old # pinned\nsidecars:\n  - image: "busybox:1.36"\n';
+  const full =
+    'app:\n  image: registry.example.com/team/app:1.4.0@sha256:old # pinned\nsidecars:\n  - image: "busybox:1.36"\n';
 
   it('rewrites a key holding the full reference like a manifest image (a new tag drops the digest)', () => {
     const { text, changes } = edit(full, { path: 'app', keys: { full: 'image' } }, 'app:1.5.0');
     expect(text).toBe(full.replace('app:1.4.0@sha256:old # pinned', 'app:1.5.0 # pinned'));
-    expect(changes[0]).toMatchObject({ path: 'app.image', previousImage: 'registry.example.com/team/app:1.4.0@sha256:old', newImage: 'registry.example.com/team/app:1.5.0' });
+    expect(changes[0]).toMatchObject({
+      path: 'app.image',
+      previousImage: 'registry.example.com/team/app:1.4.0@sha256:old',
+      newImage: 'registry.example.com/team/app:1.5.0',
+    });
   });
 
   it('accepts a path that leads straight to the reference, list indexes included', () => {
-    expect(edit(full, { path: 'sidecars.0.image' }, 'busybox:1.37').text).toBe(full.replace('"busybox:1.36"', '"busybox:1.37"'));
+    expect(edit(full, { path: 'sidecars.0.image' }, 'busybox:1.37').text).toBe(
+      full.replace('"busybox:1.36"', '"busybox:1.37"'),
+    );
   });
 });
 
@@ -132,7 +143,9 @@ describe('setHelmImage: errors', () => {
   it('names a missing path and lists the top-level keys', () => {
     const attempt = () => edit(values, { path: 'frontend.image' }, 'app:1');
     expect(attempt).toThrow(BumpError);
-    expect(attempt).toThrow('charts/app/values.yaml: `frontend.image` not found: there is no top-level key `frontend`; top-level keys: replicaCount, image, backend');
+    expect(attempt).toThrow(
+      'charts/app/values.yaml: `frontend.image` not found: there is no top-level key `frontend`; top-level keys: replicaCount, image, backend',
+    );
   });
 
   it('names the step that is missing deeper down', () => {
@@ -142,11 +155,15 @@ describe('setHelmImage: errors', () => {
   });
 
   it('refuses a path that holds neither image keys nor a reference', () => {
-    expect(() => edit(values, { path: 'backend.resources' }, 'app:1')).toThrow('`backend.resources` is neither a mapping with repository, tag or digest nor an image reference');
+    expect(() => edit(values, { path: 'backend.resources' }, 'app:1')).toThrow(
+      '`backend.resources` is neither a mapping with repository, tag or digest nor an image reference',
+    );
   });
 
   it('reports malformed YAML with file:line:col', () => {
-    expect(() => edit('image:\n  tag: [1\nx: y\n', { path: 'image' }, 'app:1')).toThrow(/^charts\/app\/values\.yaml:\d+:\d+: /);
+    expect(() => edit('image:\n  tag: [1\nx: y\n', { path: 'image' }, 'app:1')).toThrow(
+      /^charts\/app\/values\.yaml:\d+:\d+: /,
+    );
   });
 });
 
@@ -156,23 +173,33 @@ describe('setHelmImage: values no reader may misread, empty values, anchors and 
     for (const ambiguous of ['on', 'yes', 'y', 'off', '1_000', '0b101', '1e3', '012', 'null']) {
       expect(edit(src, { path: 'image' }, `app:${ambiguous}`).text).toBe(src.replace('tag: v1', `tag: "${ambiguous}"`));
     }
-    expect(edit('image:\n  repository: app\n  tag:\n', { path: 'image' }, 'app:on').text).toBe('image:\n  repository: app\n  tag: "on"\n');
-    expect(edit('image:\n  repository: app\n', { path: 'image' }, 'app:yes').text).toBe('image:\n  repository: app\n  tag: "yes"\n');
-    expect(edit("image: {repository: app, tag: 'v1'}\n", { path: 'image' }, 'app:off').text).toBe("image: {repository: app, tag: 'off'}\n");
+    expect(edit('image:\n  repository: app\n  tag:\n', { path: 'image' }, 'app:on').text).toBe(
+      'image:\n  repository: app\n  tag: "on"\n',
+    );
+    expect(edit('image:\n  repository: app\n', { path: 'image' }, 'app:yes').text).toBe(
+      'image:\n  repository: app\n  tag: "yes"\n',
+    );
+    expect(edit("image: {repository: app, tag: 'v1'}\n", { path: 'image' }, 'app:off').text).toBe(
+      "image: {repository: app, tag: 'off'}\n",
+    );
   });
 
   it('fills `tag:`, `tag: ~` and `tag: null`, and replaces a block scalar with a plain value', () => {
     for (const empty of ['', ' ~', ' null', ' ~ # none yet']) {
-      expect(edit(`image:\n  repository: app\n  tag:${empty}\n  pullPolicy: Always\n`, { path: 'image' }, 'app:v2').text).toBe(
-        `image:\n  repository: app\n  tag: v2${empty.includes('#') ? ' # none yet' : ''}\n  pullPolicy: Always\n`,
-      );
+      expect(
+        edit(`image:\n  repository: app\n  tag:${empty}\n  pullPolicy: Always\n`, { path: 'image' }, 'app:v2').text,
+      ).toBe(`image:\n  repository: app\n  tag: v2${empty.includes('#') ? ' # none yet' : ''}\n  pullPolicy: Always\n`);
     }
-    expect(edit('image:\n  tag: |\n    v1\n  repository: app\n', { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(`image:\n  tag: v2\n  digest: ${DIGEST}\n  repository: app\n`);
+    expect(edit('image:\n  tag: |\n    v1\n  repository: app\n', { path: 'image' }, `app:v2@${DIGEST}`).text).toBe(
+      `image:\n  tag: v2\n  digest: ${DIGEST}\n  repository: app\n`,
+    );
   });
 
   it('fills an empty value in a flow mapping and adds a key right after it (property-test seed)', () => {
     const src = 'image:\n  {\n    tag:,\n    pullPolicy: IfNotPresent,\n    repository: app # trailing comment\n  }\n';
-    expect(edit(src, { path: 'image' }, `app:v1@${DIGEST}`).text).toBe(src.replace('tag:,', `tag: v1, digest: ${DIGEST},`));
+    expect(edit(src, { path: 'image' }, `app:v1@${DIGEST}`).text).toBe(
+      src.replace('tag:,', `tag: v1, digest: ${DIGEST},`),
+    );
   });
 
   it('gives a tag that is an alias of the repository its own value (property-test seed)', () => {
@@ -183,31 +210,47 @@ describe('setHelmImage: values no reader may misread, empty values, anchors and 
   it('refuses, exit 1, to change an anchored value that an alias repeats elsewhere, naming the alias', () => {
     const src = 'image:\n  repository: app\n  tag: &version v1\nappVersion: *version\n';
     const attempt = () => edit(src, { path: 'image' }, 'app:v2');
-    expect(attempt).toThrow('charts/app/values.yaml:3: `image.tag` shares its value with `appVersion` through the alias `*version` (line 4): changing one would change the other');
+    expect(attempt).toThrow(
+      'charts/app/values.yaml:3: `image.tag` shares its value with `appVersion` through the alias `*version` (line 4): changing one would change the other',
+    );
     expect(attempt).toThrow(expect.objectContaining({ exitCode: 1 }));
   });
 
   it('refuses to add a key to a mapping an alias shares, and edits one reached through an alias only when nothing else shares it', () => {
     const shared = 'defaults: &img\n  repository: app\n  tag: v1\nimage: *img\n';
-    expect(() => edit(shared, { path: 'image' }, `app@${DIGEST}`)).toThrow('`image` shares its value with `defaults` through the alias `*img`');
-    expect(() => edit(shared, { path: 'image' }, 'app:v2')).toThrow('`image.tag` shares its value with `defaults.tag` through the alias `*img`');
-    expect(edit('tag: &t v1\nimage:\n  repository: app\n  tag: *t\n', { path: 'image' }, 'app:v2').text).toBe('tag: &t v1\nimage:\n  repository: app\n  tag: v2\n');
+    expect(() => edit(shared, { path: 'image' }, `app@${DIGEST}`)).toThrow(
+      '`image` shares its value with `defaults` through the alias `*img`',
+    );
+    expect(() => edit(shared, { path: 'image' }, 'app:v2')).toThrow(
+      '`image.tag` shares its value with `defaults.tag` through the alias `*img`',
+    );
+    expect(edit('tag: &t v1\nimage:\n  repository: app\n  tag: *t\n', { path: 'image' }, 'app:v2').text).toBe(
+      'tag: &t v1\nimage:\n  repository: app\n  tag: v2\n',
+    );
   });
 });
 
 describe('setHelmImage: a merge key', () => {
   it('writes a key into the mapping itself, overriding what `<<: *defaults` supplies and leaving the defaults alone', () => {
-    const src = 'defaults: &defaults\n  repository: registry.example.com/team/app\n  tag: v1\nimage:\n  <<: *defaults\n  pullPolicy: Always\n';
+    const src =
+      'defaults: &defaults\n  repository: registry.example.com/team/app\n  tag: v1\nimage:\n  <<: *defaults\n  pullPolicy: Always\n';
     const { text, changes } = edit(src, { path: 'image' }, 'app:v2');
     expect(text).toBe(`${src}  tag: v2\n`);
-    expect(changes[0]).toMatchObject({ previousImage: 'registry.example.com/team/app:v1', newImage: 'registry.example.com/team/app:v2', changed: true });
+    expect(changes[0]).toMatchObject({
+      previousImage: 'registry.example.com/team/app:v1',
+      newImage: 'registry.example.com/team/app:v2',
+      changed: true,
+    });
   });
 });
 
 describe('setHelmImage: one place given twice', () => {
   it('edits it once', () => {
     const src = 'image:\n  repository: app\n  tag:\n';
-    const { text, changes } = setHelmImage(src, parseImageArgs([`app:v2@${DIGEST}`]), [{ path: 'image' }, { path: 'image' }]);
+    const { text, changes } = setHelmImage(src, parseImageArgs([`app:v2@${DIGEST}`]), [
+      { path: 'image' },
+      { path: 'image' },
+    ]);
     expect(text).toBe(`image:\n  repository: app\n  tag: v2\n  digest: ${DIGEST}\n`);
     expect(changes).toHaveLength(1);
   });

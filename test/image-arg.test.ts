@@ -1,7 +1,15 @@
 // Ported from kustomize v5 setimage_test.go and api/internal/image tests; the newest stored source predates v5.8.1 and was not run against a v5.8.1 binary.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.js';
-import { applySetting, describeImage, parseImageArg, parseImageArgs, PRESERVE, splitImageSeparators, type ImageSetting } from '../src/image-arg.js';
+import { UsageError } from '../src/failures/errors.js';
+import {
+  applySetting,
+  describeImage,
+  parseImageArg,
+  parseImageArgs,
+  PRESERVE,
+  splitImageSeparators,
+  type ImageSetting,
+} from '../src/image/image-arg.js';
 
 const SHA = 'sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 
@@ -17,8 +25,14 @@ describe('parseImageArg', () => {
     [`my-image1:my-tag@${SHA}`, { name: 'my-image1', newTag: 'my-tag', digest: SHA }],
     [`image1=my-image1:my-tag@${SHA}`, { name: 'image1', newName: 'my-image1', newTag: 'my-tag', digest: SHA }],
     ['ngnix=localhost:5000/my-project/ngnix', { name: 'ngnix', newName: 'localhost:5000/my-project/ngnix' }],
-    ['ngnix=localhost:5000/my-project/ngnix:dev-01', { name: 'ngnix', newName: 'localhost:5000/my-project/ngnix', newTag: 'dev-01' }],
-    ['image1=foo.bar.foo:8800/foo/image1:foo-bar', { name: 'image1', newName: 'foo.bar.foo:8800/foo/image1', newTag: 'foo-bar' }],
+    [
+      'ngnix=localhost:5000/my-project/ngnix:dev-01',
+      { name: 'ngnix', newName: 'localhost:5000/my-project/ngnix', newTag: 'dev-01' },
+    ],
+    [
+      'image1=foo.bar.foo:8800/foo/image1:foo-bar',
+      { name: 'image1', newName: 'foo.bar.foo:8800/foo/image1', newTag: 'foo-bar' },
+    ],
     [`image2=my-image2@${SHA}`, { name: 'image2', newName: 'my-image2', digest: SHA }],
     ['image3:my-tag', { name: 'image3', newTag: 'my-tag' }],
     ['image1=*:v1', { name: 'image1', newName: PRESERVE, newTag: 'v1' }],
@@ -27,7 +41,10 @@ describe('parseImageArg', () => {
     [`image2=*@${SHA}`, { name: 'image2', newName: PRESERVE, digest: SHA }],
     ['image2=my-image2@*', { name: 'image2', newName: 'my-image2', digest: PRESERVE }],
     // the command's help examples
-    ['postgres=eu.gcr.io/my-project/postgres:latest', { name: 'postgres', newName: 'eu.gcr.io/my-project/postgres', newTag: 'latest' }],
+    [
+      'postgres=eu.gcr.io/my-project/postgres:latest',
+      { name: 'postgres', newName: 'eu.gcr.io/my-project/postgres', newTag: 'latest' },
+    ],
     [`my-app=my-registry/my-app@${SHA}`, { name: 'my-app', newName: 'my-registry/my-app', digest: SHA }],
     ['node:8.15.0', { name: 'node', newTag: '8.15.0' }],
     ['mysql=mariadb', { name: 'mysql', newName: 'mariadb' }],
@@ -39,7 +56,10 @@ describe('parseImageArg', () => {
     ['docker.io/nginx:1.2.3', { name: 'docker.io/nginx', newTag: '1.2.3' }],
     ['foo.com:443/nginx:1.2.3', { name: 'foo.com:443/nginx', newTag: '1.2.3' }],
     ['foo.com:443/nginx:1.2.3@sha256:12345', { name: 'foo.com:443/nginx', newTag: '1.2.3', digest: 'sha256:12345' }],
-    ['nginx=foo.com:443/nginx:1.2.3@sha256:12345', { name: 'nginx', newName: 'foo.com:443/nginx', newTag: '1.2.3', digest: 'sha256:12345' }],
+    [
+      'nginx=foo.com:443/nginx:1.2.3@sha256:12345',
+      { name: 'nginx', newName: 'foo.com:443/nginx', newTag: '1.2.3', digest: 'sha256:12345' },
+    ],
     // edge cases of the same rules
     ['image1=*', { name: 'image1', newName: PRESERVE }],
     ['image1=*:*@*', { name: 'image1', newName: PRESERVE, newTag: PRESERVE, digest: PRESERVE }],
@@ -87,7 +107,12 @@ describe('parseImageArg', () => {
     expect(exitCode).toBe(2);
     expect(message).toContain('invalid format of image');
     expect(message).toContain(JSON.stringify(arg));
-    for (const form of ['<image>=<newimage>:<newtag>', '<image>=<newimage>:<newtag>@<digest>', '<image>:<newtag>@<digest>', '<image>@<digest>']) {
+    for (const form of [
+      '<image>=<newimage>:<newtag>',
+      '<image>=<newimage>:<newtag>@<digest>',
+      '<image>:<newtag>@<digest>',
+      '<image>@<digest>',
+    ]) {
       expect(message).toContain(`\n- ${form}`);
     }
   });
@@ -120,7 +145,9 @@ describe('parseImageArgs', () => {
   });
 
   it('parses several arguments in order', () => {
-    expect(parseImageArgs(['image1=foo.bar.foo:8800/foo/image1:foo-bar', `image2=my-image2@${SHA}`, 'image3:my-tag'])).toStrictEqual([
+    expect(
+      parseImageArgs(['image1=foo.bar.foo:8800/foo/image1:foo-bar', `image2=my-image2@${SHA}`, 'image3:my-tag']),
+    ).toStrictEqual([
       { name: 'image1', newName: 'foo.bar.foo:8800/foo/image1', newTag: 'foo-bar' },
       { name: 'image2', newName: 'my-image2', digest: SHA },
       { name: 'image3', newTag: 'my-tag' },
@@ -145,21 +172,66 @@ describe('applySetting', () => {
   const cases: Array<[description: string, existing: Fields, arg: string, expected: NonNullable<Fields>]> = [
     // setimage_test.go
     ['new entry', undefined, 'image1=my-image1:my-tag', { newName: 'my-image1', newTag: 'my-tag' }],
-    ['override file', { newName: 'my-image1', newTag: 'my-tag' }, 'image1=foo.bar.foo:8800/foo/image1:foo-bar', { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'foo-bar' }],
+    [
+      'override file',
+      { newName: 'my-image1', newTag: 'my-tag' },
+      'image1=foo.bar.foo:8800/foo/image1:foo-bar',
+      { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'foo-bar' },
+    ],
     ['just a new tag', { newTag: 'my-tag' }, 'image1:v1', { newTag: 'v1' }],
-    ['digest replaces name and tag', { newName: 'my-image2', newTag: 'my-tag2' }, `image2=my-image2@${SHA}`, { newName: 'my-image2', digest: SHA }],
+    [
+      'digest replaces name and tag',
+      { newName: 'my-image2', newTag: 'my-tag2' },
+      `image2=my-image2@${SHA}`,
+      { newName: 'my-image2', digest: SHA },
+    ],
     ['same tag again', { newTag: 'my-tag' }, 'image3:my-tag', { newTag: 'my-tag' }],
-    ['new tag, keep new name', { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'my-tag' }, 'image1=*:v1', { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'v1' }],
-    ['new name, keep new tag', { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'my-tag' }, 'image1=my-image1:*', { newName: 'my-image1', newTag: 'my-tag' }],
-    ['keep new name and new tag', { newName: 'my-image1', newTag: 'my-tag' }, 'image1=*:*', { newName: 'my-image1', newTag: 'my-tag' }],
+    [
+      'new tag, keep new name',
+      { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'my-tag' },
+      'image1=*:v1',
+      { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'v1' },
+    ],
+    [
+      'new name, keep new tag',
+      { newName: 'foo.bar.foo:8800/foo/image1', newTag: 'my-tag' },
+      'image1=my-image1:*',
+      { newName: 'my-image1', newTag: 'my-tag' },
+    ],
+    [
+      'keep new name and new tag',
+      { newName: 'my-image1', newTag: 'my-tag' },
+      'image1=*:*',
+      { newName: 'my-image1', newTag: 'my-tag' },
+    ],
     ['"*" name with no old name, existing entry', { newTag: 'my-tag' }, 'image1=*:v1', { newTag: 'v1' }],
     ['"*" name with no entry', undefined, 'image1=*:v1', { newTag: 'v1' }],
     ['"*" tag with no entry', undefined, 'image1=my-image1:*', { newName: 'my-image1' }],
-    ['keep new name, update digest', { newName: 'my-image2', digest: 'sha256:abcdef12345' }, `image2=*@${SHA}`, { newName: 'my-image2', digest: SHA }],
-    ['keep new name, drop tag, set digest', { newName: 'my-image2', newTag: 'my-tag' }, `image2=*@${SHA}`, { newName: 'my-image2', digest: SHA }],
-    ['new name, keep digest', { newName: 'foo.bar.foo:8800/foo/image1', digest: SHA }, 'image2=my-image2@*', { newName: 'my-image2', digest: SHA }],
+    [
+      'keep new name, update digest',
+      { newName: 'my-image2', digest: 'sha256:abcdef12345' },
+      `image2=*@${SHA}`,
+      { newName: 'my-image2', digest: SHA },
+    ],
+    [
+      'keep new name, drop tag, set digest',
+      { newName: 'my-image2', newTag: 'my-tag' },
+      `image2=*@${SHA}`,
+      { newName: 'my-image2', digest: SHA },
+    ],
+    [
+      'new name, keep digest',
+      { newName: 'foo.bar.foo:8800/foo/image1', digest: SHA },
+      'image2=my-image2@*',
+      { newName: 'my-image2', digest: SHA },
+    ],
     // the same rules, further
-    ['keep everything', { newName: 'a', newTag: 'b', digest: SHA }, 'x=*:*@*', { newName: 'a', newTag: 'b', digest: SHA }],
+    [
+      'keep everything',
+      { newName: 'a', newTag: 'b', digest: SHA },
+      'x=*:*@*',
+      { newName: 'a', newTag: 'b', digest: SHA },
+    ],
     ['keep tag, drop digest', { newTag: '1', digest: SHA }, 'x:*', { newTag: '1' }],
     ['new tag keeps nothing else', { newName: 'a', newTag: '1', digest: SHA }, 'x:2', { newTag: '2' }],
     ['tag and digest together', { newName: 'a' }, `x:2@${SHA}`, { newTag: '2', digest: SHA }],

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkImageArgument, checkImageReference } from '../src/image-reference.js';
+import { checkImageArgument, checkImageReference } from '../src/image/image-reference.js';
 
 // regexp.go, word for word (Go's \w and [[:xdigit:]] are ASCII).
 const alphanumeric = '[a-z0-9]+';
@@ -44,28 +44,40 @@ function distributionAccepts(s: string): boolean {
   return true;
 }
 
-const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
+const hex = (length: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
 const validDigest = fc.oneof(
   ...Object.entries(REGISTERED).map(([algorithm, length]) => hex(length).map((encoded) => `${algorithm}:${encoded}`)),
 );
 /** Long paths, to reach the 255-character limit from both sides. */
-const longPath = fc
-  .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 245, max: 265 }))
-  .map(([parts, total]) => {
-    const size = Math.floor((total - (parts - 1)) / parts);
-    const components = Array.from({ length: parts }, (_, i) => 'a'.repeat(i === parts - 1 ? total - (parts - 1) - size * (parts - 1) : size));
-    return components.join('/');
-  });
+const longPath = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 245, max: 265 })).map(([parts, total]) => {
+  const size = Math.floor((total - (parts - 1)) / parts);
+  const components = Array.from({ length: parts }, (_, i) =>
+    'a'.repeat(i === parts - 1 ? total - (parts - 1) - size * (parts - 1) : size),
+  );
+  return components.join('/');
+});
 const name = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(new RegExp(`^${namePat}$`)) },
-  { weight: 1, arbitrary: fc.tuple(fc.option(fc.stringMatching(new RegExp(`^${domainAndPort}$`)), { nil: undefined }), longPath).map(([domain, path]) => (domain ? `${domain}/${path}` : path)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.option(fc.stringMatching(new RegExp(`^${domainAndPort}$`)), { nil: undefined }), longPath)
+      .map(([domain, path]) => (domain ? `${domain}/${path}` : path)),
+  },
 );
 /** Strings of the grammar: ReferenceRegexp's shape, with registered and unregistered digests. */
 const reference = fc
   .tuple(
     name,
     fc.option(fc.stringMatching(new RegExp(`^${tag}$`)), { nil: undefined }),
-    fc.option(fc.oneof({ weight: 3, arbitrary: validDigest }, { weight: 1, arbitrary: fc.stringMatching(new RegExp(`^${digestPat}$`)) }), { nil: undefined, freq: 2 }),
+    fc.option(
+      fc.oneof(
+        { weight: 3, arbitrary: validDigest },
+        { weight: 1, arbitrary: fc.stringMatching(new RegExp(`^${digestPat}$`)) },
+      ),
+      { nil: undefined, freq: 2 },
+    ),
   )
   .map(([n, t, d]) => n + (t === undefined ? '' : `:${t}`) + (d === undefined ? '' : `@${d}`));
 
@@ -113,7 +125,20 @@ describe('checkImageReference agrees with distribution/reference', () => {
   });
 
   it('on the cases found by these properties', () => {
-    for (const s of ['a:1', 'a-b.c/d', 'A/b', 'a/B', '[::1]/a', '[::1]:5/a:0', 'a.b:1/c', 'a:b/c', '0/a', 'a__b', 'a___b', 'a/b@sha256:' + 'a'.repeat(64)]) {
+    for (const s of [
+      'a:1',
+      'a-b.c/d',
+      'A/b',
+      'a/B',
+      '[::1]/a',
+      '[::1]:5/a:0',
+      'a.b:1/c',
+      'a:b/c',
+      '0/a',
+      'a__b',
+      'a___b',
+      'a/b@sha256:' + 'a'.repeat(64),
+    ]) {
       expect(checkImageReference(s) === null, s).toBe(distributionAccepts(s));
     }
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.js';
-import { assertValidImageArgument, checkImageArgument, checkImageReference, type ImageReferenceProblem } from '../src/image-reference.js';
+import { UsageError } from '../src/failures/errors.js';
+import {
+  assertValidImageArgument,
+  checkImageArgument,
+  checkImageReference,
+  type ImageReferenceProblem,
+} from '../src/image/image-reference.js';
 
 const HEX64 = '24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 
@@ -53,13 +58,21 @@ describe('checkImageReference: invalid', () => {
     ['Team/App', 'path', 'repository path "Team/App" must be lowercase'],
     ['registry.example.com/Team/app:1', 'path', 'repository path "Team/app" must be lowercase'],
     ['APP', 'path', 'repository path "APP" must be lowercase'],
-    ['registry.example.com:abc/app', 'registry', 'registry port "abc" in "registry.example.com:abc" is not valid: a port is digits only'],
+    [
+      'registry.example.com:abc/app',
+      'registry',
+      'registry port "abc" in "registry.example.com:abc" is not valid: a port is digits only',
+    ],
     ['registry.example.com:/app', 'registry', /registry port "" in "registry.example.com:"/],
     ['registry.example.com:50x0/app', 'registry', /registry port "50x0"/],
     ['-registry.example.com/app', 'registry', /registry "-registry.example.com" is not valid/],
     ['registry..example.com/app', 'registry', /registry "registry..example.com" is not valid/],
     ['[::1/app', 'registry', /registry "\[::1" is not valid/],
-    ['registry.example.com//app', 'path', 'repository path "/app" has an empty component: remove the leading, trailing or doubled "/"'],
+    [
+      'registry.example.com//app',
+      'path',
+      'repository path "/app" has an empty component: remove the leading, trailing or doubled "/"',
+    ],
     ['team//app', 'path', /repository path "team\/\/app" has an empty component/],
     ['/app', 'path', /has an empty component/],
     ['team/app/', 'path', /has an empty component/],
@@ -68,7 +81,11 @@ describe('checkImageReference: invalid', () => {
     ['app-', 'path', /repository path component "app-" is not valid/],
     ['team/a..b', 'path', /repository path component "a..b" is not valid/],
     ['team/a___b', 'path', /repository path component "a___b" is not valid/],
-    ['app:v1 2', 'tag', 'tag "v1 2" is not valid: a tag is 1-128 characters of letters, digits, "_", "." and "-", and cannot start with "." or "-"'],
+    [
+      'app:v1 2',
+      'tag',
+      'tag "v1 2" is not valid: a tag is 1-128 characters of letters, digits, "_", "." and "-", and cannot start with "." or "-"',
+    ],
     ['app:', 'empty-tag', 'the tag after ":" is empty'],
     ['registry.example.com/team/app:', 'empty-tag', 'the tag after ":" is empty'],
     [`app:@sha256:${HEX64}`, 'empty-tag', 'the tag after ":" is empty'],
@@ -83,7 +100,11 @@ describe('checkImageReference: invalid', () => {
     [`app@sha256:${HEX64.toUpperCase()}`, 'digest', /sha256 needs exactly 64 lowercase hex characters/],
     [`app@sha256:${HEX64}0`, 'digest', /sha256 needs exactly 64 lowercase hex characters/],
     [`app@sha512:${HEX64}`, 'digest', /sha512 needs exactly 128 lowercase hex characters/],
-    ['app@md5:abc123', 'digest', 'digest "md5:abc123" is not valid: the algorithm "md5" is not one registries verify: use sha256, sha384 or sha512'],
+    [
+      'app@md5:abc123',
+      'digest',
+      'digest "md5:abc123" is not valid: the algorithm "md5" is not one registries verify: use sha256, sha384 or sha512',
+    ],
     [`app@blake3:${'0123456789abcdef'.repeat(4)}`, 'digest', /the algorithm "blake3" is not one registries verify/],
     [`app@multihash+base58:${'a'.repeat(32)}`, 'digest', /the algorithm "multihash\+base58" is not one/],
     [`app@invaliddigest:${HEX64}`, 'digest', /the algorithm "invaliddigest" is not one registries verify/],
@@ -181,23 +202,47 @@ describe('checkImageArgument', () => {
 
 describe('assertValidImageArgument', () => {
   it.each([
-    ['app=Team/App:1', /image argument "app=Team\/App:1": repository path "Team\/App" must be lowercase/, /^use lowercase letters/],
+    [
+      'app=Team/App:1',
+      /image argument "app=Team\/App:1": repository path "Team\/App" must be lowercase/,
+      /^use lowercase letters/,
+    ],
     ['app=app:v 1', /image argument "app=app:v 1": tag "v 1" is not valid/, /^use a tag such as/],
     ['app:.1', /tag ".1" is not valid/, /^use a tag such as/],
-    ['app=app@sha256:abc', /digest "sha256:abc" is not valid: sha256 needs exactly 64 lowercase hex characters/, /^copy the digest as the registry reports it/],
+    [
+      'app=app@sha256:abc',
+      /digest "sha256:abc" is not valid: sha256 needs exactly 64 lowercase hex characters/,
+      /^copy the digest as the registry reports it/,
+    ],
     [`app=*@sha256:${HEX64.toUpperCase()}`, /lowercase hex/, /^copy the digest/],
     ['app=registry.example.com:port/app:1', /registry port "port"/, /^write the registry as host or host:port/],
     ['app=registry.example.com//app:1', /empty component/, /^use lowercase letters/],
     ['app=b=c', /repository path component "b=c" is not valid/, /^use lowercase letters/],
     ['app=user@host/team/app:1', /repository path component "user@host" is not valid/, /^use lowercase letters/],
-    [`app=${'a'.repeat(256)}:1`, /at most 255/, /^shorten the repository path \(what follows the registry\) to at most 255 characters$/],
+    [
+      `app=${'a'.repeat(256)}:1`,
+      /at most 255/,
+      /^shorten the repository path \(what follows the registry\) to at most 255 characters$/,
+    ],
     ['app=app:$(touch x)', /tag "\$\(touch x\)"/, /^use a tag/],
     ['app=app:`id`', /tag "`id`"/, /^use a tag/],
     ['app=app:1;reboot', /tag "1;reboot"/, /^use a tag/],
-    ['my app:1', /the image name to match, "my app", contains whitespace or control characters/, /^write the image name exactly as the manifests use it/],
+    [
+      'my app:1',
+      /the image name to match, "my app", contains whitespace or control characters/,
+      /^write the image name exactly as the manifests use it/,
+    ],
     ['app\n:1', /"app\\n", contains whitespace/, /^write the image name/],
-    ['app=', /^image argument "app=": nothing follows "="$/, /^write the new image after "=", e\.g\. "app=registry\.example\.com\/team\/app:1\.4\.2"; if it is built from CI\/CD variables, one of them is empty/],
-    ['app=:1.4.2', /^image argument "app=:1.4.2": the image has no name before ":1.4.2"$/, /to change only the tag or digest, write "app:1.4.2" or keep the name already set with "\*": "app=\*:1.4.2"$/],
+    [
+      'app=',
+      /^image argument "app=": nothing follows "="$/,
+      /^write the new image after "=", e\.g\. "app=registry\.example\.com\/team\/app:1\.4\.2"; if it is built from CI\/CD variables, one of them is empty/,
+    ],
+    [
+      'app=:1.4.2',
+      /^image argument "app=:1.4.2": the image has no name before ":1.4.2"$/,
+      /to change only the tag or digest, write "app:1.4.2" or keep the name already set with "\*": "app=\*:1.4.2"$/,
+    ],
     [
       'app=registry.example.com/team/app:',
       /^image argument "app=registry.example.com\/team\/app:": the tag after ":" is empty$/,

@@ -17,8 +17,12 @@ describe('edit refuses what it cannot change without changing more, and writes n
     const root = await overlay(src);
     const result = await runCli(['edit', '--dir', 'o', '--image', 'app:v2'], { cwd: root });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('error: o/kustomization.yaml:3: `newTag` of app is anchored as &v and shared by *v (line 5): editing it would change that too');
-    expect(result.stderr).toContain('hint: Write the value out where *v is used (or drop the anchor), then bump again.');
+    expect(result.stderr).toContain(
+      'error: o/kustomization.yaml:3: `newTag` of app is anchored as &v and shared by *v (line 5): editing it would change that too',
+    );
+    expect(result.stderr).toContain(
+      'hint: Write the value out where *v is used (or drop the anchor), then bump again.',
+    );
     expect(await readFile(join(root, 'o/kustomization.yaml'), 'utf8')).toBe(src);
   });
 

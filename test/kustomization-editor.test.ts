@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/errors.js';
-import { setImages } from '../src/kustomization-editor.js';
-import { assertKustomizationEdit } from '../src/kustomization-postcondition.js';
-import { parseImageArgs } from '../src/image-arg.js';
-import { renderScalar } from '../src/yaml-source.js';
+import { BumpError } from '../src/failures/errors.js';
+import { setImages } from '../src/yaml/kustomization-editor.js';
+import { assertKustomizationEdit } from '../src/yaml/kustomization-postcondition.js';
+import { parseImageArgs } from '../src/image/image-arg.js';
+import { renderScalar } from '../src/yaml/source.js';
 
 function edit(text: string, ...args: string[]) {
   return setImages(text, parseImageArgs(args));
@@ -57,7 +57,9 @@ describe('setImages keeps everything it does not have to change', () => {
 
   it('keeps the old value for a "*" field', () => {
     const { text } = edit(overlay, 'registry.example.com/team/app1=mirror.example.com/app1:*');
-    expect(text).toContain('  - name: registry.example.com/team/app1 # frontend\n    newName: mirror.example.com/app1\n    newTag: v1.0.0\n');
+    expect(text).toContain(
+      '  - name: registry.example.com/team/app1 # frontend\n    newName: mirror.example.com/app1\n    newTag: v1.0.0\n',
+    );
   });
 
   it('inserts a new entry where name order puts it, in the file’s own indentation', () => {
@@ -82,11 +84,15 @@ describe('setImages keeps everything it does not have to change', () => {
 
   it('creates images: at the end when it is missing, following the file’s list indentation', () => {
     const src = 'resources:\n  - ../../base\n';
-    expect(edit(src, 'app=reg.example.com/app:v1').text).toBe(`${src}images:\n  - name: app\n    newName: reg.example.com/app\n    newTag: v1\n`);
+    expect(edit(src, 'app=reg.example.com/app:v1').text).toBe(
+      `${src}images:\n  - name: app\n    newName: reg.example.com/app\n    newTag: v1\n`,
+    );
   });
 
   it('creates images: in kustomize style when the file has no list, adding the missing final newline', () => {
-    expect(edit('kind: Kustomization', 'app:v1').text).toBe('kind: Kustomization\nimages:\n- name: app\n  newTag: v1\n');
+    expect(edit('kind: Kustomization', 'app:v1').text).toBe(
+      'kind: Kustomization\nimages:\n- name: app\n  newTag: v1\n',
+    );
   });
 
   it('handles an empty file and a comment-only file', () => {
@@ -111,8 +117,12 @@ describe('setImages keeps everything it does not have to change', () => {
   });
 
   it('keeps the quoting style of the scalar it changes', () => {
-    expect(edit("images:\n- name: app\n  newTag: 'v1'\n", 'app:v2').text).toBe("images:\n- name: app\n  newTag: 'v2'\n");
-    expect(edit('images:\n- name: "app"\n  newTag: "v1"\n', 'app:v2').text).toBe('images:\n- name: "app"\n  newTag: "v2"\n');
+    expect(edit("images:\n- name: app\n  newTag: 'v1'\n", 'app:v2').text).toBe(
+      "images:\n- name: app\n  newTag: 'v2'\n",
+    );
+    expect(edit('images:\n- name: "app"\n  newTag: "v1"\n', 'app:v2').text).toBe(
+      'images:\n- name: "app"\n  newTag: "v2"\n',
+    );
   });
 
   it('keeps CRLF line endings and a UTF-8 byte order mark', () => {
@@ -124,33 +134,47 @@ describe('setImages keeps everything it does not have to change', () => {
 
   it('edits flow-style lists and maps in place', () => {
     const src = 'images: [{name: app, newTag: v1}, {name: zed, newName: x}]\n';
-    expect(edit(src, 'app:v2', 'mid:v1', 'zed:v3').text).toBe('images: [{name: app, newTag: v2}, {name: mid, newTag: v1}, {name: zed, newTag: v3}]\n');
+    expect(edit(src, 'app:v2', 'mid:v1', 'zed:v3').text).toBe(
+      'images: [{name: app, newTag: v2}, {name: mid, newTag: v1}, {name: zed, newTag: v3}]\n',
+    );
   });
 
   it('removes a field that sits on the dash line', () => {
     const src = 'images:\n- newTag: v1\n  name: app\n';
-    expect(edit(src, 'app@sha256:' + 'b'.repeat(64)).text).toBe(`images:\n- name: app\n  digest: sha256:${'b'.repeat(64)}\n`);
+    expect(edit(src, 'app@sha256:' + 'b'.repeat(64)).text).toBe(
+      `images:\n- name: app\n  digest: sha256:${'b'.repeat(64)}\n`,
+    );
   });
 
   it('sets tag and digest together', () => {
     const src = 'images:\n- name: app\n  newTag: v1\n';
-    expect(edit(src, `app:v2@sha256:${'c'.repeat(64)}`).text).toBe(`images:\n- name: app\n  newTag: v2\n  digest: sha256:${'c'.repeat(64)}\n`);
+    expect(edit(src, `app:v2@sha256:${'c'.repeat(64)}`).text).toBe(
+      `images:\n- name: app\n  newTag: v2\n  digest: sha256:${'c'.repeat(64)}\n`,
+    );
   });
 });
 
 describe('setImages refuses what it cannot edit safely', () => {
   it('reports malformed YAML with file:line:column', () => {
-    expect(() => setImages('images:\n- name: a\n  newTag: [v1\n', parseImageArgs(['a:v2']), 'manifests/overlays/prod/kustomization.yaml')).toThrow(
-      /^manifests\/overlays\/prod\/kustomization\.yaml:\d+:\d+: /,
-    );
+    expect(() =>
+      setImages(
+        'images:\n- name: a\n  newTag: [v1\n',
+        parseImageArgs(['a:v2']),
+        'manifests/overlays/prod/kustomization.yaml',
+      ),
+    ).toThrow(/^manifests\/overlays\/prod\/kustomization\.yaml:\d+:\d+: /);
   });
 
   it('reports duplicate keys with their position', () => {
-    expect(() => setImages('images: []\nimages: []\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/^k\.yaml:2:1: Map keys must be unique/);
+    expect(() => setImages('images: []\nimages: []\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(
+      /^k\.yaml:2:1: Map keys must be unique/,
+    );
   });
 
   it('refuses a multi-document kustomization', () => {
-    expect(() => setImages('kind: Kustomization\n---\nkind: Other\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(/^k\.yaml:2:1: a kustomization holds one YAML document/);
+    expect(() => setImages('kind: Kustomization\n---\nkind: Other\n', parseImageArgs(['a:v2']), 'k.yaml')).toThrow(
+      /^k\.yaml:2:1: a kustomization holds one YAML document/,
+    );
   });
 
   it('refuses images: that is not a list', () => {
@@ -161,7 +185,9 @@ describe('setImages refuses what it cannot edit safely', () => {
 const GOLDEN = join(import.meta.dirname, 'fixtures/kustomize');
 
 describe('setImages on the golden cases (test/fixtures/kustomize)', () => {
-  const cases = readdirSync(GOLDEN, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const cases = readdirSync(GOLDEN, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
   it('has a case for each known bug and refusal', () => {
     expect(cases.length).toBeGreaterThanOrEqual(19);
   });
@@ -191,7 +217,10 @@ describe('setImages on the golden cases (test/fixtures/kustomize)', () => {
 
 describe('setImages follows kustomize’s set image', () => {
   it('replaces the whole entry: tagSuffix goes, a "*" keeps the old value, fields not given are cleared', () => {
-    const src = 'images:\n- name: app\n  newName: old/app\n  tagSuffix: -x\n  newTag: v1\n  digest: sha256:' + 'a'.repeat(64) + '\n';
+    const src =
+      'images:\n- name: app\n  newName: old/app\n  tagSuffix: -x\n  newTag: v1\n  digest: sha256:' +
+      'a'.repeat(64) +
+      '\n';
     expect(edit(src, 'app=*:v2').text).toBe('images:\n- name: app\n  newName: old/app\n  newTag: v2\n');
   });
 
@@ -201,12 +230,18 @@ describe('setImages follows kustomize’s set image', () => {
   });
 
   it('refuses an entry with a key kustomize does not know (exit 2)', () => {
-    expect(() => edit('images:\n- name: app\n  tag: v1\n', 'app:v2')).toThrow(/images entry for app has the key "tag", which kustomize does not know/);
+    expect(() => edit('images:\n- name: app\n  tag: v1\n', 'app:v2')).toThrow(
+      /images entry for app has the key "tag", which kustomize does not know/,
+    );
   });
 
   it('refuses keys kustomize reads without regard to case (exit 2)', () => {
-    expect(() => edit('Images:\n- name: app\n', 'app:v2')).toThrow(/^kustomization\.yaml:1: kustomize reads `Images` as `images` \(it ignores the case of keys\), this tool does not$/);
-    expect(() => edit('images:\n- name: web\n  NewTag: v1\n', 'app:v2')).toThrow(/:3: kustomize reads `NewTag` as `newTag`/);
+    expect(() => edit('Images:\n- name: app\n', 'app:v2')).toThrow(
+      /^kustomization\.yaml:1: kustomize reads `Images` as `images` \(it ignores the case of keys\), this tool does not$/,
+    );
+    expect(() => edit('images:\n- name: web\n  NewTag: v1\n', 'app:v2')).toThrow(
+      /:3: kustomize reads `NewTag` as `newTag`/,
+    );
   });
 
   it('leaves duplicate entries of a name no argument names as they are', () => {
@@ -216,11 +251,15 @@ describe('setImages follows kustomize’s set image', () => {
 
   it('replaces an alias for the entry being edited and keeps the anchor for the others', () => {
     const src = 'images: [{name: a, newTag: &t v1}, {name: b, newTag: *t}, {name: c, newTag: *t}]\n';
-    expect(edit(src, 'b:v2').text).toBe('images: [{name: a, newTag: &t v1}, {name: b, newTag: v2}, {name: c, newTag: *t}]\n');
+    expect(edit(src, 'b:v2').text).toBe(
+      'images: [{name: a, newTag: &t v1}, {name: b, newTag: v2}, {name: c, newTag: *t}]\n',
+    );
   });
 
   it('refuses an entry that is itself an alias of another', () => {
-    expect(() => edit('images:\n- &e {name: app, newTag: v1}\n- *e\n', 'app:v2')).toThrow(/`images` lists app more than once/);
+    expect(() => edit('images:\n- &e {name: app, newTag: v1}\n- *e\n', 'app:v2')).toThrow(
+      /`images` lists app more than once/,
+    );
   });
 
   it('refuses an `images` list that is an alias', () => {
@@ -229,13 +268,55 @@ describe('setImages follows kustomize’s set image', () => {
 });
 
 describe('renderScalar quotes what a YAML 1.1 reader would not read as the same string', () => {
-  it.each(['on', 'On', 'ON', 'off', 'yes', 'no', 'y', 'Y', 'n', 'N', 'true', 'False', 'null', 'Null', '~', '1234', '012', '08', '0b101', '0o17', '0x1F', '1_000', '1e3', '1.10', '.5', '+1', '-1.5', '.inf', '.NaN', '1:20', '190:20:30', '2001-12-14', '=', '<<'])(
-    '%s',
-    (value) => {
-      expect(renderScalar(value)).toBe(JSON.stringify(value));
-    },
-  );
-  it.each(['v1', 'v1.2.3', '1.2.3', 'latest', '1.0-rc.1', 'sha256:abc', 'registry.example.com:5000/team/app', 'yes-please', 'onion'])('%s stays plain', (value) => {
+  it.each([
+    'on',
+    'On',
+    'ON',
+    'off',
+    'yes',
+    'no',
+    'y',
+    'Y',
+    'n',
+    'N',
+    'true',
+    'False',
+    'null',
+    'Null',
+    '~',
+    '1234',
+    '012',
+    '08',
+    '0b101',
+    '0o17',
+    '0x1F',
+    '1_000',
+    '1e3',
+    '1.10',
+    '.5',
+    '+1',
+    '-1.5',
+    '.inf',
+    '.NaN',
+    '1:20',
+    '190:20:30',
+    '2001-12-14',
+    '=',
+    '<<',
+  ])('%s', (value) => {
+    expect(renderScalar(value)).toBe(JSON.stringify(value));
+  });
+  it.each([
+    'v1',
+    'v1.2.3',
+    '1.2.3',
+    'latest',
+    '1.0-rc.1',
+    'sha256:abc',
+    'registry.example.com:5000/team/app',
+    'yes-please',
+    'onion',
+  ])('%s stays plain', (value) => {
     expect(renderScalar(value)).toBe(value);
   });
 });
@@ -243,7 +324,8 @@ describe('renderScalar quotes what a YAML 1.1 reader would not read as the same 
 describe('the postcondition', () => {
   const before = 'resources:\n- ../base # shared\nimages:\n- name: app\n  newTag: v1\n';
   const settings = parseImageArgs(['app:v2']);
-  const corrupt = (after: string) => () => assertKustomizationEdit(before, after, settings, 'overlays/prod/kustomization.yaml');
+  const corrupt = (after: string) => () =>
+    assertKustomizationEdit(before, after, settings, 'overlays/prod/kustomization.yaml');
 
   it('accepts exactly kustomize’s change', () => {
     expect(corrupt(before.replace('v1', 'v2'))).not.toThrow();
@@ -251,14 +333,28 @@ describe('the postcondition', () => {
   });
 
   it.each([
-    ['a duplicate key', before.replace('newTag: v1', 'newTag: v2\n  newTag: v2'), /does not parse as YAML 1\.2: Map keys must be unique/],
+    [
+      'a duplicate key',
+      before.replace('newTag: v1', 'newTag: v2\n  newTag: v2'),
+      /does not parse as YAML 1\.2: Map keys must be unique/,
+    ],
     ['broken syntax', before.replace('newTag: v1', 'newTag: [v2'), /does not parse as YAML 1\.2/],
-    ['a tag YAML 1.1 reads as a boolean', before.replace('newTag: v1', 'newTag: on'), /images would read \[\{"name":"app","newTag":"on"\}\] in YAML 1\.2.*|images would read \[\{"name":"app","newTag":true\}\] in YAML 1\.1/],
-    ['another key changed', before.replace('newTag: v1', 'newTag: v2').replace('../base', '../base2'), /`resources` would differ/],
+    [
+      'a tag YAML 1.1 reads as a boolean',
+      before.replace('newTag: v1', 'newTag: on'),
+      /images would read \[\{"name":"app","newTag":"on"\}\] in YAML 1\.2.*|images would read \[\{"name":"app","newTag":true\}\] in YAML 1\.1/,
+    ],
+    [
+      'another key changed',
+      before.replace('newTag: v1', 'newTag: v2').replace('../base', '../base2'),
+      /`resources` would differ/,
+    ],
     ['a second document', `${before.replace('v1', 'v2')}---\nkind: X\n`, /holds 2 YAML documents instead of 1/],
     ['a field left over', before.replace('newTag: v1', 'newTag: v2\n  tagSuffix: -x'), /images would read/],
   ])('refuses %s with the one internal error', (_, after, detail) => {
-    expect(corrupt(after)).toThrow(/^internal: the edit of overlays\/prod\/kustomization\.yaml would change more than the image \(.*\); nothing was written$/);
+    expect(corrupt(after)).toThrow(
+      /^internal: the edit of overlays\/prod\/kustomization\.yaml would change more than the image \(.*\); nothing was written$/,
+    );
     expect(corrupt(after)).toThrow(detail);
   });
 });

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, parse, parseAllDocuments, type Node } from 'yaml';
-import { BumpError } from '../src/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
-import { setImages } from '../src/kustomization-editor.js';
-import { kustomizeSetImage, sortedByName, type ModelEntry } from '../src/kustomize-set-image.js';
-import { renderScalar } from '../src/yaml-source.js';
+import { BumpError } from '../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
+import { setImages } from '../src/yaml/kustomization-editor.js';
+import { kustomizeSetImage, sortedByName, type ModelEntry } from '../src/yaml/kustomize-set-image.js';
+import { renderScalar } from '../src/yaml/source.js';
 
 /**
  * Property: for kustomizations in the shapes people write and any valid --image arguments, setImages
@@ -17,7 +17,30 @@ import { renderScalar } from '../src/yaml-source.js';
  */
 
 const NAMES = ['app', 'alpha', 'web', 'zzz', 'registry.example.com/team/api', 'm'];
-const TAGS = ['v1', 'v2.0.1', 'latest', '1.10', '1234', 'on', 'yes', 'y', 'n', 'off', 'NO', 'True', 'null', '1_000', '0b101', '0o17', '012', '08', '1e3', '0x1F', '2001-12-14', 'v1-rc.1'];
+const TAGS = [
+  'v1',
+  'v2.0.1',
+  'latest',
+  '1.10',
+  '1234',
+  'on',
+  'yes',
+  'y',
+  'n',
+  'off',
+  'NO',
+  'True',
+  'null',
+  '1_000',
+  '0b101',
+  '0o17',
+  '012',
+  '08',
+  '1e3',
+  '0x1F',
+  '2001-12-14',
+  'v1-rc.1',
+];
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const NEW_NAMES = ['mirror.example.com/app', 'registry.example.com:5000/team/app', 'busybox'];
 
@@ -77,9 +100,23 @@ const entry = fc.record({
 const OTHER_KEYS = ['apiVersion', 'kind', 'resources', 'namePrefix', 'labels'];
 const shape: fc.Arbitrary<Shape> = fc.record({
   entries: fc.array(entry, { maxLength: 4 }),
-  images: fc.constantFrom('absent', 'null', 'tilde', 'empty-flow', 'block', 'block', 'block', 'block', 'flow', 'flow-multiline'),
+  images: fc.constantFrom(
+    'absent',
+    'null',
+    'tilde',
+    'empty-flow',
+    'block',
+    'block',
+    'block',
+    'block',
+    'flow',
+    'flow-multiline',
+  ),
   sharing: fc.constantFrom('none', 'none', 'merge', 'tag-alias', 'anchored-unused'),
-  imageTags: fc.option(fc.record({ name: fc.constantFrom(...NAMES), tag: fc.constantFrom('v0', 'old') }), { nil: undefined, freq: 6 }),
+  imageTags: fc.option(fc.record({ name: fc.constantFrom(...NAMES), tag: fc.constantFrom('v0', 'old') }), {
+    nil: undefined,
+    freq: 6,
+  }),
   before: fc.subarray(OTHER_KEYS),
   after: fc.subarray(['namespace', 'configMapGenerator']),
   seqIndent: fc.constantFrom(0, 2),
@@ -93,7 +130,7 @@ const shape: fc.Arbitrary<Shape> = fc.record({
   finalNewline: fc.boolean(),
   quotedKeys: fc.boolean(),
   blankLines: fc.boolean(),
-}) as fc.Arbitrary<Shape>;
+});
 
 /** Arguments name the file's own entries most of the time, and also new names sorting before, between and after them. */
 function imageArg(existing: readonly string[]): fc.Arbitrary<string> {
@@ -105,10 +142,20 @@ function imageArg(existing: readonly string[]): fc.Arbitrary<string> {
     fc.tuple(name, fc.constantFrom(...NEW_NAMES)).map(([n, nn]) => `${n}=${nn}`),
     fc.tuple(name, fc.constantFrom(DIGEST, '*')).map(([n, d]) => `${n}@${d}`),
     fc.tuple(name, tag, fc.constantFrom(DIGEST, '*')).map(([n, t, d]) => `${n}:${t}@${d}`),
-    fc.tuple(name, fc.constantFrom(...NEW_NAMES, '*'), fc.constantFrom(DIGEST, '*')).map(([n, nn, d]) => `${n}=${nn}@${d}`),
+    fc
+      .tuple(name, fc.constantFrom(...NEW_NAMES, '*'), fc.constantFrom(DIGEST, '*'))
+      .map(([n, nn, d]) => `${n}=${nn}@${d}`),
   );
 }
-const cases = shape.chain((s) => fc.tuple(fc.constant(s), fc.array(imageArg([...s.entries.map((e) => e.name), ...(s.imageTags ? [s.imageTags.name] : [])]), { minLength: 1, maxLength: 3 })));
+const cases = shape.chain((s) =>
+  fc.tuple(
+    fc.constant(s),
+    fc.array(imageArg([...s.entries.map((e) => e.name), ...(s.imageTags ? [s.imageTags.name] : [])]), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  ),
+);
 
 /** A scalar in the given style; `indent` is where a block scalar's content goes (none: a flow context). */
 function scalar(value: string, how: Style, indent?: string): string {
@@ -129,13 +176,25 @@ interface Rendered {
 }
 
 const OTHER_TEXT: Record<string, [block: string[], flow: string, value: unknown]> = {
-  apiVersion: [['apiVersion: kustomize.config.k8s.io/v1beta1'], 'apiVersion: kustomize.config.k8s.io/v1beta1', 'kustomize.config.k8s.io/v1beta1'],
+  apiVersion: [
+    ['apiVersion: kustomize.config.k8s.io/v1beta1'],
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kustomize.config.k8s.io/v1beta1',
+  ],
   kind: [['kind: Kustomization'], 'kind: Kustomization', 'Kustomization'],
-  resources: [['resources:', '@- ../../base', '@- deployment.yaml'], 'resources: [../../base, deployment.yaml]', ['../../base', 'deployment.yaml']],
+  resources: [
+    ['resources:', '@- ../../base', '@- deployment.yaml'],
+    'resources: [../../base, deployment.yaml]',
+    ['../../base', 'deployment.yaml'],
+  ],
   namePrefix: [["namePrefix: 'prod-'"], "namePrefix: 'prod-'", 'prod-'],
   labels: [['labels:', '@- pairs:', '@    app: web'], 'labels: [{pairs: {app: web}}]', [{ pairs: { app: 'web' } }]],
   namespace: [['namespace: production'], 'namespace: production', 'production'],
-  configMapGenerator: [['configMapGenerator:', '@- name: settings', '@  literals: [A=1]'], 'configMapGenerator: [{name: settings, literals: [A=1]}]', [{ name: 'settings', literals: ['A=1'] }]],
+  configMapGenerator: [
+    ['configMapGenerator:', '@- name: settings', '@  literals: [A=1]'],
+    'configMapGenerator: [{name: settings, literals: [A=1]}]',
+    [{ name: 'settings', literals: ['A=1'] }],
+  ],
 };
 
 function render(s: Shape): Rendered {
@@ -153,7 +212,10 @@ function render(s: Shape): Rendered {
   const pairTexts = (e: EntrySpec, index: number): string[] => {
     const key = (k: string) => (s.quotedKeys && index % 2 === 0 ? `"${k}"` : k);
     const indent = isBlockEntry(e) ? `${cont}  ` : undefined;
-    const pairs = [`${key('name')}: ${scalar(e.name, e.nameStyle)}`, ...e.fields.map((f) => `${key(f.key)}: ${scalar(f.value, f.style, indent)}`)];
+    const pairs = [
+      `${key('name')}: ${scalar(e.name, e.nameStyle)}`,
+      ...e.fields.map((f) => `${key(f.key)}: ${scalar(f.value, f.style, indent)}`),
+    ];
     if (hasTagAnchor && e.fields.some((f) => f.key === 'newTag')) {
       const at = pairs.findIndex((p) => /^"?newTag"?: /.test(p));
       if (index === 0) pairs[at] = pairs[at]!.replace(/: /, ': &tag ');
@@ -162,7 +224,8 @@ function render(s: Shape): Rendered {
     if (sharing === 'merge' && index === entries.length - 1) pairs.push('<<: *base');
     return pairs;
   };
-  const anchorTag = (index: number) => ((sharing === 'merge' || sharing === 'anchored-unused') && index === 0 ? '&base ' : '');
+  const anchorTag = (index: number) =>
+    (sharing === 'merge' || sharing === 'anchored-unused') && index === 0 ? '&base ' : '';
 
   // What a reader sees, built from the spec (not by parsing the text under test).
   const readEntries = (version: '1.1' | '1.2'): ModelEntry[] => {
@@ -176,12 +239,16 @@ function render(s: Shape): Rendered {
       for (const f of e.fields) {
         const aliased = tagged && f.key === 'newTag' && index === entries.length - 1 && index !== 0;
         const source = aliased ? tagged : f;
-        value[f.key] = read(scalar(source.value, source.style, isBlockEntry(aliased ? entries[0]! : e) ? '  ' : undefined));
-        if (f.key !== 'tagSuffix' && source.style !== 'null') written[f.key as keyof ModelEntry['written']] = source.value;
+        value[f.key] = read(
+          scalar(source.value, source.style, isBlockEntry(aliased ? entries[0]! : e) ? '  ' : undefined),
+        );
+        if (f.key !== 'tagSuffix' && source.style !== 'null')
+          written[f.key as keyof ModelEntry['written']] = source.value;
       }
       if (index === 0) Object.assign(base, value);
       let result: unknown = value;
-      if (sharing === 'merge' && index === entries.length - 1) result = version === '1.1' ? { ...base, ...value } : { ...value, '<<': base };
+      if (sharing === 'merge' && index === entries.length - 1)
+        result = version === '1.1' ? { ...base, ...value } : { ...value, '<<': base };
       return { value: result, name: e.name, written };
     });
   };
@@ -193,7 +260,11 @@ function render(s: Shape): Rendered {
   else if (s.images === 'tilde') imagesText = [`images: ~${comment()}`];
   else if (s.images === 'empty-flow' || entries.length === 0) imagesText = [`images: []${comment()}`];
   else if (flowList && s.images === 'flow-multiline' && !s.flowRoot) {
-    imagesText = [`images: [${comment()}`, ...entries.map((e, i) => `  ${flowEntry(e, i)}${i < entries.length - 1 ? ',' : ''}${comment()}`), ']'];
+    imagesText = [
+      `images: [${comment()}`,
+      ...entries.map((e, i) => `  ${flowEntry(e, i)}${i < entries.length - 1 ? ',' : ''}${comment()}`),
+      ']',
+    ];
   } else if (flowList) imagesText = [`images: [${entries.map(flowEntry).join(', ')}]${comment()}`];
   else {
     imagesText = [`images:${comment()}`];
@@ -206,11 +277,17 @@ function render(s: Shape): Rendered {
       }
       // A comment after a block scalar's content would be content: none there.
       const pairs = pairTexts(e, i).map((p) => (p.includes('\n') ? p : `${p}${comment()}`));
-      if (anchorTag(i) || e.dashAlone) imagesText.push(`${dash}-${anchorTag(i) ? ` ${anchorTag(i).trim()}` : ''}${comment()}`, ...pairs.map((p) => `${cont}${p}`));
+      if (anchorTag(i) || e.dashAlone)
+        imagesText.push(
+          `${dash}-${anchorTag(i) ? ` ${anchorTag(i).trim()}` : ''}${comment()}`,
+          ...pairs.map((p) => `${cont}${p}`),
+        );
       else imagesText.push(`${dash}-${pad}${pairs[0]}`, ...pairs.slice(1).map((p) => `${cont}${p}`));
     });
   }
-  const imageTagsText = s.imageTags ? [`imageTags:`, `${dash}- name: ${s.imageTags.name}`, `${dash}  newTag: ${s.imageTags.tag}`] : [];
+  const imageTagsText = s.imageTags
+    ? [`imageTags:`, `${dash}- name: ${s.imageTags.name}`, `${dash}  newTag: ${s.imageTags.tag}`]
+    : [];
 
   const others: Record<string, unknown> = {};
   for (const key of [...s.before, ...s.after]) others[key] = OTHER_TEXT[key]![2];
@@ -218,11 +295,25 @@ function render(s: Shape): Rendered {
 
   let lines: string[];
   if (s.flowRoot) {
-    const inner = [...s.before.map((k) => OTHER_TEXT[k]![1]), ...(imagesText.length ? [imagesText.join(' ').replace(/ # c\d+/g, '')] : []), ...(s.imageTags ? [`imageTags: [{name: ${s.imageTags.name}, newTag: ${s.imageTags.tag}}]`] : []), ...s.after.map((k) => OTHER_TEXT[k]![1])];
+    const inner = [
+      ...s.before.map((k) => OTHER_TEXT[k]![1]),
+      ...(imagesText.length ? [imagesText.join(' ').replace(/ # c\d+/g, '')] : []),
+      ...(s.imageTags ? [`imageTags: [{name: ${s.imageTags.name}, newTag: ${s.imageTags.tag}}]`] : []),
+      ...s.after.map((k) => OTHER_TEXT[k]![1]),
+    ];
     lines = [`{${inner.join(', ')}}`];
   } else {
-    const block = (k: string) => OTHER_TEXT[k]![0].map((line) => (line.startsWith('@') ? dash + line.slice(1) : line) + (line.endsWith(':') ? '' : comment()));
-    lines = [...(s.comments[3] ? ['# overlay for production'] : []), ...s.before.flatMap(block), ...imagesText, ...imageTagsText, ...s.after.flatMap(block)];
+    const block = (k: string) =>
+      OTHER_TEXT[k]![0].map(
+        (line) => (line.startsWith('@') ? dash + line.slice(1) : line) + (line.endsWith(':') ? '' : comment()),
+      );
+    lines = [
+      ...(s.comments[3] ? ['# overlay for production'] : []),
+      ...s.before.flatMap(block),
+      ...imagesText,
+      ...imageTagsText,
+      ...s.after.flatMap(block),
+    ];
   }
   if (s.startMarker) lines.unshift(s.comments[5] ? '--- # the kustomization' : '---');
   if (s.endMarker) lines.push('...');
@@ -231,7 +322,16 @@ function render(s: Shape): Rendered {
   if (s.crlf) text = text.replace(/\n/g, eol);
   if (text === '\uFEFF') text = '';
   const names = [...entries.map((e) => e.name), ...(s.imageTags ? [s.imageTags.name] : [])];
-  const imageTagsModel = (): ModelEntry[] => (s.imageTags ? [{ value: { name: s.imageTags.name, newTag: s.imageTags.tag }, name: s.imageTags.name, written: { newTag: s.imageTags.tag } }] : []);
+  const imageTagsModel = (): ModelEntry[] =>
+    s.imageTags
+      ? [
+          {
+            value: { name: s.imageTags.name, newTag: s.imageTags.tag },
+            name: s.imageTags.name,
+            written: { newTag: s.imageTags.tag },
+          },
+        ]
+      : [];
   return {
     text,
     model: { '1.1': [...readEntries('1.1'), ...imageTagsModel()], '1.2': [...readEntries('1.2'), ...imageTagsModel()] },
@@ -280,11 +380,12 @@ function linesOutside(text: string, names: ReadonlySet<string>, wholeList: boole
   const root = Array.isArray(docs) ? docs[0] : docs;
   const contents = root?.contents;
   // A flow mapping as the root is one changed line; the lines around it still count.
-  if (isMap(contents) && contents.flow) mark(contents.range![0], contents.range![1]);
+  if (isMap(contents) && contents.flow) mark(contents.range[0], contents.range[1]);
   else if (isMap(contents)) {
     const pair = contents.items.find((p) => (p.key as { value?: unknown }).value === 'images');
     const value = pair?.value as Node | null | undefined;
-    if (pair && (wholeList || !isSeq(value) || value.items.length === 0 || value.flow)) mark((pair.key as Node).range![0], value?.range?.[1] ?? (pair.key as Node).range![1]);
+    if (pair && (wholeList || !isSeq(value) || value.items.length === 0 || value.flow))
+      mark((pair.key as Node).range![0], value?.range?.[1] ?? (pair.key as Node).range![1]);
     else if (isSeq(value)) {
       for (const item of value.items as Node[]) {
         const map = item as unknown as { get?: (k: string) => unknown };
@@ -293,7 +394,8 @@ function linesOutside(text: string, names: ReadonlySet<string>, wholeList: boole
           let from = item.range![0];
           // A `- &anchor` line above the entry's first key belongs to it.
           const previous = lines[lineAt(from) - 1];
-          if (!/^[ \t]*-/.test(lines[lineAt(from)]!) && previous !== undefined && /^[ \t]*- &\S+/.test(previous)) from = starts[lineAt(from) - 1]!;
+          if (!/^[ \t]*-/.test(lines[lineAt(from)]!) && previous !== undefined && /^[ \t]*- &\S+/.test(previous))
+            from = starts[lineAt(from) - 1]!;
           mark(from, item.range![1]);
         }
       }
@@ -302,7 +404,9 @@ function linesOutside(text: string, names: ReadonlySet<string>, wholeList: boole
   // The byte order mark stays first in the file (checked on its own), whatever line that is.
   lines[0] = lines[0]!.replace(/^\uFEFF/, '');
   // A missing final line break may be added with the first new line after it.
-  return lines.filter((line, i) => !inside.has(i) && !(i === lines.length - 1 && line === '')).map((line) => line.replace(/\r$/, ''));
+  return lines
+    .filter((line, i) => !inside.has(i) && !(i === lines.length - 1 && line === ''))
+    .map((line) => line.replace(/\r$/, ''));
 }
 
 function check(s: Shape, args: string[]): void {

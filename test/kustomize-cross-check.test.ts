@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { parseImageArgs } from '../src/image-arg.js';
-import { kustomizeSetImage } from '../src/kustomize-set-image.js';
-import { modelEntries } from '../src/kustomization-postcondition.js';
+import { parseImageArgs } from '../src/image/image-arg.js';
+import { kustomizeSetImage } from '../src/yaml/kustomize-set-image.js';
+import { modelEntries } from '../src/yaml/kustomization-postcondition.js';
 
 /**
  * The real kustomize (kubectl's built-in `kubectl kustomize`) builds every golden result, and the images
@@ -36,17 +36,29 @@ describe.skipIf(!available)('kubectl kustomize on the golden results', () => {
   it.each(cases)('%s', async (name) => {
     const read = (file: string) => readFileSync(join(GOLDEN, name, file), 'utf8');
     const settings = parseImageArgs(read('args').split('\n').filter(Boolean));
-    const model = kustomizeSetImage(modelEntries(parseDocument(read('kustomization.yaml'), { version: '1.1' })), settings) as Record<string, string>[];
+    const model = kustomizeSetImage(
+      modelEntries(parseDocument(read('kustomization.yaml'), { version: '1.1' })),
+      settings,
+    ) as Record<string, string>[];
     const containers = model.map((entry, index) => ({ name: `c${index}`, image: `${entry.name}:orig` }));
     const dir = await mkdtemp(join(tmpdir(), 'image-bump-kustomize-'));
     await writeFile(join(dir, 'kustomization.yaml'), read('expected.yaml'));
     await writeFile(
       join(dir, 'deployment.yaml'),
-      JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app' }, spec: { template: { spec: { containers } } } }),
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'app' },
+        spec: { template: { spec: { containers } } },
+      }),
     );
     const built = await execa('kubectl', ['kustomize', dir], { reject: false });
     expect(built.stderr).toBe('');
-    const deployment = parseAllDocuments(built.stdout)[0]!.toJS() as { spec: { template: { spec: { containers: { image: string }[] } } } };
-    expect(deployment.spec.template.spec.containers.map((container) => container.image)).toEqual(model.map(renderedImage));
+    const deployment = parseAllDocuments(built.stdout)[0]!.toJS() as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    expect(deployment.spec.template.spec.containers.map((container) => container.image)).toEqual(
+      model.map(renderedImage),
+    );
   });
 });

@@ -1,10 +1,25 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { SCENARIOS, runScenario, type Scenario, type ScenarioRun, type Servers } from './support/fault-scenarios.js';
-import { debugSwitches, elsewhere, expectHostileHomeIgnored, hostileHome, UNPASSED_TRACES } from './support/fault-scenarios-secrets.js';
+import {
+  debugSwitches,
+  elsewhere,
+  expectHostileHomeIgnored,
+  hostileHome,
+  UNPASSED_TRACES,
+} from './support/fault-scenarios-secrets.js';
 import { git } from './support/git.js';
 import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
 
@@ -59,7 +74,9 @@ function gitProcesses(shim: string): GitProcess[] {
     .filter((name) => name.startsWith('argv-'))
     .map((name) => ({
       argv: readFileSync(join(log, name), 'utf8').split('\0').slice(0, -1),
-      env: readFileSync(join(log, name.replace('argv-', 'env-')), 'utf8').split('\0').filter(Boolean),
+      env: readFileSync(join(log, name.replace('argv-', 'env-')), 'utf8')
+        .split('\0')
+        .filter(Boolean),
     }));
 }
 
@@ -78,14 +95,17 @@ function forms(token: string): Record<string, string> {
 
 function assertClean(expect: ExpectStatic, where: string, text: string | Buffer, token: string): void {
   const haystack = Buffer.isBuffer(text) ? text.toString('latin1') : text;
-  for (const [name, form] of Object.entries(forms(token))) expect(haystack.includes(form), `${name} in ${where}`).toBe(false);
+  for (const [name, form] of Object.entries(forms(token)))
+    expect(haystack.includes(form), `${name} in ${where}`).toBe(false);
 }
 
 /** Nothing that would help guess the token: not its first or last characters, not its length. */
 function assertNoHints(expect: ExpectStatic, where: string, text: string, token: string): void {
   expect(text.includes(token.slice(0, 4)), `the token's first characters in ${where}`).toBe(false);
   expect(text.includes(token.slice(-4)), `the token's last characters in ${where}`).toBe(false);
-  expect(text, `the token's length in ${where}`).not.toMatch(new RegExp(`\\b${token.length}\\s*(characters|chars|bytes)`));
+  expect(text, `the token's length in ${where}`).not.toMatch(
+    new RegExp(`\\b${token.length}\\s*(characters|chars|bytes)`),
+  );
 }
 
 function filesUnder(dir: string): string[] {
@@ -97,7 +117,9 @@ function filesUnder(dir: string): string[] {
 
 async function leakCheck(expect: ExpectStatic, scenario: Scenario, index: number): Promise<void> {
   // A prefix and suffix found nowhere else, so that a partial token would be noticed too.
-  const token = scenario.nameShapedToken ? `Zq7x${index}${RANDOM}Leak${index}Wv9k` : `Zq7x${index}-${RANDOM}-Leak${index}Wv9k`;
+  const token = scenario.nameShapedToken
+    ? `Zq7x${index}${RANDOM}Leak${index}Wv9k`
+    : `Zq7x${index}-${RANDOM}-Leak${index}Wv9k`;
   const shim = gitShim(index);
   const run = await runScenario(scenario, servers, {
     token,
@@ -117,7 +139,8 @@ async function leakCheck(expect: ExpectStatic, scenario: Scenario, index: number
     else expect(run.tipAfter, 'the branch on the server is unchanged').toBe(run.tipBefore);
     expect(other.requests, 'requests that reached the other GitLab').toEqual([]);
     expectHostileHomeIgnored(run.ctx.cwd);
-    for (const file of UNPASSED_TRACES) expect(existsSync(join(run.ctx.cwd, file)), `${file} (its variable reached git)`).toBe(false);
+    for (const file of UNPASSED_TRACES)
+      expect(existsSync(join(run.ctx.cwd, file)), `${file} (its variable reached git)`).toBe(false);
     await scan(expect, run, token);
     checkGitProcesses(expect, gitProcesses(shim), token, expected.pushes === true);
   } finally {
@@ -126,14 +149,18 @@ async function leakCheck(expect: ExpectStatic, scenario: Scenario, index: number
 }
 
 async function scan(expect: ExpectStatic, { ctx, result }: ScenarioRun, token: string): Promise<void> {
-  for (const [where, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+  for (const [where, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+  ] as const) {
     assertClean(expect, where, text, token);
     assertNoHints(expect, where, text, token);
   }
   for (const file of filesUnder(ctx.cwd)) assertClean(expect, file, readFileSync(file), token);
   // What a SIGKILL would leave behind: the clone's config never holds the header.
   const workdir = join(ctx.cwd, 'work');
-  if (existsSync(join(workdir, '.git', 'config'))) expect(readFileSync(join(workdir, '.git', 'config'), 'utf8')).not.toMatch(/extraheader|authorization/i);
+  if (existsSync(join(workdir, '.git', 'config')))
+    expect(readFileSync(join(workdir, '.git', 'config'), 'utf8')).not.toMatch(/extraheader|authorization/i);
   // Git objects are compressed: read every one of them as git does.
   if (existsSync(join(workdir, '.git'))) {
     const objects = await git(['cat-file', '--batch-all-objects', '--batch'], { cwd: workdir });
@@ -141,18 +168,30 @@ async function scan(expect: ExpectStatic, { ctx, result }: ScenarioRun, token: s
   }
 }
 
-const NEVER_IN_GIT_ENVIRONMENT = /^(GITLAB_PUSHER_TOKEN|DEBUG|NODE_DEBUG|NODE_OPTIONS|GIT_TRACE2\w*|GIT_TRACE_CURL\w*|GIT_TRACE_REDACT|GIT_TRACE_SETUP|GIT_CURL_VERBOSE|XDG_CONFIG_HOME)=/;
+const NEVER_IN_GIT_ENVIRONMENT =
+  /^(GITLAB_PUSHER_TOKEN|DEBUG|NODE_DEBUG|NODE_OPTIONS|GIT_TRACE2\w*|GIT_TRACE_CURL\w*|GIT_TRACE_REDACT|GIT_TRACE_SETUP|GIT_CURL_VERBOSE|XDG_CONFIG_HOME)=/;
 
 function checkGitProcesses(expect: ExpectStatic, processes: GitProcess[], token: string, pushed: boolean): void {
-  if (pushed) expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push']));
+  if (pushed)
+    expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push']));
   const basic = ['oauth2', 'gitlab-ci-token'].map((user) => Buffer.from(`${user}:${token}`).toString('base64'));
   for (const { argv, env } of processes) {
     assertClean(expect, `the arguments of git ${argv[0]}`, argv.join('\0'), token);
     const header = env.filter((entry) => basic.some((form) => entry.includes(form)));
     // The credential travels once, as the value of the extraHeader config entry, and nowhere else.
-    expect(header, `the credential in the environment of git ${argv[0]}`).toEqual([expect.stringMatching(/^GIT_CONFIG_VALUE_0=Authorization: Basic [A-Za-z0-9+/]+=*$/)]);
-    assertClean(expect, `the environment of git ${argv[0]} (but the header)`, env.filter((entry) => !header.includes(entry)).join('\0'), token);
-    expect(env.filter((entry) => NEVER_IN_GIT_ENVIRONMENT.test(entry) && !entry.startsWith('XDG_CONFIG_HOME=/dev/null')), `variables git ${argv[0]} must not get`).toEqual([]);
+    expect(header, `the credential in the environment of git ${argv[0]}`).toEqual([
+      expect.stringMatching(/^GIT_CONFIG_VALUE_0=Authorization: Basic [A-Za-z0-9+/]+=*$/),
+    ]);
+    assertClean(
+      expect,
+      `the environment of git ${argv[0]} (but the header)`,
+      env.filter((entry) => !header.includes(entry)).join('\0'),
+      token,
+    );
+    expect(
+      env.filter((entry) => NEVER_IN_GIT_ENVIRONMENT.test(entry) && !entry.startsWith('XDG_CONFIG_HOME=/dev/null')),
+      `variables git ${argv[0]} must not get`,
+    ).toEqual([]);
     expect(env, `HOME of git ${argv[0]}`).toContain('HOME=/dev/null');
   }
 }

@@ -1,10 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Alias, type Scalar } from 'yaml';
-import { BumpError } from '../src/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
-import { setManifestImages } from '../src/manifest-editor.js';
-import { cloneTree, differenceOutside, imageArg, randomSource, reference, renderFile, setAt, styleDocument, writtenNodeAt } from './support/yaml-shapes.js';
+import { BumpError } from '../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
+import { setManifestImages } from '../src/yaml/manifest-editor.js';
+import {
+  cloneTree,
+  differenceOutside,
+  imageArg,
+  randomSource,
+  reference,
+  renderFile,
+  setAt,
+  styleDocument,
+  writtenNodeAt,
+} from './support/yaml-shapes.js';
 
 type Path = (string | number)[];
 
@@ -25,7 +35,9 @@ function kustomizeImageFields(resource: unknown): Path[] {
     for (const [key, child] of Object.entries(value)) {
       walk(child, [...path, key]);
       if ((key === 'containers' || key === 'initContainers') && Array.isArray(child)) {
-        child.forEach((item, index) => isObject(item) && typeof item.image === 'string' && add([...path, key, index, 'image']));
+        child.forEach(
+          (item, index) => isObject(item) && typeof item.image === 'string' && add([...path, key, index, 'image']),
+        );
       }
     }
   };
@@ -36,12 +48,16 @@ function kustomizeImageFields(resource: unknown): Path[] {
     if (!isObject(node)) continue;
     for (const list of ['containers', 'initContainers'] as const) {
       const items = node[list];
-      if (Array.isArray(items)) items.forEach((item, index) => isObject(item) && typeof item.image === 'string' && add([...base, list, index, 'image']));
+      if (Array.isArray(items))
+        items.forEach(
+          (item, index) => isObject(item) && typeof item.image === 'string' && add([...base, list, index, 'image']),
+        );
     }
     const volumes = node.volumes;
     if (Array.isArray(volumes)) {
       volumes.forEach((volume, index) => {
-        if (isObject(volume) && isObject(volume.image) && typeof volume.image.reference === 'string') add([...base, 'volumes', index, 'image', 'reference']);
+        if (isObject(volume) && isObject(volume.image) && typeof volume.image.reference === 'string')
+          add([...base, 'volumes', index, 'image', 'reference']);
       });
     }
   }
@@ -62,7 +78,9 @@ function split(reference: string): { name: string; tag: string; digest: string }
 
 /** kustomize's imageTagUpdater.SetImageValue. */
 function kustomizeRewrite(value: string, setting: ImageSetting): string {
-  const pattern = new RegExp(`^${setting.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z][a-zA-Z0-9]*:[a-zA-Z0-9_.{}-]*)?$`);
+  const pattern = new RegExp(
+    `^${setting.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z][a-zA-Z0-9]*:[a-zA-Z0-9_.{}-]*)?$`,
+  );
   if (!pattern.test(value)) return value;
   let { name, tag, digest } = split(value);
   if (setting.newName) name = setting.newName;
@@ -72,7 +90,10 @@ function kustomizeRewrite(value: string, setting: ImageSetting): string {
   return name + (tag ? `:${tag}` : '') + (digest ? `@${digest}` : '');
 }
 
-function expectedChanges(resource: unknown, settings: readonly ImageSetting[]): Map<string, { path: Path; value: string }> {
+function expectedChanges(
+  resource: unknown,
+  settings: readonly ImageSetting[],
+): Map<string, { path: Path; value: string }> {
   const changes = new Map<string, { path: Path; value: string }>();
   for (const path of kustomizeImageFields(resource)) {
     let node: unknown = resource;
@@ -98,7 +119,8 @@ function refusalIsRight(doc: Document.Parsed, changes: Map<string, { value: stri
       return walk(node.resolve(doc), path, node);
     }
     if (isScalar(node)) scalars.set(node, [...(scalars.get(node) ?? []), { path, alias }]);
-    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, String((pair.key as Scalar).value)], undefined);
+    if (isMap(node))
+      for (const pair of node.items) walk(pair.value, [...path, String((pair.key as Scalar).value)], undefined);
     if (isSeq(node)) node.items.forEach((item, index) => walk(item, [...path, index], undefined));
   };
   walk(doc.contents, [], undefined);
@@ -110,37 +132,63 @@ function refusalIsRight(doc: Document.Parsed, changes: Map<string, { value: stri
     if (places.every((place) => newValue(place.path) === value)) return false;
     const rewritten = new Set(changed.flatMap((place) => place.alias ?? []));
     if ([...rewritten].some((alias) => aliases.get(alias)!.some((path) => newValue(path) !== value))) return true;
-    return changed.some((place) => !place.alias) && places.some((place) => !(place.alias && rewritten.has(place.alias)) && newValue(place.path) !== value);
+    return (
+      changed.some((place) => !place.alias) &&
+      places.some((place) => !(place.alias && rewritten.has(place.alias)) && newValue(place.path) !== value)
+    );
   });
 }
 
 // ---- The generator: manifests as people write them. ----
 
-const container = fc.record({ name: fc.constantFrom('main', 'sidecar', 'migrate'), image: reference }, { requiredKeys: ['image'] });
+const container = fc.record(
+  { name: fc.constantFrom('main', 'sidecar', 'migrate'), image: reference },
+  { requiredKeys: ['image'] },
+);
 const podSpec = fc.record(
   {
     containers: fc.array(container, { minLength: 1, maxLength: 3 }),
     initContainers: fc.array(container, { maxLength: 2 }),
     ephemeralContainers: fc.array(container, { maxLength: 1 }),
-    volumes: fc.array(fc.record({ name: fc.constant('models'), image: fc.record({ reference, pullPolicy: fc.constant('IfNotPresent') }) }), { maxLength: 1 }),
+    volumes: fc.array(
+      fc.record({
+        name: fc.constant('models'),
+        image: fc.record({ reference, pullPolicy: fc.constant('IfNotPresent') }),
+      }),
+      { maxLength: 1 },
+    ),
     sharing: fc.constantFrom('none', 'none', 'init-is-containers', 'shared-outside', 'merge-defaults'),
   },
   { requiredKeys: ['containers', 'sharing'] },
 );
 
 const resource = fc.oneof(
-  fc.record({ kind: fc.constantFrom('Deployment', 'CronJob', 'Pod', 'CustomResourceDefinition'), pod: podSpec, note: fc.option(reference, { nil: undefined }) }),
+  fc.record({
+    kind: fc.constantFrom('Deployment', 'CronJob', 'Pod', 'CustomResourceDefinition'),
+    pod: podSpec,
+    note: fc.option(reference, { nil: undefined }),
+  }),
   fc.record({ kind: fc.constant('ConfigMap'), pod: fc.constant(undefined), note: reference }),
 );
 
 type Resource = typeof resource extends fc.Arbitrary<infer T> ? T : never;
 
 function manifestOf({ kind, pod, note }: Resource): Record<string, unknown> {
-  const metadata: Record<string, unknown> = { name: 'web', ...(note ? { annotations: { 'example.com/image': note } } : {}) };
+  const metadata: Record<string, unknown> = {
+    name: 'web',
+    ...(note ? { annotations: { 'example.com/image': note } } : {}),
+  };
   if (kind === 'ConfigMap') return { apiVersion: 'v1', kind, metadata, data: { IMAGE: note } };
-  const { sharing, ...lists } = pod as { sharing: string; containers: unknown[]; initContainers?: unknown[]; ephemeralContainers?: unknown[]; volumes?: unknown[] };
+  const { sharing, ...lists } = pod as {
+    sharing: string;
+    containers: unknown[];
+    initContainers?: unknown[];
+    ephemeralContainers?: unknown[];
+    volumes?: unknown[];
+  };
   const spec: Record<string, unknown> = { ...lists };
-  for (const key of Object.keys(spec)) if (Array.isArray(spec[key]) && (spec[key] as unknown[]).length === 0) delete spec[key];
+  for (const key of Object.keys(spec))
+    if (Array.isArray(spec[key]) && (spec[key] as unknown[]).length === 0) delete spec[key];
   const top: Record<string, unknown> = {};
   // The same object twice: the YAML writer puts an anchor on the first and an alias on the second.
   if (sharing === 'init-is-containers') spec.initContainers = spec.containers;
@@ -153,8 +201,15 @@ function manifestOf({ kind, pod, note }: Resource): Record<string, unknown> {
     spec.containers = [{ '<<': defaults, name: first!.name ?? 'main' }, ...rest];
   }
   if (kind === 'Pod' || kind === 'CustomResourceDefinition') return { apiVersion: 'v1', kind, metadata, ...top, spec };
-  if (kind === 'Deployment') return { apiVersion: 'apps/v1', kind, metadata, ...top, spec: { replicas: 2, template: { spec } } };
-  return { apiVersion: 'batch/v1', kind, metadata, ...top, spec: { schedule: '0 1 * * *', jobTemplate: { spec: { template: { spec } } } } };
+  if (kind === 'Deployment')
+    return { apiVersion: 'apps/v1', kind, metadata, ...top, spec: { replicas: 2, template: { spec } } };
+  return {
+    apiVersion: 'batch/v1',
+    kind,
+    metadata,
+    ...top,
+    spec: { schedule: '0 1 * * *', jobTemplate: { spec: { template: { spec } } } },
+  };
 }
 
 const manifestFile = fc.record({
@@ -189,7 +244,9 @@ function check(text: string, args: readonly string[]): void {
       // Right only when an image to change is one a container takes from a merge key.
       const merged = before.some((doc, index) =>
         [...expected[index]!.values()].some(({ path }) => {
-          const container = path.slice(0, -1).reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], doc.toJS());
+          const container = path
+            .slice(0, -1)
+            .reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], doc.toJS());
           return isObject(container) && '<<' in container && !('image' in container);
         }),
       );
@@ -214,10 +271,15 @@ function check(text: string, args: readonly string[]): void {
     expect(cloneTree(after[index]!.toJS())).toEqual(wanted);
     // A YAML 1.1 reader (go-yaml in kustomize, Helm, Argo CD) reads every changed value as that string.
     const yaml11 = cloneTree(parseAllDocuments(result.text, { version: '1.1' })[index]!.toJS());
-    for (const { path, value } of expected[index]!.values()) expect(path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], yaml11)).toBe(value);
+    for (const { path, value } of expected[index]!.values())
+      expect(path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], yaml11)).toBe(
+        value,
+      );
   });
   expect(differenceOutside(text, result.text, replaced)).toBeUndefined();
-  expect(result.changes.filter((change) => change.changed).length).toBeGreaterThanOrEqual(expected.reduce((count, changes) => count + (changes.size > 0 ? 1 : 0), 0));
+  expect(result.changes.filter((change) => change.changed).length).toBeGreaterThanOrEqual(
+    expected.reduce((count, changes) => count + (changes.size > 0 ? 1 : 0), 0),
+  );
 }
 
 describe('setManifestImages: properties', () => {

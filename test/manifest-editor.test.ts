@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/errors.js';
-import { parseImageArgs, splitImage, type ImageSetting } from '../src/image-arg.js';
-import { matchesImageName, rewriteImage, setManifestImages } from '../src/manifest-editor.js';
+import { BumpError } from '../src/failures/errors.js';
+import { parseImageArgs, splitImage, type ImageSetting } from '../src/image/image-arg.js';
+import { matchesImageName, rewriteImage, setManifestImages } from '../src/yaml/manifest-editor.js';
 
 function edit(text: string, ...args: string[]) {
   return setManifestImages(text, parseImageArgs(args));
@@ -37,7 +37,15 @@ spec:
 `;
 }
 
-const ORIGINAL = ['nginx:1.7.9', 'nginx:latest', 'foobar:1', 'postgres:1.8.0', 'nginx', 'nginx@sha256:111111111111111111', 'alpine:1.8.0'];
+const ORIGINAL = [
+  'nginx:1.7.9',
+  'nginx:latest',
+  'foobar:1',
+  'postgres:1.8.0',
+  'nginx',
+  'nginx@sha256:111111111111111111',
+  'alpine:1.8.0',
+];
 const DIGEST = 'sha256:46d5b90a7f4e9996351ad893a26bcbd27216676ad4d5316088ce351fb2c2c3dd';
 
 function foo(spec: string): string {
@@ -50,8 +58,10 @@ const kustomizeCases: { name: string; setting: ImageSetting; input: string; expe
   {
     name: 'ignore CustomResourceDefinition',
     setting: { name: 'whatever', newName: 'theImageShouldNotChangeInACrd' },
-    input: 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: whatever\nspec:\n  containers:\n  - image: whatever\n',
-    expected: 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: whatever\nspec:\n  containers:\n  - image: whatever\n',
+    input:
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: whatever\nspec:\n  containers:\n  - image: whatever\n',
+    expected:
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: whatever\nspec:\n  containers:\n  - image: whatever\n',
   },
   {
     name: 'multiple images in containers',
@@ -62,14 +72,22 @@ const kustomizeCases: { name: string; setting: ImageSetting; input: string; expe
   {
     name: 'both containers and initContainers',
     setting: { name: 'nginx', newName: 'apache', newTag: '3.2.1' },
-    input: foo('  containers:\n  - image: nginx:1.2.1\n  - image: tomcat:1.2.3\n  initContainers:\n  - image: nginx:1.2.1\n  - image: apache:1.2.3\n'),
-    expected: foo('  containers:\n  - image: apache:3.2.1\n  - image: tomcat:1.2.3\n  initContainers:\n  - image: apache:3.2.1\n  - image: apache:1.2.3\n'),
+    input: foo(
+      '  containers:\n  - image: nginx:1.2.1\n  - image: tomcat:1.2.3\n  initContainers:\n  - image: nginx:1.2.1\n  - image: apache:1.2.3\n',
+    ),
+    expected: foo(
+      '  containers:\n  - image: apache:3.2.1\n  - image: tomcat:1.2.3\n  initContainers:\n  - image: apache:3.2.1\n  - image: apache:1.2.3\n',
+    ),
   },
   {
     name: 'updates at multiple depths',
     setting: { name: 'nginx', newName: 'apache', newTag: '3.2.1' },
-    input: foo('  containers:\n  - image: nginx:1.2.1\n  - image: tomcat:1.2.3\n  template:\n    spec: \n      initContainers:\n      - image: nginx:1.2.1\n      - image: apache:1.2.3\n'),
-    expected: foo('  containers:\n  - image: apache:3.2.1\n  - image: tomcat:1.2.3\n  template:\n    spec: \n      initContainers:\n      - image: apache:3.2.1\n      - image: apache:1.2.3\n'),
+    input: foo(
+      '  containers:\n  - image: nginx:1.2.1\n  - image: tomcat:1.2.3\n  template:\n    spec: \n      initContainers:\n      - image: nginx:1.2.1\n      - image: apache:1.2.3\n',
+    ),
+    expected: foo(
+      '  containers:\n  - image: apache:3.2.1\n  - image: tomcat:1.2.3\n  template:\n    spec: \n      initContainers:\n      - image: apache:3.2.1\n      - image: apache:1.2.3\n',
+    ),
   },
   {
     // kustomize's test adds a `spec/image` field spec; the default ones do not include it.
@@ -88,31 +106,71 @@ const kustomizeCases: { name: string; setting: ImageSetting; input: string; expe
     name: 'new tag: replaces tag and digest',
     setting: { name: 'nginx', newTag: 'v2' },
     input: deployment(ORIGINAL),
-    expected: deployment(['nginx:v2', 'nginx:v2', 'foobar:1', 'postgres:1.8.0', 'nginx:v2', 'nginx:v2', 'alpine:1.8.0']),
+    expected: deployment([
+      'nginx:v2',
+      'nginx:v2',
+      'foobar:1',
+      'postgres:1.8.0',
+      'nginx:v2',
+      'nginx:v2',
+      'alpine:1.8.0',
+    ]),
   },
   {
     name: 'new name: keeps tag and digest',
     setting: { name: 'nginx', newName: 'busybox' },
     input: deployment(ORIGINAL),
-    expected: deployment(['busybox:1.7.9', 'busybox:latest', 'foobar:1', 'postgres:1.8.0', 'busybox', 'busybox@sha256:111111111111111111', 'alpine:1.8.0']),
+    expected: deployment([
+      'busybox:1.7.9',
+      'busybox:latest',
+      'foobar:1',
+      'postgres:1.8.0',
+      'busybox',
+      'busybox@sha256:111111111111111111',
+      'alpine:1.8.0',
+    ]),
   },
   {
     name: 'new name and tag',
     setting: { name: 'nginx', newName: 'busybox', newTag: 'v3' },
     input: deployment(ORIGINAL),
-    expected: deployment(['busybox:v3', 'busybox:v3', 'foobar:1', 'postgres:1.8.0', 'busybox:v3', 'busybox:v3', 'alpine:1.8.0']),
+    expected: deployment([
+      'busybox:v3',
+      'busybox:v3',
+      'foobar:1',
+      'postgres:1.8.0',
+      'busybox:v3',
+      'busybox:v3',
+      'alpine:1.8.0',
+    ]),
   },
   {
     name: 'new digest: replaces tag and digest',
     setting: { name: 'nginx', digest: 'sha256:222222222222222222' },
     input: deployment(ORIGINAL),
-    expected: deployment(['nginx@sha256:222222222222222222', 'nginx@sha256:222222222222222222', 'foobar:1', 'postgres:1.8.0', 'nginx@sha256:222222222222222222', 'nginx@sha256:222222222222222222', 'alpine:1.8.0']),
+    expected: deployment([
+      'nginx@sha256:222222222222222222',
+      'nginx@sha256:222222222222222222',
+      'foobar:1',
+      'postgres:1.8.0',
+      'nginx@sha256:222222222222222222',
+      'nginx@sha256:222222222222222222',
+      'alpine:1.8.0',
+    ]),
   },
   {
     name: 'new name and digest',
     setting: { name: 'nginx', newName: 'busybox', digest: 'sha256:222222222222222222' },
     input: deployment(ORIGINAL),
-    expected: deployment(['busybox@sha256:222222222222222222', 'busybox@sha256:222222222222222222', 'foobar:1', 'postgres:1.8.0', 'busybox@sha256:222222222222222222', 'busybox@sha256:222222222222222222', 'alpine:1.8.0']),
+    expected: deployment([
+      'busybox@sha256:222222222222222222',
+      'busybox@sha256:222222222222222222',
+      'foobar:1',
+      'postgres:1.8.0',
+      'busybox@sha256:222222222222222222',
+      'busybox@sha256:222222222222222222',
+      'alpine:1.8.0',
+    ]),
   },
   {
     name: 'empty containers list',
@@ -123,8 +181,12 @@ const kustomizeCases: { name: string; setting: ImageSetting; input: string; expe
   {
     name: 'tag with braces',
     setting: { name: 'some.registry.io/my-image', newTag: 'my-fixed-tag' },
-    input: foo('  template:\n    spec:\n      containers:\n      - image: some.registry.io/my-image:{GENERATED_TAG}\n        name: my-image\n'),
-    expected: foo('  template:\n    spec:\n      containers:\n      - image: some.registry.io/my-image:my-fixed-tag\n        name: my-image\n'),
+    input: foo(
+      '  template:\n    spec:\n      containers:\n      - image: some.registry.io/my-image:{GENERATED_TAG}\n        name: my-image\n',
+    ),
+    expected: foo(
+      '  template:\n    spec:\n      containers:\n      - image: some.registry.io/my-image:my-fixed-tag\n        name: my-image\n',
+    ),
   },
   {
     name: 'tag and digest, new name',
@@ -190,7 +252,9 @@ describe('matchesImageName and splitImage', () => {
 
   it('"*" keeps the current part, then the tag/digest rules apply', () => {
     expect(rewriteImage('app:v1@sha256:aa', { name: 'app', newName: 'reg/app', newTag: '*' })).toBe('reg/app:v1');
-    expect(rewriteImage('app:v1@sha256:aa', { name: 'app', newTag: '*', digest: 'sha256:bb' })).toBe('app:v1@sha256:bb');
+    expect(rewriteImage('app:v1@sha256:aa', { name: 'app', newTag: '*', digest: 'sha256:bb' })).toBe(
+      'app:v1@sha256:bb',
+    );
     expect(rewriteImage('app', { name: 'app', newTag: '*', digest: 'sha256:bb' })).toBe('app@sha256:bb');
   });
 });
@@ -242,8 +306,14 @@ describe('setManifestImages keeps everything it does not have to change', () => 
     const { text, changes } = edit(multiDocument, 'registry.example.com:5000/team/web:1.5.0');
     expect(text).toBe(
       multiDocument
-        .replace('image: "registry.example.com:5000/team/web:1.4.0" # bumped', 'image: "registry.example.com:5000/team/web:1.5.0" # bumped')
-        .replace("image: 'registry.example.com:5000/team/web:1.4.0'}", "image: 'registry.example.com:5000/team/web:1.5.0'}"),
+        .replace(
+          'image: "registry.example.com:5000/team/web:1.4.0" # bumped',
+          'image: "registry.example.com:5000/team/web:1.5.0" # bumped',
+        )
+        .replace(
+          "image: 'registry.example.com:5000/team/web:1.4.0'}",
+          "image: 'registry.example.com:5000/team/web:1.5.0'}",
+        ),
     );
     expect(changes).toEqual([
       {
@@ -290,26 +360,32 @@ describe('setManifestImages keeps everything it does not have to change', () => 
 
 describe('setManifestImages: which fields it rewrites', () => {
   it('skips a CustomResourceDefinition among other documents', () => {
-    const crd = 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  containers:\n  - image: app:1\n';
+    const crd =
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  containers:\n  - image: app:1\n';
     const pod = 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: app:1\n';
     expect(edit(`${crd}---\n${pod}`, 'app:2').text).toBe(`${crd}---\n${pod.replace('app:1', 'app:2')}`);
   });
 
   it('rewrites volumes[].image.reference of a Pod and of a pod template, where kustomize looks for it', () => {
-    const pod = 'kind: Pod\nspec:\n  volumes:\n  - name: data\n    image:\n      reference: reg.example.com/models:v1\n      pullPolicy: IfNotPresent\n  - name: cache\n    emptyDir: {}\n';
+    const pod =
+      'kind: Pod\nspec:\n  volumes:\n  - name: data\n    image:\n      reference: reg.example.com/models:v1\n      pullPolicy: IfNotPresent\n  - name: cache\n    emptyDir: {}\n';
     expect(edit(pod, 'reg.example.com/models:v2').text).toBe(pod.replace('models:v1', 'models:v2'));
     const deploy = `kind: Deployment\nspec:\n  template:\n    ${pod.slice('kind: Pod\n'.length).replace(/\n(?=.)/g, '\n    ')}`;
     expect(edit(deploy, 'reg.example.com/models:v2').text).toBe(deploy.replace('models:v1', 'models:v2'));
   });
 
   it('leaves a volume image deeper than kustomize’s field specs reach (a CronJob’s job template)', () => {
-    const { text, changes } = edit(multiDocument, 'registry.example.com:5000/team/web=registry.example.com:5000/team/web2');
+    const { text, changes } = edit(
+      multiDocument,
+      'registry.example.com:5000/team/web=registry.example.com:5000/team/web2',
+    );
     expect(text).toContain('reference: registry.example.com:5000/team/web:1.4.0');
     expect(changes).toHaveLength(2);
   });
 
   it('matches the whole name, registry and port included, and nothing partial', () => {
-    const pod = 'kind: Pod\nspec:\n  containers:\n  - image: app:1\n  - image: app2:1\n  - image: myapp:1\n  - image: team/app:1\n  - image: localhost:5000/app:1\n';
+    const pod =
+      'kind: Pod\nspec:\n  containers:\n  - image: app:1\n  - image: app2:1\n  - image: myapp:1\n  - image: team/app:1\n  - image: localhost:5000/app:1\n';
     expect(edit(pod, 'app:9').text).toBe(pod.replace('image: app:1', 'image: app:9'));
     expect(edit(pod, 'localhost:5000/app:9').text).toBe(pod.replace('localhost:5000/app:1', 'localhost:5000/app:9'));
     expect(edit(pod, 'localhost:9').changes).toEqual([]);
@@ -326,8 +402,11 @@ describe('setManifestImages: which fields it rewrites', () => {
   });
 
   it('keeps the style of plain, block and anchored scalars', () => {
-    const src = 'kind: Pod\nspec:\n  containers:\n  - image: &img app:1 # pinned\n  - image: *img\n  - image: >-\n      app:1\n    name: folded\n';
-    expect(edit(src, 'app:2').text).toBe('kind: Pod\nspec:\n  containers:\n  - image: &img app:2 # pinned\n  - image: *img\n  - image: app:2\n    name: folded\n');
+    const src =
+      'kind: Pod\nspec:\n  containers:\n  - image: &img app:1 # pinned\n  - image: *img\n  - image: >-\n      app:1\n    name: folded\n';
+    expect(edit(src, 'app:2').text).toBe(
+      'kind: Pod\nspec:\n  containers:\n  - image: &img app:2 # pinned\n  - image: *img\n  - image: app:2\n    name: folded\n',
+    );
   });
 
   it('quotes a new value that would not read back as a plain string in a flow mapping', () => {
@@ -340,11 +419,15 @@ describe('setManifestImages: malformed YAML', () => {
   it('fails with file:line:col', () => {
     const src = 'kind: Pod\n---\nspec:\n  containers: [\n- image: app:1\n';
     expect(() => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml')).toThrow(BumpError);
-    expect(() => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml')).toThrow(/^apps\/web\.yaml:\d+:\d+: /);
+    expect(() => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml')).toThrow(
+      /^apps\/web\.yaml:\d+:\d+: /,
+    );
   });
 
   it('names a duplicate key with its position', () => {
-    expect(() => setManifestImages('kind: Pod\nkind: Job\n', [{ name: 'app', newTag: '2' }], 'pod.yaml')).toThrow('pod.yaml:2:1: Map keys must be unique');
+    expect(() => setManifestImages('kind: Pod\nkind: Job\n', [{ name: 'app', newTag: '2' }], 'pod.yaml')).toThrow(
+      'pod.yaml:2:1: Map keys must be unique',
+    );
   });
 });
 
@@ -359,14 +442,17 @@ describe('setManifestImages: values no reader may misread, anchors and aliases',
   });
 
   it('leaves an empty or null image alone', () => {
-    for (const empty of ['', '""', '~', 'null']) expect(edit(pod(empty), 'app:2')).toEqual({ text: pod(empty), changes: [] });
+    for (const empty of ['', '""', '~', 'null'])
+      expect(edit(pod(empty), 'app:2')).toEqual({ text: pod(empty), changes: [] });
   });
 
   it('replaces an alias that stands for an image in its own place, leaving the anchor and its other uses', () => {
     const src = `kind: Pod\nmetadata:\n  annotations: {release: &img app:1}\nspec:\n  containers:\n  - name: main\n    image: *img # shared\n`;
     const { text, changes } = edit(src, 'app:2');
     expect(text).toBe(src.replace('image: *img', 'image: app:2'));
-    expect(changes).toMatchObject([{ path: 'spec.containers[0].image', line: 7, previousImage: 'app:1', newImage: 'app:2' }]);
+    expect(changes).toMatchObject([
+      { path: 'spec.containers[0].image', line: 7, previousImage: 'app:1', newImage: 'app:2' },
+    ]);
   });
 
   it('rewrites a shared containers list once when every place it appears is an image field', () => {
@@ -377,7 +463,8 @@ describe('setManifestImages: values no reader may misread, anchors and aliases',
   });
 
   it('refuses, exit 1, to change an anchored image that an alias repeats where no image is, naming the alias', () => {
-    const src = 'kind: Pod\nspec:\n  containers:\n  - name: main\n    image: &img app:1\n  - name: logs\n    image: fluentd:1\n    env:\n    - {name: APP_IMAGE, value: *img}\n';
+    const src =
+      'kind: Pod\nspec:\n  containers:\n  - name: main\n    image: &img app:1\n  - name: logs\n    image: fluentd:1\n    env:\n    - {name: APP_IMAGE, value: *img}\n';
     const attempt = () => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml');
     expect(attempt).toThrow(BumpError);
     expect(attempt).toThrow(
@@ -393,17 +480,22 @@ describe('setManifestImages: values no reader may misread, anchors and aliases',
 
   it('refuses a containers list shared with a place that is not one', () => {
     const src = 'kind: Pod\nx-template: &c\n- name: main\n  image: app:1\nspec:\n  containers: *c\n';
-    expect(() => edit(src, 'app:2')).toThrow('`spec.containers[0].image` shares its value with `x-template[0].image` through the alias `*c` (line 6)');
+    expect(() => edit(src, 'app:2')).toThrow(
+      '`spec.containers[0].image` shares its value with `x-template[0].image` through the alias `*c` (line 6)',
+    );
   });
 });
 
 describe('setManifestImages: a merge key', () => {
-  const src = 'kind: Pod\nx-defaults: &defaults\n  image: app:1\n  imagePullPolicy: Always\nspec:\n  containers:\n  - <<: *defaults\n    name: main\n  - <<: *defaults\n    name: own\n    image: app:1\n';
+  const src =
+    'kind: Pod\nx-defaults: &defaults\n  image: app:1\n  imagePullPolicy: Always\nspec:\n  containers:\n  - <<: *defaults\n    name: main\n  - <<: *defaults\n    name: own\n    image: app:1\n';
 
   it('refuses, exit 1, to change an image a container takes from `<<: *defaults` (kustomize would set it there)', () => {
     const attempt = () => setManifestImages(src, [{ name: 'app', newTag: '2' }], 'apps/web.yaml');
     expect(attempt).toThrow('apps/web.yaml:7: `spec.containers[0].image` comes from the merge key `<<` on line 7');
-    expect(attempt).toThrow(expect.objectContaining({ exitCode: 1, hint: expect.stringContaining('Write `image:` in the container itself') }));
+    expect(attempt).toThrow(
+      expect.objectContaining({ exitCode: 1, hint: expect.stringContaining('Write `image:` in the container itself') }),
+    );
   });
 
   it('changes an image written in the container itself, which overrides the merged one', () => {

@@ -1,10 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, isScalar, parseAllDocuments, type Scalar } from 'yaml';
-import { BumpError } from '../src/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image-arg.js';
-import { setMarkedImages } from '../src/marker-editor.js';
-import { cloneTree, differenceOutside, digest, imageArg, imageName, randomSource, reference, renderFile, setAt, styleDocument, tag, writtenNodeAt } from './support/yaml-shapes.js';
+import { BumpError } from '../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
+import { setMarkedImages } from '../src/yaml/marker-editor.js';
+import {
+  cloneTree,
+  differenceOutside,
+  digest,
+  imageArg,
+  imageName,
+  randomSource,
+  reference,
+  renderFile,
+  setAt,
+  styleDocument,
+  tag,
+  writtenNodeAt,
+} from './support/yaml-shapes.js';
 import { rewriteReference } from './support/image-model.js';
 
 type Path = (string | number)[];
@@ -55,7 +68,10 @@ function build(file: MarkerFile): { text: string; markers: Marker[] } {
       apiVersion: 'v1',
       kind,
       note: 'plain note',
-      spec: { values: { image: 'unmarked/app:1', split: { repository: 'unmarked/app', tag: '1' } }, args: ['--verbose', 'unmarked', 'last'] },
+      spec: {
+        values: { image: 'unmarked/app:1', split: { repository: 'unmarked/app', tag: '1' } },
+        args: ['--verbose', 'unmarked', 'last'],
+      },
     };
     const marked = new Map<string, string>();
     slots.forEach((slotValue, index) => {
@@ -68,7 +84,13 @@ function build(file: MarkerFile): { text: string; markers: Marker[] } {
     const doc = new Document(values);
     for (const [path, comment] of marked) (doc.getIn(JSON.parse(path) as Path, true) as Scalar).comment = comment;
     // No flow collections: a comment in one goes after the comma, where it is not a marker.
-    styleDocument(doc, random, { flow: 0, comments: 0.2, blockScalars: 0.1, aliases: 0.15, keep: (node) => node.comment?.startsWith(' image-bump') ?? false });
+    styleDocument(doc, random, {
+      flow: 0,
+      comments: 0.2,
+      blockScalars: 0.1,
+      aliases: 0.15,
+      keep: (node) => node.comment?.startsWith(' image-bump') ?? false,
+    });
     return doc;
   });
   return { text: renderFile(docs, random), markers };
@@ -102,7 +124,9 @@ function check(file: MarkerFile): void {
     expect((error as BumpError).exitCode).toBe(1);
     expect((error as Error).message).toMatch(/shares its value with .* changing one would change the other/);
     // Right only when a value to change carries an anchor (that an alias repeats).
-    expect(changes.some((change) => (writtenNodeAt(before[change.document]!, change.path) as Scalar).anchor !== undefined)).toBe(true);
+    expect(
+      changes.some((change) => (writtenNodeAt(before[change.document]!, change.path) as Scalar).anchor !== undefined),
+    ).toBe(true);
     return;
   }
   expect(result.placesChanged).toBe(changes.length);
@@ -112,9 +136,11 @@ function check(file: MarkerFile): void {
   const yaml11 = parseAllDocuments(result.text, { version: '1.1' });
   before.forEach((doc, index) => {
     const wanted = cloneTree(doc.toJS());
-    for (const change of changes.filter((candidate) => candidate.document === index)) setAt(wanted, change.path, change.value);
+    for (const change of changes.filter((candidate) => candidate.document === index))
+      setAt(wanted, change.path, change.value);
     expect(cloneTree(after[index]!.toJS())).toEqual(wanted);
-    for (const change of changes.filter((candidate) => candidate.document === index)) expect(yaml11[index]!.getIn(change.path)).toBe(change.value);
+    for (const change of changes.filter((candidate) => candidate.document === index))
+      expect(yaml11[index]!.getIn(change.path)).toBe(change.value);
   });
   const replaced = changes.map((change) => {
     const written = writtenNodeAt(before[change.document]!, change.path)!;
@@ -126,9 +152,6 @@ function check(file: MarkerFile): void {
 
 describe('setMarkedImages: properties', () => {
   it('rewrites exactly the marked values of the images given, YAML 1.1-safe, and no other byte', () => {
-    fc.assert(
-      fc.property(markerFile, check),
-      { numRuns: Number(process.env.RUNS ?? 300) },
-    );
+    fc.assert(fc.property(markerFile, check), { numRuns: Number(process.env.RUNS ?? 300) });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/errors.js';
-import { parseImageArgs } from '../src/image-arg.js';
-import { assertImagesMarked, findMarkers, setMarkedImages } from '../src/marker-editor.js';
+import { BumpError } from '../src/failures/errors.js';
+import { parseImageArgs } from '../src/image/image-arg.js';
+import { assertImagesMarked, findMarkers, setMarkedImages } from '../src/yaml/marker-editor.js';
 
 function edit(text: string, ...args: string[]) {
   return setMarkedImages(text, parseImageArgs(args), 'apps/web.yaml');
@@ -83,7 +83,9 @@ describe('setMarkedImages: the four marker kinds', () => {
 
   it('handles several images in one call, each only at its own markers', () => {
     const { text, placesChanged } = edit(release, 'worker:1.0.0', 'other=reg/other:2');
-    expect(text).toBe(release.replace('worker:0.9.0', 'worker:1.0.0').replace('UNRELATED: x #', 'UNRELATED: reg/other:2 #'));
+    expect(text).toBe(
+      release.replace('worker:0.9.0', 'worker:1.0.0').replace('UNRELATED: x #', 'UNRELATED: reg/other:2 #'),
+    );
     expect(placesChanged).toBe(2);
   });
 
@@ -102,7 +104,8 @@ describe('setMarkedImages: the four marker kinds', () => {
   });
 
   it('marks list items and flow values too', () => {
-    const src = 'args:\n  - --image=unused\n  - registry.example.com/web:1 # image-bump: web\nflow: [a, b] # image-bump: web\n';
+    const src =
+      'args:\n  - --image=unused\n  - registry.example.com/web:1 # image-bump: web\nflow: [a, b] # image-bump: web\n';
     expect(edit(src, 'web:2').text).toBe(src.replace('registry.example.com/web:1', 'registry.example.com/web:2'));
   });
 });
@@ -121,7 +124,8 @@ describe('findMarkers and assertImagesMarked', () => {
   });
 
   it('reads a registry port as part of the name, and ignores comments on lines of their own', () => {
-    const src = '# image-bump: lonely\nimage: localhost:5000/app:1 # image-bump: localhost:5000/app\ntag: v1 # image-bump: localhost:5000/app:tag\n';
+    const src =
+      '# image-bump: lonely\nimage: localhost:5000/app:1 # image-bump: localhost:5000/app\ntag: v1 # image-bump: localhost:5000/app:tag\n';
     expect(findMarkers(src).map(({ name, part }) => [name, part])).toEqual([
       ['localhost:5000/app', 'full'],
       ['localhost:5000/app', 'tag'],
@@ -150,7 +154,9 @@ describe('setMarkedImages: values no reader may misread, anchors and aliases', (
   it('refuses, exit 1, to change a marked value that an alias repeats elsewhere, naming the alias', () => {
     const src = 'tag: &t v1 # image-bump: web:tag\ncopy: *t\n';
     const attempt = () => edit(src, 'web:v2');
-    expect(attempt).toThrow('apps/web.yaml:1: `tag` shares its value with `copy` through the alias `*t` (line 2): changing one would change the other');
+    expect(attempt).toThrow(
+      'apps/web.yaml:1: `tag` shares its value with `copy` through the alias `*t` (line 2): changing one would change the other',
+    );
     expect(attempt).toThrow(expect.objectContaining({ exitCode: 1 }));
     expect(edit('tag: &t v1 # image-bump: web:tag\n', 'web:v2').text).toBe('tag: &t v2 # image-bump: web:tag\n');
   });
@@ -158,7 +164,8 @@ describe('setMarkedImages: values no reader may misread, anchors and aliases', (
 
 describe('setMarkedImages: a marked alias', () => {
   it('replaces a marked alias by the new value in its own place, keeping the anchor and its other uses', () => {
-    const src = 'defaults:\n  tag: &version v1\nweb:\n  tag: *version # image-bump: web:tag\nworker:\n  tag: *version\n';
+    const src =
+      'defaults:\n  tag: &version v1\nweb:\n  tag: *version # image-bump: web:tag\nworker:\n  tag: *version\n';
     expect(findMarkers(src)).toEqual([{ name: 'web', part: 'tag', line: 4, value: 'v1' }]);
     const { text, placesChanged } = edit(src, 'web:v2');
     expect(text).toBe(src.replace('tag: *version # image-bump', 'tag: v2 # image-bump'));

@@ -9,13 +9,27 @@ import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
 
 const PROD = 'manifests/overlays/prod/kustomization.yaml';
 const server = useGitLabServer();
-const push = (project: string, env: Record<string, string>, ...args: string[]) => pushTo(server, project, env, '--target-env', 'prod', ...args);
+const push = (project: string, env: Record<string, string>, ...args: string[]) =>
+  pushTo(server, project, env, '--target-env', 'prod', ...args);
 
 describe('--mode merge-request', () => {
   it('pushes a bump branch named from the app and env with exactly GitLab’s merge-request push options', async () => {
     const { project, env } = await newProject(server, 'review');
     const tip = await branchTip(server, project, 'main');
-    const result = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`, '--mr-label', 'release', '--mr-label', 'prod', '--mr-draft', '--mr-auto-merge');
+    const result = await push(
+      project,
+      env,
+      '--mode',
+      'merge-request',
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+      '--mr-label',
+      'release',
+      '--mr-label',
+      'prod',
+      '--mr-draft',
+      '--mr-auto-merge',
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await branchTip(server, project, 'main')).toBe(tip);
 
@@ -34,7 +48,14 @@ describe('--mode merge-request', () => {
       'merge_request.auto_merge',
     ]);
     const [mr] = server.mergeRequests(project);
-    expect(mr).toMatchObject({ sourceBranch: 'image-bump/prod/app1', targetBranch: 'main', title: subject, labels: ['release', 'prod'], draft: true, autoMerge: true });
+    expect(mr).toMatchObject({
+      sourceBranch: 'image-bump/prod/app1',
+      targetBranch: 'main',
+      title: subject,
+      labels: ['release', 'prod'],
+      draft: true,
+      autoMerge: true,
+    });
     expect(lastLine(result.stdout)).toBe(
       `proposed ${REGISTRY}/app1 in manifests/overlays/prod: ${REGISTRY}/app1:v1.0.0 -> ${REGISTRY}/app1:v1.1.0 (commit ${record!.refs[0]!.new.slice(0, 7)} on image-bump/prod/app1, merge request into main: ${mr!.webUrl})`,
     );
@@ -44,7 +65,20 @@ describe('--mode merge-request', () => {
 
   it('lists every change in a single-line description, selects the pre-17.11 auto-merge option, and hashes several names', async () => {
     const { project, env } = await newProject(server, 'review');
-    const result = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`, '--image', `${REGISTRY}/app2:v2.0.0`, '--mr-auto-merge', '--mr-auto-merge-option', 'merge_when_pipeline_succeeds', '--skip-ci');
+    const result = await push(
+      project,
+      env,
+      '--mode',
+      'merge-request',
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+      '--image',
+      `${REGISTRY}/app2:v2.0.0`,
+      '--mr-auto-merge',
+      '--mr-auto-merge-option',
+      'merge_when_pipeline_succeeds',
+      '--skip-ci',
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     const [record] = server.pushLog(project);
     const branch = record!.refs[0]!.ref.replace('refs/heads/', '');
@@ -56,7 +90,16 @@ describe('--mode merge-request', () => {
     expect(record!.options).toContain('merge_request.merge_when_pipeline_succeeds');
     expect(record!.options.every((option) => !/[\r\n]/.test(option))).toBe(true);
     // the same names in another order give the same branch
-    const again = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v2.0.0`, '--image', `${REGISTRY}/app1:v1.1.0`);
+    const again = await push(
+      project,
+      env,
+      '--mode',
+      'merge-request',
+      '--image',
+      `${REGISTRY}/app2:v2.0.0`,
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+    );
     expect(again.exitCode).toBe(0);
     expect(lastLine(again.stdout)).toContain(`merge request branch ${branch} already proposes`);
   });
@@ -68,7 +111,9 @@ describe('--mode merge-request', () => {
     const bumpTip = await branchTip(server, project, 'image-bump/prod/app2');
     const again = await push(project, env, ...args);
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(lastLine(again.stdout)).toMatch(/^nothing to change: merge request branch image-bump\/prod\/app2 already proposes /);
+    expect(lastLine(again.stdout)).toMatch(
+      /^nothing to change: merge request branch image-bump\/prod\/app2 already proposes /,
+    );
     expect(await branchTip(server, project, 'image-bump/prod/app2')).toBe(bumpTip);
     expect(server.pushLog(project)).toHaveLength(1);
     expect(server.mergeRequests(project)).toHaveLength(1);
@@ -78,7 +123,12 @@ describe('--mode merge-request', () => {
     const { project, env } = await newProject(server, 'review');
     const dir = await mkdtemp(join(tmpdir(), 'image-bump-report-'));
     const args = ['--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`];
-    const change = { name: `${REGISTRY}/app2`, file: PROD, previousImage: `${REGISTRY}/app2:v1.0.0`, newImage: `${REGISTRY}/app2:v1.2.0` };
+    const change = {
+      name: `${REGISTRY}/app2`,
+      file: PROD,
+      previousImage: `${REGISTRY}/app2:v1.0.0`,
+      newImage: `${REGISTRY}/app2:v1.2.0`,
+    };
 
     const first = await push(project, env, ...args, '--json', '--report', join(dir, 'first.env'));
     expect(first.exitCode, first.stderr).toBe(0);
@@ -95,7 +145,9 @@ describe('--mode merge-request', () => {
       mergeRequest: { branch: 'image-bump/prod/app2', url: mr!.webUrl },
       skippedDowngrades: [],
     });
-    expect(await readFile(join(dir, 'first.env'), 'utf8')).toMatch(new RegExp(`^BUMP_CHANGED=true\nBUMP_OUTCOME=proposed\nBUMP_COMMIT_SHA=${bumpTip}\n`));
+    expect(await readFile(join(dir, 'first.env'), 'utf8')).toMatch(
+      new RegExp(`^BUMP_CHANGED=true\nBUMP_OUTCOME=proposed\nBUMP_COMMIT_SHA=${bumpTip}\n`),
+    );
 
     const text = await push(project, env, ...args, '--report', join(dir, 'text.env'));
     const json = await push(project, env, ...args, '--json', '--report', join(dir, 'json.env'));
@@ -142,7 +194,9 @@ describe('--mode merge-request', () => {
 
   it('rewrites the bump branch on the current target for a newer release: one MR, one up-to-date change', async () => {
     const { project, env } = await newProject(server, 'review');
-    expect((await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`)).exitCode).toBe(0);
+    expect((await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.2.0`)).exitCode).toBe(
+      0,
+    );
     await server.advanceBranch(project, 'main', { 'notes.txt': 'someone else\n' });
     const mainTip = await branchTip(server, project, 'main');
     const newer = await push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app2:v1.3.0`);
@@ -157,7 +211,16 @@ describe('--mode merge-request', () => {
 
   it('uses --mr-branch as the bump branch template', async () => {
     const { project, env } = await newProject(server, 'review');
-    const result = await push(project, env, '--mode', 'merge-request', '--mr-branch', 'deploy/{env}-{app}', '--image', `${REGISTRY}/app1:v1.1.0`);
+    const result = await push(
+      project,
+      env,
+      '--mode',
+      'merge-request',
+      '--mr-branch',
+      'deploy/{env}-{app}',
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(server.pushLog(project)[0]!.refs[0]!.ref).toBe('refs/heads/deploy/prod-app1');
   });
@@ -170,7 +233,9 @@ describe('--fallback merge-request', () => {
     const tip = await branchTip(server, project, 'main');
     const result = await push(project, env, '--fallback', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain('warning: main is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)');
+    expect(result.stderr).toContain(
+      'warning: main is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)',
+    );
     expect(await branchTip(server, project, 'main')).toBe(tip);
     expect(server.mergeRequests(project)).toHaveLength(1);
     expect(lastLine(result.stdout)).toMatch(/^proposed .* on image-bump\/prod\/app1, merge request into main: http/);
@@ -197,7 +262,8 @@ describe('--skip-ci', () => {
 
 describe('the bump branch: only our own is ever rewritten', () => {
   const BUMP_BRANCH = 'image-bump/prod/app1';
-  const mr = (project: string, env: Record<string, string>, tag: string, ...args: string[]) => push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:${tag}`, ...args);
+  const mr = (project: string, env: Record<string, string>, tag: string, ...args: string[]) =>
+    push(project, env, '--mode', 'merge-request', '--image', `${REGISTRY}/app1:${tag}`, ...args);
 
   it('updates our own bump branch from an earlier run after the target moved on by several commits', async () => {
     const { project, env } = await newProject(server, 'own');
@@ -219,11 +285,18 @@ describe('the bump branch: only our own is ever rewritten', () => {
   it('leaves our bump branch alone once someone else pushed a commit onto it: exit 1, tip unchanged', async () => {
     const { project, env } = await newProject(server, 'own');
     expect((await mr(project, env, 'v1.1.0')).exitCode).toBe(0);
-    const reviewed = await server.advanceBranch(project, BUMP_BRANCH, { 'review-fix.txt': 'by hand\n' }, 'Fix from review');
+    const reviewed = await server.advanceBranch(
+      project,
+      BUMP_BRANCH,
+      { 'review-fix.txt': 'by hand\n' },
+      'Fix from review',
+    );
     const result = await mr(project, env, 'v1.2.0');
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(
-      new RegExp(`^error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of main: its tip ${reviewed.slice(0, 12)} was not written by gitops-image-bump for main`),
+      new RegExp(
+        `^error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of main: its tip ${reviewed.slice(0, 12)} was not written by gitops-image-bump for main`,
+      ),
     );
     expect(result.stderr).toMatch(/\nhint: Nothing was pushed\. .*Choose another --mr-branch/);
     expect(await branchTip(server, project, BUMP_BRANCH)).toBe(reviewed);
@@ -232,12 +305,16 @@ describe('the bump branch: only our own is ever rewritten', () => {
 
   it('refuses a bump branch of ours that was made for another target branch', async () => {
     const { project, env } = await newProject(server, 'own');
-    await commitFiles(server.repoPath(project), 'release', { 'release.txt': 'r\n' }, 'Release branch', { parent: await branchTip(server, project, 'main') });
+    await commitFiles(server.repoPath(project), 'release', { 'release.txt': 'r\n' }, 'Release branch', {
+      parent: await branchTip(server, project, 'main'),
+    });
     expect((await mr(project, env, 'v1.1.0', '--branch', 'main')).exitCode).toBe(0);
     const tip = await branchTip(server, project, BUMP_BRANCH);
     const result = await mr(project, env, 'v1.2.0', '--branch', 'release');
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of release: its tip ${tip.slice(0, 12)} was not written by gitops-image-bump for release (no "Image-Bump-Target: release" trailer)`);
+    expect(result.stderr).toContain(
+      `error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of release: its tip ${tip.slice(0, 12)} was not written by gitops-image-bump for release (no "Image-Bump-Target: release" trailer)`,
+    );
     expect(await branchTip(server, project, BUMP_BRANCH)).toBe(tip);
   });
 
@@ -249,9 +326,23 @@ describe('the bump branch: only our own is ever rewritten', () => {
     expect(flag.stderr).toBe(
       'error: --mr-branch makes the bump branch main, the branch the merge request is for\nhint: The bump branch must be a branch of its own, proposed INTO main: use a name like image-bump/{env}/{app} (the default), or leave --mr-branch out.\n',
     );
-    const variable = await pushTo(server, project, { ...env, IMAGE_BUMP_MR_BRANCH: 'main' }, '--target-env', 'prod', '--branch', 'main', '--fallback', 'merge-request', '--image', `${REGISTRY}/app1:v1.1.0`);
+    const variable = await pushTo(
+      server,
+      project,
+      { ...env, IMAGE_BUMP_MR_BRANCH: 'main' },
+      '--target-env',
+      'prod',
+      '--branch',
+      'main',
+      '--fallback',
+      'merge-request',
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+    );
     expect(variable.exitCode).toBe(2);
-    expect(variable.stderr).toMatch(/^error: IMAGE_BUMP_MR_BRANCH makes the bump branch main, the branch the merge request is for\n/);
+    expect(variable.stderr).toMatch(
+      /^error: IMAGE_BUMP_MR_BRANCH makes the bump branch main, the branch the merge request is for\n/,
+    );
     expect(server.requests.length).toBe(before);
   });
 
@@ -260,7 +351,9 @@ describe('the bump branch: only our own is ever rewritten', () => {
     const tip = await branchTip(server, project, 'main');
     const result = await mr(project, env, 'v1.1.0', '--mr-branch', 'main');
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^error: --mr-branch makes the bump branch main, the branch the merge request is for\n/);
+    expect(result.stderr).toMatch(
+      /^error: --mr-branch makes the bump branch main, the branch the merge request is for\n/,
+    );
     expect(await branchTip(server, project, 'main')).toBe(tip);
     expect(server.pushLog(project)).toEqual([]);
   });
@@ -270,11 +363,22 @@ describe('the bump branch: only our own is ever rewritten', () => {
     async (at) => {
       const { project, env } = await newProject(server, 'own');
       expect((await mr(project, env, 'v1.1.0')).exitCode).toBe(0);
-      server.setFault({ kind: 'advanceBeforeNextPush', project, branch: BUMP_BRANCH, files: { 'theirs.txt': 'raced in\n' }, message: 'Raced in', at });
+      server.setFault({
+        kind: 'advanceBeforeNextPush',
+        project,
+        branch: BUMP_BRANCH,
+        files: { 'theirs.txt': 'raced in\n' },
+        message: 'Raced in',
+        at,
+      });
       const result = await mr(project, env, 'v1.2.0');
       server.setFault(null);
       expect(result.exitCode, result.stderr).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`^(.*\\n)?error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of main: its tip [0-9a-f]{12} was not written`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^(.*\\n)?error: merge-request branch ${BUMP_BRANCH} already exists and is not a bump branch of main: its tip [0-9a-f]{12} was not written`,
+        ),
+      );
       const [tip] = await serverLog(server, project, BUMP_BRANCH);
       expect(tip!.subject).toBe('Raced in');
       expect(server.pushLog(project)).toHaveLength(1);

@@ -2,22 +2,38 @@ import { mkdtemp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitMessage } from '../src/commit-message.js';
-import type { FileEdit } from '../src/edit-plan.js';
-import { BumpError, UsageError } from '../src/errors.js';
-import { jsonSummary } from '../src/json-summary.js';
-import { changeList, OUTCOME_KINDS, type Change, type Outcome } from '../src/outcome.js';
-import { createOutput, failureOf } from '../src/output.js';
-import { registerSecret } from '../src/redact.js';
-import { assertReportWritable, dotenvReport } from '../src/report.js';
-import { createRunEnd } from '../src/run-end.js';
-import { endSettingsFromRawArguments, readSettings } from '../src/settings.js';
-import { textSummary } from '../src/summary.js';
+import { commitMessage } from '../src/push/commit-message.js';
+import type { FileEdit } from '../src/edit/edit-plan.js';
+import { BumpError, UsageError } from '../src/failures/errors.js';
+import { jsonSummary } from '../src/report/json-summary.js';
+import { changeList } from '../src/edit/edit-plan.js';
+import { OUTCOME_KINDS, type Change, type Outcome } from '../src/report/outcome.js';
+import { createOutput, failureOf } from '../src/failures/output.js';
+import { registerSecret } from '../src/failures/redact.js';
+import { assertReportWritable, dotenvReport } from '../src/report/dotenv-report.js';
+import { createRunEnd } from '../src/report/run-end.js';
+import { endSettingsFromRawArguments } from '../src/settings/option-reader.js';
+import { readOutputSettings } from '../src/settings/environment-inputs.js';
+import { readSettings } from '../src/settings/settings.js';
+import { textSummary } from '../src/report/summary.js';
 
 const R = 'registry.example.com/team';
 const SHA = '3f2c1ab9d0e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8';
-const APP: Change = { name: `${R}/app`, file: 'manifests/overlays/prod/kustomization.yaml', dir: 'manifests/overlays/prod', env: 'prod', previousImage: `${R}/app:v1.0.0`, newImage: `${R}/app:v1.1.0` };
-const API: Change = { name: `${R}/api`, file: 'manifests/overlays/prod/kustomization.yaml', dir: 'manifests/overlays/prod', env: 'prod', newImage: `${R}/api:v2.0.0` };
+const APP: Change = {
+  name: `${R}/app`,
+  file: 'manifests/overlays/prod/kustomization.yaml',
+  dir: 'manifests/overlays/prod',
+  env: 'prod',
+  previousImage: `${R}/app:v1.0.0`,
+  newImage: `${R}/app:v1.1.0`,
+};
+const API: Change = {
+  name: `${R}/api`,
+  file: 'manifests/overlays/prod/kustomization.yaml',
+  dir: 'manifests/overlays/prod',
+  env: 'prod',
+  newImage: `${R}/api:v2.0.0`,
+};
 const DIRECT = { mode: 'direct', branch: 'main', attempts: 1 } as const;
 const REVIEW = { mode: 'merge-request', branch: 'main', attempts: 1 } as const;
 const MR_URL = 'https://gitlab.example.com/group/gitops/-/merge_requests/7';
@@ -39,41 +55,161 @@ const ROWS: Row[] = [
   {
     outcome: { kind: 'pushed', push: { ...DIRECT, attempts: 3 }, commit: SHA, changes: [APP] },
     text: `bumped ${R}/app in manifests/overlays/prod: ${R}/app:v1.0.0 -> ${R}/app:v1.1.0 (commit 3f2c1ab on main, after 3 attempts)`,
-    json: { kind: 'pushed', changed: true, mode: 'direct', branch: 'main', commit: SHA, attempts: 3, changes: [APP_JSON], mergeRequest: null },
-    dotenv: ['BUMP_CHANGED=true', 'BUMP_OUTCOME=pushed', `BUMP_COMMIT_SHA=${SHA}`, 'BUMP_BRANCH=main', ...APP_DOTENV, ...NO_MR_DOTENV],
+    json: {
+      kind: 'pushed',
+      changed: true,
+      mode: 'direct',
+      branch: 'main',
+      commit: SHA,
+      attempts: 3,
+      changes: [APP_JSON],
+      mergeRequest: null,
+    },
+    dotenv: [
+      'BUMP_CHANGED=true',
+      'BUMP_OUTCOME=pushed',
+      `BUMP_COMMIT_SHA=${SHA}`,
+      'BUMP_BRANCH=main',
+      ...APP_DOTENV,
+      ...NO_MR_DOTENV,
+    ],
   },
   {
-    outcome: { kind: 'proposed', push: REVIEW, commit: SHA, mergeRequest: { branch: 'image-bump/prod/app', url: MR_URL }, changes: [APP] },
+    outcome: {
+      kind: 'proposed',
+      push: REVIEW,
+      commit: SHA,
+      mergeRequest: { branch: 'image-bump/prod/app', url: MR_URL },
+      changes: [APP],
+    },
     text: `proposed ${R}/app in manifests/overlays/prod: ${R}/app:v1.0.0 -> ${R}/app:v1.1.0 (commit 3f2c1ab on image-bump/prod/app, merge request into main: ${MR_URL})`,
-    json: { kind: 'proposed', changed: true, mode: 'merge-request', branch: 'main', commit: SHA, attempts: 1, changes: [APP_JSON], mergeRequest: { branch: 'image-bump/prod/app', url: MR_URL } },
-    dotenv: ['BUMP_CHANGED=true', 'BUMP_OUTCOME=proposed', `BUMP_COMMIT_SHA=${SHA}`, 'BUMP_BRANCH=main', ...APP_DOTENV, 'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app', `BUMP_MERGE_REQUEST_URL=${MR_URL}`],
+    json: {
+      kind: 'proposed',
+      changed: true,
+      mode: 'merge-request',
+      branch: 'main',
+      commit: SHA,
+      attempts: 1,
+      changes: [APP_JSON],
+      mergeRequest: { branch: 'image-bump/prod/app', url: MR_URL },
+    },
+    dotenv: [
+      'BUMP_CHANGED=true',
+      'BUMP_OUTCOME=proposed',
+      `BUMP_COMMIT_SHA=${SHA}`,
+      'BUMP_BRANCH=main',
+      ...APP_DOTENV,
+      'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app',
+      `BUMP_MERGE_REQUEST_URL=${MR_URL}`,
+    ],
   },
   {
-    outcome: { kind: 'already-proposed', push: REVIEW, mergeRequest: { branch: 'image-bump/prod/app' }, changes: [APP] },
+    outcome: {
+      kind: 'already-proposed',
+      push: REVIEW,
+      mergeRequest: { branch: 'image-bump/prod/app' },
+      changes: [APP],
+    },
     text: `nothing to change: merge request branch image-bump/prod/app already proposes ${R}/app in manifests/overlays/prod: ${R}/app:v1.0.0 -> ${R}/app:v1.1.0 for main`,
-    json: { kind: 'already-proposed', changed: false, mode: 'merge-request', branch: 'main', commit: null, attempts: 1, changes: [APP_JSON], mergeRequest: { branch: 'image-bump/prod/app', url: null } },
-    dotenv: ['BUMP_CHANGED=false', 'BUMP_OUTCOME=already-proposed', 'BUMP_COMMIT_SHA=', 'BUMP_BRANCH=main', ...APP_DOTENV, 'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app', 'BUMP_MERGE_REQUEST_URL='],
+    json: {
+      kind: 'already-proposed',
+      changed: false,
+      mode: 'merge-request',
+      branch: 'main',
+      commit: null,
+      attempts: 1,
+      changes: [APP_JSON],
+      mergeRequest: { branch: 'image-bump/prod/app', url: null },
+    },
+    dotenv: [
+      'BUMP_CHANGED=false',
+      'BUMP_OUTCOME=already-proposed',
+      'BUMP_COMMIT_SHA=',
+      'BUMP_BRANCH=main',
+      ...APP_DOTENV,
+      'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app',
+      'BUMP_MERGE_REQUEST_URL=',
+    ],
   },
   {
     outcome: { kind: 'dry-run', push: DIRECT, changes: [APP] },
     text: `dry run: would bump ${R}/app in manifests/overlays/prod: ${R}/app:v1.0.0 -> ${R}/app:v1.1.0 on main; nothing pushed`,
-    json: { kind: 'dry-run', changed: false, mode: 'direct', branch: 'main', commit: null, attempts: 1, changes: [APP_JSON], mergeRequest: null },
-    dotenv: ['BUMP_CHANGED=false', 'BUMP_OUTCOME=dry-run', 'BUMP_COMMIT_SHA=', 'BUMP_BRANCH=main', ...APP_DOTENV, ...NO_MR_DOTENV],
+    json: {
+      kind: 'dry-run',
+      changed: false,
+      mode: 'direct',
+      branch: 'main',
+      commit: null,
+      attempts: 1,
+      changes: [APP_JSON],
+      mergeRequest: null,
+    },
+    dotenv: [
+      'BUMP_CHANGED=false',
+      'BUMP_OUTCOME=dry-run',
+      'BUMP_COMMIT_SHA=',
+      'BUMP_BRANCH=main',
+      ...APP_DOTENV,
+      ...NO_MR_DOTENV,
+    ],
   },
   {
     outcome: { kind: 'dry-run', push: REVIEW, mergeRequest: { branch: 'image-bump/prod/app' }, changes: [APP] },
     text: `dry run: would propose ${R}/app in manifests/overlays/prod: ${R}/app:v1.0.0 -> ${R}/app:v1.1.0 in a merge request from image-bump/prod/app into main; nothing pushed`,
-    json: { kind: 'dry-run', changed: false, mode: 'merge-request', branch: 'main', commit: null, attempts: 1, changes: [APP_JSON], mergeRequest: { branch: 'image-bump/prod/app', url: null } },
-    dotenv: ['BUMP_CHANGED=false', 'BUMP_OUTCOME=dry-run', 'BUMP_COMMIT_SHA=', 'BUMP_BRANCH=main', ...APP_DOTENV, 'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app', 'BUMP_MERGE_REQUEST_URL='],
+    json: {
+      kind: 'dry-run',
+      changed: false,
+      mode: 'merge-request',
+      branch: 'main',
+      commit: null,
+      attempts: 1,
+      changes: [APP_JSON],
+      mergeRequest: { branch: 'image-bump/prod/app', url: null },
+    },
+    dotenv: [
+      'BUMP_CHANGED=false',
+      'BUMP_OUTCOME=dry-run',
+      'BUMP_COMMIT_SHA=',
+      'BUMP_BRANCH=main',
+      ...APP_DOTENV,
+      'BUMP_MERGE_REQUEST_BRANCH=image-bump/prod/app',
+      'BUMP_MERGE_REQUEST_URL=',
+    ],
   },
   {
-    outcome: { kind: 'nothing-to-change', push: { ...DIRECT, attempts: 2 }, current: [{ name: `${R}/app`, dir: 'manifests/overlays/prod', image: `${R}/app:v1.1.0` }], changes: [] },
+    outcome: {
+      kind: 'nothing-to-change',
+      push: { ...DIRECT, attempts: 2 },
+      current: [{ name: `${R}/app`, dir: 'manifests/overlays/prod', image: `${R}/app:v1.1.0` }],
+      changes: [],
+    },
     text: `nothing to change: ${R}/app in manifests/overlays/prod is already ${R}/app:v1.1.0`,
-    json: { kind: 'nothing-to-change', changed: false, mode: 'direct', branch: 'main', commit: null, attempts: 2, changes: [], mergeRequest: null },
-    dotenv: ['BUMP_CHANGED=false', 'BUMP_OUTCOME=nothing-to-change', 'BUMP_COMMIT_SHA=', 'BUMP_BRANCH=main', ...NO_IMAGE_DOTENV, ...NO_MR_DOTENV],
+    json: {
+      kind: 'nothing-to-change',
+      changed: false,
+      mode: 'direct',
+      branch: 'main',
+      commit: null,
+      attempts: 2,
+      changes: [],
+      mergeRequest: null,
+    },
+    dotenv: [
+      'BUMP_CHANGED=false',
+      'BUMP_OUTCOME=nothing-to-change',
+      'BUMP_COMMIT_SHA=',
+      'BUMP_BRANCH=main',
+      ...NO_IMAGE_DOTENV,
+      ...NO_MR_DOTENV,
+    ],
   },
   {
-    outcome: { kind: 'skipped-downgrade', push: DIRECT, downgrades: [`${R}/app v1.1.0 -> v1.0.0 in manifests/overlays/prod/kustomization.yaml`], changes: [] },
+    outcome: {
+      kind: 'skipped-downgrade',
+      push: DIRECT,
+      downgrades: [`${R}/app v1.1.0 -> v1.0.0 in manifests/overlays/prod/kustomization.yaml`],
+      changes: [],
+    },
     text: `nothing to change: not downgrading ${R}/app v1.1.0 -> v1.0.0 in manifests/overlays/prod/kustomization.yaml (--on-downgrade skip)`,
     json: {
       kind: 'skipped-downgrade',
@@ -86,7 +222,14 @@ const ROWS: Row[] = [
       mergeRequest: null,
       skippedDowngrades: [`${R}/app v1.1.0 -> v1.0.0 in manifests/overlays/prod/kustomization.yaml`],
     },
-    dotenv: ['BUMP_CHANGED=false', 'BUMP_OUTCOME=skipped-downgrade', 'BUMP_COMMIT_SHA=', 'BUMP_BRANCH=main', ...NO_IMAGE_DOTENV, ...NO_MR_DOTENV],
+    dotenv: [
+      'BUMP_CHANGED=false',
+      'BUMP_OUTCOME=skipped-downgrade',
+      'BUMP_COMMIT_SHA=',
+      'BUMP_BRANCH=main',
+      ...NO_IMAGE_DOTENV,
+      ...NO_MR_DOTENV,
+    ],
   },
   {
     outcome: { kind: 'edited', changes: [APP, API] },
@@ -121,16 +264,37 @@ describe('one outcome, three renderings', () => {
     expect(new Set(ROWS.map((row) => row.outcome.kind))).toEqual(new Set(OUTCOME_KINDS));
   });
 
-  it.each(ROWS.map((row) => [row.outcome.kind, row] as const))('%s: the text summary, the JSON object and the dotenv report', (_kind, row) => {
-    expect(textSummary(row.outcome)).toBe(row.text);
-    expect(JSON.parse(jsonSummary(row.outcome))).toEqual({ ok: true, exitCode: 0, error: null, hint: null, outcome: { skippedDowngrades: [], ...row.json } });
-    expect(dotenvReport(row.outcome)).toBe(`${row.dotenv.join('\n')}\n`);
-  });
+  it.each(ROWS.map((row) => [row.outcome.kind, row] as const))(
+    '%s: the text summary, the JSON object and the dotenv report',
+    (_kind, row) => {
+      expect(textSummary(row.outcome)).toBe(row.text);
+      expect(JSON.parse(jsonSummary(row.outcome))).toEqual({
+        ok: true,
+        exitCode: 0,
+        error: null,
+        hint: null,
+        outcome: { skippedDowngrades: [], ...row.json },
+      });
+      expect(dotenvReport(row.outcome)).toBe(`${row.dotenv.join('\n')}\n`);
+    },
+  );
 
   it('a failure: the error and hint in JSON with no outcome, BUMP_CHANGED=false in the report', () => {
     const failure = failureOf(new UsageError('no image given', { hint: 'Pass --image NAME=IMAGE.' }));
-    expect(JSON.parse(jsonSummary(null, failure))).toEqual({ ok: false, exitCode: 2, error: 'no image given', hint: 'Pass --image NAME=IMAGE.', outcome: null });
-    expect(JSON.parse(jsonSummary(null, failureOf(new Error('boom'))))).toEqual({ ok: false, exitCode: 1, error: 'boom', hint: null, outcome: null });
+    expect(JSON.parse(jsonSummary(null, failure))).toEqual({
+      ok: false,
+      exitCode: 2,
+      error: 'no image given',
+      hint: 'Pass --image NAME=IMAGE.',
+      outcome: null,
+    });
+    expect(JSON.parse(jsonSummary(null, failureOf(new Error('boom'))))).toEqual({
+      ok: false,
+      exitCode: 1,
+      error: 'boom',
+      hint: null,
+      outcome: null,
+    });
     expect(dotenvReport(null)).toBe('BUMP_CHANGED=false\nBUMP_OUTCOME=failed\n');
   });
 
@@ -140,7 +304,12 @@ describe('one outcome, three renderings', () => {
     const json = jsonSummary(null, failureOf(new BumpError(`rejected ${secret}`, { hint: `rotate ${secret}` })));
     expect(JSON.parse(json)).toMatchObject({ error: 'rejected [MASKED]', hint: 'rotate [MASKED]' });
     expect(json).not.toContain('en\\\\with');
-    const outcome: Outcome = { kind: 'pushed', push: DIRECT, commit: SHA, changes: [{ ...APP, newImage: `${R}/app:${secret.replace(/\W/g, '')}` }] };
+    const outcome: Outcome = {
+      kind: 'pushed',
+      push: DIRECT,
+      commit: SHA,
+      changes: [{ ...APP, newImage: `${R}/app:${secret.replace(/\W/g, '')}` }],
+    };
     registerSecret(secret.replace(/\W/g, ''));
     expect(dotenvReport(outcome)).toContain(`BUMP_NEW_IMAGE=${R}/app:[MASKED]\n`);
   });
@@ -161,10 +330,24 @@ describe('the change list', () => {
     });
     const edits = [
       edit(APP.file, APP.dir, [
-        { name: APP.name, previousImage: APP.previousImage, newImage: APP.newImage, after: { newTag: 'v1.1.0' }, changed: true },
-        { name: `${R}/same`, previousImage: `${R}/same:v1`, newImage: `${R}/same:v1`, after: { newTag: 'v1' }, changed: false },
+        {
+          name: APP.name,
+          previousImage: APP.previousImage,
+          newImage: APP.newImage,
+          after: { newTag: 'v1.1.0' },
+          changed: true,
+        },
+        {
+          name: `${R}/same`,
+          previousImage: `${R}/same:v1`,
+          newImage: `${R}/same:v1`,
+          after: { newTag: 'v1' },
+          changed: false,
+        },
       ]),
-      edit('values.yaml', 'values.yaml', [{ name: API.name, newImage: API.newImage, after: { newTag: 'v2.0.0' }, changed: true }]),
+      edit('values.yaml', 'values.yaml', [
+        { name: API.name, newImage: API.newImage, after: { newTag: 'v2.0.0' }, changed: true },
+      ]),
     ];
     const changes = changeList(edits);
     expect(changes).toEqual([APP, { ...API, file: 'values.yaml', dir: 'values.yaml' }]);
@@ -177,7 +360,11 @@ describe('the change list', () => {
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  const output = createOutput({ stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env: {}, now: () => 0 });
+  const output = createOutput(readOutputSettings({}), {
+    stdout: { write: (t: string) => out.push(t) },
+    stderr: { write: (t: string) => err.push(t) },
+    now: () => 0,
+  });
   return { output, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
@@ -186,12 +373,17 @@ describe('finish: the one way a run ends', () => {
     const dir = await mkdtemp(join(tmpdir(), 'image-bump-end-'));
     const [row] = ROWS;
     const text = capture();
-    expect(createRunEnd(text.output, { json: false, reportFile: join(dir, 'text.env') }).finish({ outcome: row!.outcome })).toBe(0);
+    expect(
+      createRunEnd(text.output, { json: false, reportFile: join(dir, 'text.env') }).finish({ outcome: row!.outcome }),
+    ).toBe(0);
     expect(text.stdout()).toBe(`${row!.text}\n`);
     const json = capture();
-    expect(createRunEnd(json.output, { json: true, reportFile: join(dir, 'json.env') }).finish({ outcome: row!.outcome })).toBe(0);
+    expect(
+      createRunEnd(json.output, { json: true, reportFile: join(dir, 'json.env') }).finish({ outcome: row!.outcome }),
+    ).toBe(0);
     expect(JSON.parse(json.stdout())).toMatchObject({ ok: true, outcome: { kind: 'pushed', commit: SHA } });
-    for (const file of ['text.env', 'json.env']) expect(await readFile(join(dir, file), 'utf8')).toBe(dotenvReport(row!.outcome));
+    for (const file of ['text.env', 'json.env'])
+      expect(await readFile(join(dir, file), 'utf8')).toBe(dotenvReport(row!.outcome));
   });
 
   it('ends once: a second call (a signal after the end, or the end after a signal) changes nothing', async () => {
@@ -203,7 +395,13 @@ describe('finish: the one way a run ends', () => {
     expect(end.finish({ error: new Error('late') })).toBe(143);
     expect(stderr()).toBe('error: interrupted by SIGTERM\n');
     expect(stdout().trimEnd().split('\n')).toHaveLength(1);
-    expect(JSON.parse(stdout())).toEqual({ ok: false, exitCode: 143, error: 'interrupted by SIGTERM', hint: null, outcome: null });
+    expect(JSON.parse(stdout())).toEqual({
+      ok: false,
+      exitCode: 143,
+      error: 'interrupted by SIGTERM',
+      hint: null,
+      outcome: null,
+    });
     expect(await readFile(join(dir, 'bump.env'), 'utf8')).toBe('BUMP_CHANGED=false\nBUMP_OUTCOME=failed\n');
   });
 
@@ -227,7 +425,9 @@ describe('finish: the one way a run ends', () => {
     end.configure({ json: false });
     expect(end.finish({ outcome: ROWS[0]!.outcome })).toBe(0);
     expect(stdout()).toBe(`${ROWS[0]!.text}\n`);
-    expect(stderr()).toMatch(/^warning: could not write the report \/nonexistent-dir-for-image-bump\/bump\.env: ENOENT/);
+    expect(stderr()).toMatch(
+      /^warning: could not write the report \/nonexistent-dir-for-image-bump\/bump\.env: ENOENT/,
+    );
   });
 });
 
@@ -255,19 +455,30 @@ describe('the report path is checked before anything is cloned', () => {
     };
     const missing = refusal(join(dir, 'missing', 'bump.env'));
     expect(missing).toBeInstanceOf(UsageError);
-    expect(missing.message).toBe(`cannot write the report ${dir}/missing/bump.env: directory ${dir}/missing does not exist`);
+    expect(missing.message).toBe(
+      `cannot write the report ${dir}/missing/bump.env: directory ${dir}/missing does not exist`,
+    );
     expect(missing.hint).toMatch(/^Create .*\/missing first/);
     expect(refusal(join(dir, 'reports')).message).toBe(`cannot write the report ${dir}/reports: it is a directory`);
-    expect(refusal(join(dir, 'file', 'bump.env')).message).toMatch(/: directory .*\/file does not exist|is not a directory/);
+    expect(refusal(join(dir, 'file', 'bump.env')).message).toMatch(
+      /: directory .*\/file does not exist|is not a directory/,
+    );
     expect((await readdir(dir)).sort()).toEqual(['file', 'reports']);
   });
 });
 
 describe('--json and --report from arguments that do not parse', () => {
   it('finds them as flags (either form, the last one wins) or IMAGE_BUMP_* variables', () => {
-    expect(endSettingsFromRawArguments(['push', '--bogus', '--json', '--report', 'a.env', '--report=b.env'], {})).toEqual({ json: true, reportFile: 'b.env' });
-    expect(endSettingsFromRawArguments(['push', '--bogus'], { IMAGE_BUMP_JSON: 'TRUE', IMAGE_BUMP_REPORT: 'c.env' })).toEqual({ json: true, reportFile: 'c.env' });
-    expect(endSettingsFromRawArguments(['psuh', '--report', 'd.env'], {})).toEqual({ json: false, reportFile: 'd.env' });
+    expect(
+      endSettingsFromRawArguments(['push', '--bogus', '--json', '--report', 'a.env', '--report=b.env'], {}),
+    ).toEqual({ json: true, reportFile: 'b.env' });
+    expect(
+      endSettingsFromRawArguments(['push', '--bogus'], { IMAGE_BUMP_JSON: 'TRUE', IMAGE_BUMP_REPORT: 'c.env' }),
+    ).toEqual({ json: true, reportFile: 'c.env' });
+    expect(endSettingsFromRawArguments(['psuh', '--report', 'd.env'], {})).toEqual({
+      json: false,
+      reportFile: 'd.env',
+    });
   });
 
   it('writes no report for edit, --help and --version, which have none', () => {

@@ -9,7 +9,13 @@ import { parseAllDocuments } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts/docs.mjs');
-const docs = (...args: string[]) => execa(process.execPath, [SCRIPT, ...args], { cwd: ROOT, reject: false, env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
+const docs = (...args: string[]) =>
+  execa(process.execPath, [SCRIPT, ...args], {
+    cwd: ROOT,
+    reject: false,
+    env: { PATH: process.env.PATH ?? '' },
+    extendEnv: false,
+  });
 
 let readme: string;
 let dir: string;
@@ -30,7 +36,9 @@ describe('README component documentation', () => {
   });
 
   it('has one table row per input, in template order, and every input in the usage block', async () => {
-    const [header] = parseAllDocuments(await readFile(join(ROOT, 'templates/image-bump.yml'), 'utf8')) as unknown as [{ toJS(): any }];
+    const [header] = parseAllDocuments(await readFile(join(ROOT, 'templates/image-bump.yml'), 'utf8')) as unknown as [
+      { toJS(): any },
+    ];
     const names = Object.keys(header.toJS().spec.inputs);
     const table = readme.slice(readme.indexOf('<!-- inputs:start -->'), readme.indexOf('<!-- inputs:end -->'));
     expect([...table.matchAll(/^\| `([\w-]+)` \|/gm)].map((match) => match[1])).toEqual(names);

@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createProjectRepo, createWorkspace, runPipeline, SELF_INCLUDE, type Workspace } from './support/gitlab-ci-local.js';
+import {
+  createProjectRepo,
+  createWorkspace,
+  runPipeline,
+  SELF_INCLUDE,
+  type Workspace,
+} from './support/gitlab-ci-local.js';
 import { Role, startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
 import { createGitOpsProject, defaultGitOpsFiles, readServerFile, serverLog } from './support/gitops-repo.js';
 import { baseEnv, CLI } from './support/run-cli.js';
@@ -25,7 +31,8 @@ function section(title: string): string {
   const end = readme.indexOf('\n## ', start + 1);
   return readme.slice(start, end === -1 ? undefined : end);
 }
-const blocks = (text: string, language: string) => [...text.matchAll(new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((match) => match[1]!);
+const blocks = (text: string, language: string) =>
+  [...text.matchAll(new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((match) => match[1]!);
 
 describe('the quick start in a pipeline', () => {
   const quickStart = section('Quick start in a pipeline');
@@ -44,14 +51,28 @@ describe('the quick start in a pipeline', () => {
     [server, workspace] = await Promise.all([startGitLabServer(), createWorkspace()]);
     // The GitOps project as the quick start describes it: the overlay as shown, over a base whose
     // deployment runs the image.
-    const base = defaultGitOpsFiles()['manifests/base/deployment.yaml']!.split('---\n')[0]!.replace(/image: \S+/, `image: ${appName}:1.4.1`);
-    await createGitOpsProject(server, project!, { files: { 'manifests/base/deployment.yaml': base, 'manifests/overlays/prod/kustomization.yaml': overlay } });
+    const deployment = defaultGitOpsFiles()['manifests/base/deployment.yaml']!;
+    const base = deployment.split('---\n')[0]!.replace(/image: \S+/, `image: ${appName}:1.4.1`);
+    await createGitOpsProject(server, project!, {
+      files: { 'manifests/base/deployment.yaml': base, 'manifests/overlays/prod/kustomization.yaml': overlay },
+    });
     // Step 1: a project access token of the GitOps project, write_repository, role Developer.
-    server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project!], role: Role.developer });
+    server.addToken({
+      value: token,
+      kind: 'project',
+      scopes: ['write_repository'],
+      projects: [project!],
+      role: Role.developer,
+    });
     // Step 3: the include in the application project. gitlab-ci-local resolves a component only from
     // the repository it runs in, so the include names this commit instead of the catalog release.
-    expect(include.include[0]!.component).toMatch(/^\$CI_SERVER_FQDN\/gitops-image-bump\/gitops-image-bump\/image-bump@\d+\.\d+\.\d+$/);
-    app = await createProjectRepo(workspace, 'team-app', { remote: `${server.url}/team/app.git`, ciConfig: ciConfig.replace(include.include[0]!.component, SELF_INCLUDE) });
+    expect(include.include[0]!.component).toMatch(
+      /^\$CI_SERVER_FQDN\/gitops-image-bump\/gitops-image-bump\/image-bump@\d+\.\d+\.\d+$/,
+    );
+    app = await createProjectRepo(workspace, 'team-app', {
+      remote: `${server.url}/team/app.git`,
+      ciConfig: ciConfig.replace(include.include[0]!.component, SELF_INCLUDE),
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -68,7 +89,9 @@ describe('the quick start in a pipeline', () => {
 
   it('bumps the overlay on the GitOps project from a tag pipeline', async () => {
     // Step 2's protected variable exists in a tag pipeline, which is where the job runs.
-    const result = await runPipeline(workspace, app, { variables: { [variable!]: token, CI_COMMIT_TAG: tag!, CI_COMMIT_REF_PROTECTED: 'true' } });
+    const result = await runPipeline(workspace, app, {
+      variables: { [variable!]: token, CI_COMMIT_TAG: tag!, CI_COMMIT_REF_PROTECTED: 'true' },
+    });
     expect(result.exitCode, result.output).toBe(0);
     expect(result.output).toMatch(/PASS +image-bump-prod\b/);
     expect(result.output).not.toMatch(/warning:/);
@@ -85,7 +108,10 @@ describe('the quick start in a pipeline', () => {
   it.each([
     ['a merge-request pipeline', { CI_PIPELINE_SOURCE: 'merge_request_event' }],
     ['a pipeline of the protected default branch, where there is no tag', { CI_COMMIT_REF_PROTECTED: 'true' }],
-    ['a pipeline of an unprotected tag, where the protected variable is absent', { CI_COMMIT_TAG: '1.4.3', CI_COMMIT_REF_PROTECTED: 'false' }],
+    [
+      'a pipeline of an unprotected tag, where the protected variable is absent',
+      { CI_COMMIT_TAG: '1.4.3', CI_COMMIT_REF_PROTECTED: 'false' },
+    ],
   ])('has no job in %s, as the README says', async (_name, variables) => {
     const result = await runPipeline(workspace, app, { args: ['--list'], variables });
     expect(result.exitCode, result.output).toBe(0);
@@ -95,18 +121,31 @@ describe('the quick start in a pipeline', () => {
 
 describe('the CLI section', () => {
   it('runs its edit example as written on a GitOps checkout', async () => {
-    const command = blocks(section('CLI'), 'sh')[0]!.split('\n').find((line) => line.startsWith('gitops-image-bump edit '))!;
-    const args = command.replace(/ \[--image \.\.\.\]$/, '').split(' ').slice(1);
+    const command = blocks(section('CLI'), 'sh')[0]!
+      .split('\n')
+      .find((line) => line.startsWith('gitops-image-bump edit '))!;
+    const args = command
+      .replace(/ \[--image \.\.\.\]$/, '')
+      .split(' ')
+      .slice(1);
     const dir = await mkdtemp(join(tmpdir(), 'readme-cli-'));
     try {
       for (const [path, content] of Object.entries(defaultGitOpsFiles())) {
         await mkdir(join(dir, path, '..'), { recursive: true });
         await writeFile(join(dir, path), content);
       }
-      const run = await execa(process.execPath, [CLI, ...args], { cwd: dir, env: baseEnv(), extendEnv: false, reject: false, all: true });
+      const run = await execa(process.execPath, [CLI, ...args], {
+        cwd: dir,
+        env: baseEnv(),
+        extendEnv: false,
+        reject: false,
+        all: true,
+      });
       expect(run.exitCode, run.all).toBe(0);
       expect(run.all).not.toMatch(/warning:/);
-      expect(await readFile(join(dir, 'manifests/overlays/prod/kustomization.yaml'), 'utf8')).toContain('newTag: v1.2.3');
+      expect(await readFile(join(dir, 'manifests/overlays/prod/kustomization.yaml'), 'utf8')).toContain(
+        'newTag: v1.2.3',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

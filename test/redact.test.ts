@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/errors.js';
-import { createOutput } from '../src/output.js';
-import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/redact.js';
+import { BumpError } from '../src/failures/errors.js';
+import { createOutput } from '../src/failures/output.js';
+import { readOutputSettings } from '../src/settings/environment-inputs.js';
+import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/failures/redact.js';
 
 const TOKEN = 'glpat-Rd7xQk2mW9zT4vB8nL3c';
 const ODD_TOKEN = 'tok/with+odd=chars&more?';
@@ -15,7 +16,13 @@ function expectNoTrace(text: string, token = TOKEN): void {
   expect(text).not.toContain(token);
   expect(text).not.toContain(token.slice(0, 4));
   expect(text).not.toContain(token.slice(-4));
-  for (const form of [base64(token), base64(`oauth2:${token}`), base64(`gitlab-ci-token:${token}`), base64(`:${token}`)]) expect(text).not.toContain(form);
+  for (const form of [
+    base64(token),
+    base64(`oauth2:${token}`),
+    base64(`gitlab-ci-token:${token}`),
+    base64(`:${token}`),
+  ])
+    expect(text).not.toContain(form);
 }
 
 describe('redact', () => {
@@ -45,13 +52,19 @@ describe('redact', () => {
     ['authorization: bearer some.jwt.value', 'authorization: bearer [MASKED]'],
     ['Authorization:   token abcdef123456', 'Authorization:   token [MASKED]'],
     ['> PRIVATE-TOKEN: unregistered-secret-1', '> PRIVATE-TOKEN: [MASKED]'],
-    ['GIT_CONFIG_VALUE_0=Authorization: Basic b2F1dGgyOnNvbWV0aGluZw==', 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]'],
+    [
+      'GIT_CONFIG_VALUE_0=Authorization: Basic b2F1dGgyOnNvbWV0aGluZw==',
+      'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]',
+    ],
   ])('masks the credentials of an HTTP header, registered or not: %s', (text, expected) => {
     expect(redact(text)).toBe(expected);
   });
 
   it.each([
-    ["fatal: unable to access 'https://oauth2:unregistered-1@gitlab.example.com/group/gitops.git/'", "fatal: unable to access 'https://[MASKED]@gitlab.example.com/group/gitops.git/'"],
+    [
+      "fatal: unable to access 'https://oauth2:unregistered-1@gitlab.example.com/group/gitops.git/'",
+      "fatal: unable to access 'https://[MASKED]@gitlab.example.com/group/gitops.git/'",
+    ],
     ['http://gitlab-ci-token:abc123@127.0.0.1:8080/x.git', 'http://[MASKED]@127.0.0.1:8080/x.git'],
     [`https://oauth2:${TOKEN}@gitlab.example.com`, 'https://[MASKED]@gitlab.example.com'],
     [`HTTPS://${TOKEN}@gitlab.example.com/a.git`, 'HTTPS://[MASKED]@gitlab.example.com/a.git'],
@@ -67,13 +80,14 @@ describe('redact', () => {
   });
 
   it('masks the header inside the quotes of an inspected object, and keeps the quotes', () => {
-    expect(redact("envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic b2F1dGgyOnVucmVnaXN0ZXJlZA==', 'HOME=/dev/null' ]")).toBe(
-      "envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]', 'HOME=/dev/null' ]",
-    );
+    expect(
+      redact("envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic b2F1dGgyOnVucmVnaXN0ZXJlZA==', 'HOME=/dev/null' ]"),
+    ).toBe("envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]', 'HOME=/dev/null' ]");
   });
 
   it('leaves text without secrets alone', () => {
-    const text = "error: project group/gitops was not found on https://gitlab.example.com: its path is wrong\nhint: check --project";
+    const text =
+      'error: project group/gitops was not found on https://gitlab.example.com: its path is wrong\nhint: check --project';
     expect(redact(text)).toBe(text);
   });
 });
@@ -100,7 +114,11 @@ describe('every line the CLI prints goes through redaction', () => {
   function capture(env: NodeJS.ProcessEnv = {}) {
     const out: string[] = [];
     const err: string[] = [];
-    const output = createOutput({ stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env, now: () => 0 });
+    const output = createOutput(readOutputSettings(env), {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => err.push(t) },
+      now: () => 0,
+    });
     return { output, out, err };
   }
 
@@ -117,7 +135,9 @@ describe('every line the CLI prints goes through redaction', () => {
 
   it('errors, their hints and (when debugging) their stacks', () => {
     const { output, err } = capture({ IMAGE_BUMP_DEBUG: '1' });
-    expect(output.error(new BumpError(`bad ${TOKEN}`, { hint: `rotate ${base64(`gitlab-ci-token:${TOKEN}`)}` }))).toBe(1);
+    expect(output.error(new BumpError(`bad ${TOKEN}`, { hint: `rotate ${base64(`gitlab-ci-token:${TOKEN}`)}` }))).toBe(
+      1,
+    );
     expect(output.error(new Error(`boom https://oauth2:${TOKEN}@gitlab.example.com`))).toBe(1);
     const all = err.join('');
     expect(all).toContain('error: bad [MASKED]\nhint: rotate [MASKED]\n');
@@ -127,13 +147,20 @@ describe('every line the CLI prints goes through redaction', () => {
 });
 
 describe('guardProcessOutput', () => {
-  it('makes whatever else writes to a stream (Node\'s NODE_DEBUG logs, a library\'s debug lines) pass through redaction', () => {
+  it("makes whatever else writes to a stream (Node's NODE_DEBUG logs, a library's debug lines) pass through redaction", () => {
     const written: string[] = [];
-    const stream = { write: (chunk: string | Uint8Array, ...rest: unknown[]) => (written.push(String(chunk)), rest.length >= 0) } as unknown as NodeJS.WriteStream;
+    const stream = {
+      write: (chunk: string | Uint8Array, ...rest: unknown[]) => (written.push(String(chunk)), rest.length >= 0),
+    } as unknown as NodeJS.WriteStream;
     guardProcessOutput([stream]);
     guardProcessOutput([stream]); // once only: a second guard would not change anything either
-    stream.write(`CHILD_PROCESS 1: spawn { envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic ${base64(`oauth2:${TOKEN}`)}' ] }\n`);
+    stream.write(
+      `CHILD_PROCESS 1: spawn { envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic ${base64(`oauth2:${TOKEN}`)}' ] }\n`,
+    );
     stream.write(Buffer.from(`simple-git ${TOKEN}\n`), 'utf8', () => undefined);
-    expect(written).toEqual(["CHILD_PROCESS 1: spawn { envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]' ] }\n", 'simple-git [MASKED]\n']);
+    expect(written).toEqual([
+      "CHILD_PROCESS 1: spawn { envPairs: [ 'GIT_CONFIG_VALUE_0=Authorization: Basic [MASKED]' ] }\n",
+      'simple-git [MASKED]\n',
+    ]);
   });
 });

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageName, imageNamesInResourcesWith, readInside, unmatchedImageWarning } from '../src/resource-images.js';
+import {
+  imageName,
+  imageNamesInResourcesWith,
+  readInside,
+  unmatchedImageWarning,
+} from '../src/edit/resource-images.js';
 import { commitFiles, git } from './support/git.js';
 import { defaultGitOpsFiles, REGISTRY } from './support/gitops-repo.js';
 
@@ -36,7 +41,8 @@ ${extra}`;
 describe('imageNamesInResourcesWith(readInside(root))', () => {
   it('follows resources into a base directory and multi-document files, at any depth, without tags or digests', async () => {
     const root = tree({
-      'overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - extra.yaml\nimages:\n  - name: app\n    newTag: v2\n',
+      'overlays/prod/kustomization.yaml':
+        'resources:\n  - ../../base\n  - extra.yaml\nimages:\n  - name: app\n    newTag: v2\n',
       'overlays/prod/extra.yaml': `apiVersion: batch/v1
 kind: CronJob
 spec:
@@ -51,9 +57,11 @@ spec:
             - name: job
               image: "registry.example.com/team/job:v1@sha256:${'b'.repeat(64)}"
 `,
-      'base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n  - pod.yaml\n',
+      'base/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n  - pod.yaml\n',
       'base/deployment.yaml': `${deployment('app1', `${REGISTRY}/app1:v1.0.0`)}---\n${deployment('app2', `${REGISTRY}/app2`)}---\n# empty document\n`,
-      'base/pod.yaml': 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: sidecar\n      image: nginx:1.27\n  ephemeralContainers:\n    - name: debug\n      image: busybox\n',
+      'base/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: sidecar\n      image: nginx:1.27\n  ephemeralContainers:\n    - name: debug\n      image: busybox\n',
     });
     // ephemeralContainers' busybox is not listed: kustomize's image transformer does not rewrite it.
     expect(await imageNamesInResourcesWith(readInside(root), 'overlays/prod/kustomization.yaml')).toEqual([
@@ -73,7 +81,10 @@ spec:
       'component/kustomization.yaml': 'kind: Component\nresources:\n  - c.yaml\n',
       'component/c.yaml': deployment('c', 'c.example.com/c:1'),
     });
-    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/Kustomization')).toEqual(['a.example.com/a', 'c.example.com/c']);
+    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/Kustomization')).toEqual([
+      'a.example.com/a',
+      'c.example.com/c',
+    ]);
   });
 
   it("applies a nested kustomization's own images: renames, as kustomize does before the overlay sees them", async () => {
@@ -82,7 +93,10 @@ spec:
       'base/kustomization.yaml': `resources:\n  - app.yaml\nimages:\n  - name: app\n    newName: ${REGISTRY}/app\n    newTag: v1\n  - name: other\n    newTag: v2\n`,
       'base/app.yaml': `${deployment('app', 'app:latest')}---\n${deployment('other', 'other:v1')}`,
     });
-    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/kustomization.yaml')).toEqual(['other', `${REGISTRY}/app`]);
+    expect(await imageNamesInResourcesWith(readInside(root), 'overlay/kustomization.yaml')).toEqual([
+      'other',
+      `${REGISTRY}/app`,
+    ]);
   });
 
   it('skips remote resources, missing ones and unreadable YAML without failing', async () => {
@@ -117,7 +131,10 @@ spec:
   });
 
   it('never reads outside the root, through ".." or a symbolic link', async () => {
-    const outside = tree({ 'kustomization.yaml': 'resources:\n  - app.yaml\n', 'app.yaml': deployment('secret', 'outside:1') });
+    const outside = tree({
+      'kustomization.yaml': 'resources:\n  - app.yaml\n',
+      'app.yaml': deployment('secret', 'outside:1'),
+    });
     const root = tree({
       'repo/overlay/kustomization.yaml': `resources:\n  - ../../../${outside.split('/').at(-1)}\n  - ../linked\n  - ../link.yaml\n  - ${outside}\n`,
     });
@@ -130,7 +147,8 @@ spec:
 describe('imageNamesInResourcesWith', () => {
   it('asks only for repository-relative paths, never above the root', async () => {
     const files: Record<string, string> = {
-      'manifests/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n  - ../../../../etc\n  - /etc/passwd\n',
+      'manifests/overlays/prod/kustomization.yaml':
+        'resources:\n  - ../../base\n  - ../../../../etc\n  - /etc/passwd\n',
       'manifests/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
       'manifests/base/deployment.yaml': deployment('app', `${REGISTRY}/app:1`),
     };
@@ -140,7 +158,9 @@ describe('imageNamesInResourcesWith', () => {
       return files[path];
     }, 'manifests/overlays/prod/kustomization.yaml');
     expect(names).toEqual([`${REGISTRY}/app`]);
-    expect(asked.every((path) => !path.startsWith('/') && !path.split('/').includes('..') && !path.split('/').includes('.'))).toBe(true);
+    expect(
+      asked.every((path) => !path.startsWith('/') && !path.split('/').includes('..') && !path.split('/').includes('.')),
+    ).toBe(true);
   });
 
   it('reads blobs through git, as in a sparse clone where the base is not checked out', async () => {
@@ -148,7 +168,8 @@ describe('imageNamesInResourcesWith', () => {
     created.push(gitDir);
     await git(['init', '--quiet', '--bare', '--initial-branch=main', gitDir]);
     await commitFiles(gitDir, 'main', defaultGitOpsFiles(), 'Initial GitOps layout');
-    const readBlob = (path: string) => git(['cat-file', 'blob', `main:${path}`], { cwd: gitDir, raw: true }).catch(() => undefined);
+    const readBlob = (path: string) =>
+      git(['cat-file', 'blob', `main:${path}`], { cwd: gitDir, raw: true }).catch(() => undefined);
     const names = await imageNamesInResourcesWith(readBlob, 'manifests/overlays/prod/kustomization.yaml');
     expect(names).toEqual([`${REGISTRY}/app1`, `${REGISTRY}/app2`]);
     expect(unmatchedImageWarning(names, `${REGISTRY}/app1`)).toBeUndefined();
@@ -185,7 +206,9 @@ describe('unmatchedImageWarning', () => {
         `Did you mean "${REGISTRY}/app1"?`,
     );
     expect(unmatchedImageWarning(names, 'docker.io/library/nginx')).toMatch(/Did you mean "nginx"\?$/);
-    expect(unmatchedImageWarning(names, 'other.example.com/team/app2')).toMatch(/Did you mean "registry\.example\.com\/team\/app2"\?$/);
+    expect(unmatchedImageWarning(names, 'other.example.com/team/app2')).toMatch(
+      /Did you mean "registry\.example\.com\/team\/app2"\?$/,
+    );
     expect(unmatchedImageWarning(names, 'unrelated')).toMatch(/so this entry changes nothing\.$/);
   });
 });

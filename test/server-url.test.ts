@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.js';
-import { readSettings, type PushSettings } from '../src/settings.js';
+import { UsageError } from '../src/failures/errors.js';
+import { readSettings } from '../src/settings/settings.js';
+import type { PushSettings } from '../src/settings/types.js';
 import { troubleFor } from '../src/troubleshooting.js';
 
 function serverUrl(url: string): string {
-  const settings = readSettings(['push', '--server-url', url, '--project', 'group/gitops', '--target-env', 'prod', '--image', 'app:1.0.0'], {}) as PushSettings;
+  const settings = readSettings(
+    ['push', '--server-url', url, '--project', 'group/gitops', '--target-env', 'prod', '--image', 'app:1.0.0'],
+    {},
+  ) as PushSettings;
   return settings.serverUrl;
 }
 
@@ -32,19 +36,58 @@ describe('--server-url', () => {
 
   it.each([
     // Node reads host 127.0.0.1:28765 (a backslash is a slash to it), curl reads 127.0.0.2:28800.
-    ['http://127.0.0.1:28765\\@127.0.0.2:28800', '--server-url must be a plain http(s) URL, without credentials or "@"'],
-    ['https://oauth2:glpat-secret@gitlab.example.com', '--server-url must be a plain http(s) URL, without credentials or "@"'],
-    ['https://gitlab.example.com\\evil.example', '--server-url "https://gitlab.example.com\\\\evil.example" holds a backslash, "%", a query or a fragment'],
-    ['https://gitlab.example.com\t', '--server-url "https://gitlab.example.com\\t" holds whitespace or control characters'],
-    ['https://gitlab.example.com\n', '--server-url "https://gitlab.example.com\\n" holds whitespace or control characters'],
-    ['https://gitlab.example.com /x', '--server-url "https://gitlab.example.com /x" holds whitespace or control characters'],
-    ['https://gitlab.example.com?x=1', '--server-url "https://gitlab.example.com?x=1" holds a backslash, "%", a query or a fragment'],
-    ['https://gitlab.example.com#x', '--server-url "https://gitlab.example.com#x" holds a backslash, "%", a query or a fragment'],
-    ['https://gitlab.example.com/%2e%2e/x', '--server-url "https://gitlab.example.com/%2e%2e/x" holds a backslash, "%", a query or a fragment'],
-    ['https://gitlab.example.com/a/../b', '--server-url "https://gitlab.example.com/a/../b" is not an http(s) URL of the form https://gitlab.example.com'],
-    ['http:/gitlab.example.com', '--server-url "http:/gitlab.example.com" is not an http(s) URL of the form https://gitlab.example.com'],
-    ['ftp://gitlab.example.com', '--server-url "ftp://gitlab.example.com" is not an http(s) URL of the form https://gitlab.example.com'],
-    ['gitlab.example.com', '--server-url "gitlab.example.com" is not an http(s) URL of the form https://gitlab.example.com'],
+    [
+      'http://127.0.0.1:28765\\@127.0.0.2:28800',
+      '--server-url must be a plain http(s) URL, without credentials or "@"',
+    ],
+    [
+      'https://oauth2:glpat-secret@gitlab.example.com',
+      '--server-url must be a plain http(s) URL, without credentials or "@"',
+    ],
+    [
+      'https://gitlab.example.com\\evil.example',
+      '--server-url "https://gitlab.example.com\\\\evil.example" holds a backslash, "%", a query or a fragment',
+    ],
+    [
+      'https://gitlab.example.com\t',
+      '--server-url "https://gitlab.example.com\\t" holds whitespace or control characters',
+    ],
+    [
+      'https://gitlab.example.com\n',
+      '--server-url "https://gitlab.example.com\\n" holds whitespace or control characters',
+    ],
+    [
+      'https://gitlab.example.com /x',
+      '--server-url "https://gitlab.example.com /x" holds whitespace or control characters',
+    ],
+    [
+      'https://gitlab.example.com?x=1',
+      '--server-url "https://gitlab.example.com?x=1" holds a backslash, "%", a query or a fragment',
+    ],
+    [
+      'https://gitlab.example.com#x',
+      '--server-url "https://gitlab.example.com#x" holds a backslash, "%", a query or a fragment',
+    ],
+    [
+      'https://gitlab.example.com/%2e%2e/x',
+      '--server-url "https://gitlab.example.com/%2e%2e/x" holds a backslash, "%", a query or a fragment',
+    ],
+    [
+      'https://gitlab.example.com/a/../b',
+      '--server-url "https://gitlab.example.com/a/../b" is not an http(s) URL of the form https://gitlab.example.com',
+    ],
+    [
+      'http:/gitlab.example.com',
+      '--server-url "http:/gitlab.example.com" is not an http(s) URL of the form https://gitlab.example.com',
+    ],
+    [
+      'ftp://gitlab.example.com',
+      '--server-url "ftp://gitlab.example.com" is not an http(s) URL of the form https://gitlab.example.com',
+    ],
+    [
+      'gitlab.example.com',
+      '--server-url "gitlab.example.com" is not an http(s) URL of the form https://gitlab.example.com',
+    ],
   ])('refuses %j before anything is attempted', (given, message) => {
     const error = refusal(given);
     expect(error.message).toBe(message);

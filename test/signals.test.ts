@@ -49,23 +49,53 @@ function gitProcessesFor(project: string): string[] {
  * Starts a bump with its own TMPDIR and --report, waits until the server has received the request the
  * fault holds, sends the signal, and returns what the CLI left behind.
  */
-async function interrupt(signal: keyof typeof EXIT_CODES, fault: Fault, waitFor: (path: string, method: string) => boolean, extra: string[] = []) {
+async function interrupt(
+  signal: keyof typeof EXIT_CODES,
+  fault: Fault,
+  waitFor: (path: string, method: string) => boolean,
+  extra: string[] = [],
+) {
   const { project, env } = await newProject(server, 'signal');
   const tipBefore = await branchTip(server, project, 'main');
   const tmp = dir('image-bump-signal-tmp-');
   const report = join(dir('image-bump-signal-report-'), 'bump.env');
   server.setFault(fault);
   const requestsBefore = server.requests.length;
-  const run = execa(process.execPath, [CLI, 'push', '--server-url', server.url, '--project', project, '--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.1.0`, '--report', report, ...extra], {
-    env: { ...baseEnv(), ...env, TMPDIR: tmp },
-    extendEnv: false,
-    reject: false,
-    timeout: 30_000,
-    stripFinalNewline: false,
-  });
-  await until(() => server.requests.slice(requestsBefore).some((request) => request.project === project && waitFor(request.path, request.method)), 'the held request');
+  const run = execa(
+    process.execPath,
+    [
+      CLI,
+      'push',
+      '--server-url',
+      server.url,
+      '--project',
+      project,
+      '--target-env',
+      'prod',
+      '--image',
+      `${REGISTRY}/app1:v1.1.0`,
+      '--report',
+      report,
+      ...extra,
+    ],
+    {
+      env: { ...baseEnv(), ...env, TMPDIR: tmp },
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+      stripFinalNewline: false,
+    },
+  );
+  await until(
+    () =>
+      server.requests
+        .slice(requestsBefore)
+        .some((request) => request.project === project && waitFor(request.path, request.method)),
+    'the held request',
+  );
   // git is inside the request now: the clone exists (and, mid-push, the commit)
-  if (!extra.includes('--keep-workdir')) expect(readdirSync(tmp).filter((name) => name.startsWith('image-bump-'))).toHaveLength(1);
+  if (!extra.includes('--keep-workdir'))
+    expect(readdirSync(tmp).filter((name) => name.startsWith('image-bump-'))).toHaveLength(1);
   const sent = Date.now();
   run.kill(signal);
   const result = await run;
@@ -87,10 +117,17 @@ describe('signals', () => {
     );
     expect(exitMs).toBeLessThan(3000);
     // the run ends once: one JSON object, the last line of stdout
-    const jsonLines = String(result.stdout).split('\n').filter((line) => line.startsWith('{'));
+    const jsonLines = String(result.stdout)
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
     expect(jsonLines).toHaveLength(1);
     expect(String(result.stdout).trimEnd().split('\n').at(-1)).toBe(jsonLines[0]);
-    expect(JSON.parse(jsonLines[0]!)).toMatchObject({ ok: false, exitCode: 143, error: 'interrupted by SIGTERM: stopped git, nothing more is pushed', outcome: null });
+    expect(JSON.parse(jsonLines[0]!)).toMatchObject({
+      ok: false,
+      exitCode: 143,
+      error: 'interrupted by SIGTERM: stopped git, nothing more is pushed',
+      outcome: null,
+    });
     expect(readdirSync(tmp)).toEqual([]);
     expect(readFileSync(report, 'utf8')).toBe(FAILED_REPORT);
     expect(gitProcessesFor(project)).toEqual([]);
@@ -100,15 +137,24 @@ describe('signals', () => {
     expect(server.pushLog(project)).toEqual([]);
   });
 
-  it.each(['SIGINT', 'SIGHUP'] as const)('%s mid-clone: exit code 128 + signal, no clone, no git left, BUMP_CHANGED=false', async (signal) => {
-    const { project, tipBefore, tmp, report, result } = await interrupt(signal, { kind: 'stall', service: 'git-upload-pack' }, (path) => path.endsWith('/info/refs'));
-    expect(result.exitCode, String(result.stderr)).toBe(EXIT_CODES[signal]);
-    expect(String(result.stderr)).toMatch(new RegExp(`^error: interrupted by ${signal}: stopped git, nothing more is pushed\\nhint: `));
-    expect(readdirSync(tmp)).toEqual([]);
-    expect(readFileSync(report, 'utf8')).toBe(FAILED_REPORT);
-    expect(gitProcessesFor(project)).toEqual([]);
-    expect(await branchTip(server, project, 'main')).toBe(tipBefore);
-  });
+  it.each(['SIGINT', 'SIGHUP'] as const)(
+    '%s mid-clone: exit code 128 + signal, no clone, no git left, BUMP_CHANGED=false',
+    async (signal) => {
+      const { project, tipBefore, tmp, report, result } = await interrupt(
+        signal,
+        { kind: 'stall', service: 'git-upload-pack' },
+        (path) => path.endsWith('/info/refs'),
+      );
+      expect(result.exitCode, String(result.stderr)).toBe(EXIT_CODES[signal]);
+      expect(String(result.stderr)).toMatch(
+        new RegExp(`^error: interrupted by ${signal}: stopped git, nothing more is pushed\\nhint: `),
+      );
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(readFileSync(report, 'utf8')).toBe(FAILED_REPORT);
+      expect(gitProcessesFor(project)).toEqual([]);
+      expect(await branchTip(server, project, 'main')).toBe(tipBefore);
+    },
+  );
 
   // Mid-push, when the clone is complete (an unfinished clone is removed by git itself on the signal).
   it('keeps the clone on a signal with --keep-workdir', async () => {

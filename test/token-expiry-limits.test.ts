@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lookUpExpiry } from '../src/token-expiry.js';
+import { lookUpExpiry } from '../src/push/token-expiry.js';
 import { useGitLabServer } from './support/test-server.js';
 
 const server = useGitLabServer();

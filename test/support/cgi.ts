@@ -77,10 +77,10 @@ export function runCgi(req: IncomingMessage, res: ServerResponse, options: CgiOp
   };
 
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   // The child may exit (or be killed) before it has read the whole body.
-  child.stdin!.on('error', () => {});
-  req.pipe(child.stdin!);
+  child.stdin.on('error', () => {});
+  req.pipe(child.stdin);
   // Client went away before the answer was complete: the backend has no one to talk to.
   res.on('close', () => {
     if (!res.writableFinished) kill();
@@ -97,7 +97,7 @@ export function runCgi(req: IncomingMessage, res: ServerResponse, options: CgiOp
   const streamed = (async () => {
     let head: Buffer = Buffer.alloc(0);
     let started = false;
-    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       if (res.destroyed) {
         kill();
         break;

@@ -20,7 +20,13 @@ function escape(text: string): string {
 
 async function writable(ctx: ScenarioContext): Promise<Prepared> {
   await createGitOpsProject(ctx.server, ctx.project);
-  ctx.server.addToken({ value: ctx.token, kind: 'project', scopes: ['write_repository'], projects: [ctx.project], role: 30 });
+  ctx.server.addToken({
+    value: ctx.token,
+    kind: 'project',
+    scopes: ['write_repository'],
+    projects: [ctx.project],
+    role: 30,
+  });
   return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token } };
 }
 
@@ -45,7 +51,9 @@ const timeLimit = (ctx: ScenarioContext): Expectation => ({
 /** A branch `staging` of someone else's: main's tip plus a commit of theirs. */
 async function foreignBranch(ctx: ScenarioContext, message = 'Staging tweaks'): Promise<string> {
   const main = await branchTip(ctx.server, ctx.project, 'main');
-  return commitFiles(ctx.server.repoPath(ctx.project), 'staging', { 'staging-notes.txt': 'hand-made\n' }, message, { parent: main });
+  return commitFiles(ctx.server.repoPath(ctx.project), 'staging', { 'staging-notes.txt': 'hand-made\n' }, message, {
+    parent: main,
+  });
 }
 
 export const LIMIT_SCENARIOS: Scenario[] = [
@@ -74,7 +82,8 @@ export const LIMIT_SCENARIOS: Scenario[] = [
     },
     expect: () => ({
       exitCode: 1,
-      error: /^merge-request branch staging already exists and is not a bump branch of main: its tip [0-9a-f]{12} was not written by gitops-image-bump for main \(no "Image-Bump-Target: main" trailer\)$/,
+      error:
+        /^merge-request branch staging already exists and is not a bump branch of main: its tip [0-9a-f]{12} was not written by gitops-image-bump for main \(no "Image-Bump-Target: main" trailer\)$/,
       hint: /^Nothing was pushed\. .*Choose another --mr-branch .*delete it in GitLab/,
       trouble: 'bump-branch-foreign',
     }),
@@ -85,12 +94,19 @@ export const LIMIT_SCENARIOS: Scenario[] = [
     setup: async (ctx) => {
       const prepared = await writable(ctx);
       const staging = await foreignBranch(ctx);
-      await commitFiles(ctx.server.repoPath(ctx.project), 'staging', { 'picked.txt': 'x\n' }, 'Update app1\n\nImage-Bump-Target: main', { parent: staging });
+      await commitFiles(
+        ctx.server.repoPath(ctx.project),
+        'staging',
+        { 'picked.txt': 'x\n' },
+        'Update app1\n\nImage-Bump-Target: main',
+        { parent: staging },
+      );
       return { ...prepared, args: [...BUMP, '--mode', 'merge-request', '--mr-branch', 'staging'], branch: 'staging' };
     },
     expect: () => ({
       exitCode: 1,
-      error: /^merge-request branch staging already exists and is not a bump branch of main: its tip [0-9a-f]{12} is not on top of a commit of main$/,
+      error:
+        /^merge-request branch staging already exists and is not a bump branch of main: its tip [0-9a-f]{12} is not on top of a commit of main$/,
       hint: /^Nothing was pushed\./,
       trouble: 'bump-branch-foreign',
     }),
@@ -101,7 +117,11 @@ export const LIMIT_SCENARIOS: Scenario[] = [
     name: 'a server that sends info/refs without end, with --timeout 2',
     server: 'faults',
     timeoutMs: TIMEOUT_S * 1000 + MARGIN_MS,
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', String(TIMEOUT_S)], fault: { kind: 'endless', service: 'git-upload-pack' } }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: [...BUMP, '--timeout', String(TIMEOUT_S)],
+      fault: { kind: 'endless', service: 'git-upload-pack' },
+    }),
     expect: timeLimit,
     check: noGitLeftFor,
   },
@@ -109,18 +129,28 @@ export const LIMIT_SCENARIOS: Scenario[] = [
     name: 'a server that trickles info/refs at two bytes a second, with --timeout 2',
     server: 'faults',
     timeoutMs: TIMEOUT_S * 1000 + MARGIN_MS,
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', String(TIMEOUT_S)], fault: { kind: 'trickle', service: 'git-upload-pack' } }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: [...BUMP, '--timeout', String(TIMEOUT_S)],
+      fault: { kind: 'trickle', service: 'git-upload-pack' },
+    }),
     expect: timeLimit,
     check: noGitLeftFor,
   },
   {
-    name: 'a server that trickles the push\'s ref advertisement, with --timeout 2',
+    name: "a server that trickles the push's ref advertisement, with --timeout 2",
     server: 'faults',
     timeoutMs: TIMEOUT_S * 1000 + MARGIN_MS,
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', String(TIMEOUT_S)], fault: { kind: 'trickle', service: 'git-receive-pack' } }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: [...BUMP, '--timeout', String(TIMEOUT_S)],
+      fault: { kind: 'trickle', service: 'git-receive-pack' },
+    }),
     expect: (ctx) => ({
       ...timeLimit(ctx),
-      error: new RegExp(`^${escape(ctx.server.url)} sent too slowly or without end while pushing main to ${escape(`${ctx.server.url}/${ctx.project}.git`)}: stopped git after ${TIMEOUT_S} s, --timeout$`),
+      error: new RegExp(
+        `^${escape(ctx.server.url)} sent too slowly or without end while pushing main to ${escape(`${ctx.server.url}/${ctx.project}.git`)}: stopped git after ${TIMEOUT_S} s, --timeout$`,
+      ),
     }),
     check: noGitLeftFor,
   },

@@ -18,7 +18,8 @@ import { startGitLabServer, type GitLabServer } from './gitlab-server.js';
 const TOKEN_VARIABLE = 'GITLAB_PUSHER_TOKEN';
 const BUMP = ['--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.1.0`];
 const SERVER_URL_HINT = /^Give the GitLab URL alone, as in https:\/\/gitlab\.example\.com .*never from the URL\.$/;
-const REDIRECT_HINT = /^Set --server-url \(the server_url input, default \$CI_SERVER_URL\) to the GitLab URL itself, not one that redirects; .*the token never reaches a server other than the one named\./;
+const REDIRECT_HINT =
+  /^Set --server-url \(the server_url input, default \$CI_SERVER_URL\) to the GitLab URL itself, not one that redirects; .*the token never reaches a server other than the one named\./;
 
 let elsewhereServer: Promise<GitLabServer> | undefined;
 
@@ -38,7 +39,13 @@ afterAll(async () => {
 
 async function writable(ctx: ScenarioContext): Promise<Prepared> {
   await createGitOpsProject(ctx.server, ctx.project);
-  ctx.server.addToken({ value: ctx.token, kind: 'project', scopes: ['write_repository'], projects: [ctx.project], role: 30 });
+  ctx.server.addToken({
+    value: ctx.token,
+    kind: 'project',
+    scopes: ['write_repository'],
+    projects: [ctx.project],
+    role: 30,
+  });
   return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token } };
 }
 
@@ -46,14 +53,23 @@ async function writable(ctx: ScenarioContext): Promise<Prepared> {
 async function mirroredElsewhere(ctx: ScenarioContext): Promise<GitLabServer> {
   const other = await elsewhere();
   await createGitOpsProject(other, ctx.project);
-  other.addToken({ value: ctx.token, kind: 'project', scopes: ['write_repository', 'read_api'], projects: [ctx.project], role: 40 });
+  other.addToken({
+    value: ctx.token,
+    kind: 'project',
+    scopes: ['write_repository', 'read_api'],
+    projects: [ctx.project],
+    role: 40,
+  });
   return other;
 }
 
 /** The other server saw nothing with credentials, and its copy of the project is as it was. */
 async function expectNothingElsewhere(ctx: ScenarioContext): Promise<void> {
   const other = await elsewhere();
-  expect(other.requests.filter((request) => request.credentials), 'requests with credentials on the other origin').toEqual([]);
+  expect(
+    other.requests.filter((request) => request.credentials),
+    'requests with credentials on the other origin',
+  ).toEqual([]);
   expect(other.pushLog(ctx.project), 'pushes on the other origin').toEqual([]);
 }
 
@@ -75,7 +91,10 @@ export function hostileHome(dir: string, rewrite: { from: string[]; to: string }
     return path;
   };
   const askpass = script('askpass.sh', `env > '${join(dir, 'askpass-ran')}'\necho stolen`);
-  const helper = script('helper.sh', `{ env; cat; } > '${join(dir, 'helper-ran')}'\necho username=stolen\necho password=stolen`);
+  const helper = script(
+    'helper.sh',
+    `{ env; cat; } > '${join(dir, 'helper-ran')}'\necho username=stolen\necho password=stolen`,
+  );
   const config = [
     `[url "${rewrite.to}/"]`,
     ...rewrite.from.map((url) => `\tinsteadOf = ${url}/`),
@@ -102,7 +121,8 @@ export function hostileHome(dir: string, rewrite: { from: string[]; to: string }
 
 /** Nothing of the hostile configuration ran or wrote. */
 export function expectHostileHomeIgnored(dir: string): void {
-  for (const file of HOSTILE_OUTPUTS) expect(existsSync(join(dir, file)), `${file} (written only if git read the hostile config)`).toBe(false);
+  for (const file of HOSTILE_OUTPUTS)
+    expect(existsSync(join(dir, file)), `${file} (written only if git read the hostile config)`).toBe(false);
 }
 
 /** Every debug switch of Node, of the bundled libraries and of git, at once. */
@@ -126,7 +146,13 @@ export function debugSwitches(dir: string): Record<string, string> {
 }
 
 /** Traces that would show headers, config or the environment: the variables that ask for them never reach git. */
-export const UNPASSED_TRACES = ['git-curl-trace.log', 'git-setup-trace.log', 'git-trace2.log', 'git-trace2-event.log', 'git-trace2-perf.log'];
+export const UNPASSED_TRACES = [
+  'git-curl-trace.log',
+  'git-setup-trace.log',
+  'git-trace2.log',
+  'git-trace2-event.log',
+  'git-trace2-perf.log',
+];
 
 const redirected = (prepared: Prepared): Expectation => {
   const to = prepared.fault?.kind === 'redirect' ? new URL(prepared.fault.to).origin : 'http://127.0.0.1:0';
@@ -139,7 +165,12 @@ const redirected = (prepared: Prepared): Expectation => {
   };
 };
 
-const invalidServerUrl = (error: string): Expectation => ({ exitCode: 2, error, hint: SERVER_URL_HINT, trouble: 'server-url-invalid' });
+const invalidServerUrl = (error: string): Expectation => ({
+  exitCode: 2,
+  error,
+  hint: SERVER_URL_HINT,
+  trouble: 'server-url-invalid',
+});
 
 export const SECRET_SCENARIOS: readonly Scenario[] = [
   {
@@ -159,7 +190,11 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => {
       const prepared = await writable(ctx);
       const other = await mirroredElsewhere(ctx);
-      return { ...prepared, serverUrl: ctx.server.url, fault: { kind: 'redirect', to: other.url, status: 307, service: 'git-receive-pack' } };
+      return {
+        ...prepared,
+        serverUrl: ctx.server.url,
+        fault: { kind: 'redirect', to: other.url, status: 307, service: 'git-receive-pack' },
+      };
     },
     expect: (_ctx, prepared) => redirected(prepared),
     check: (ctx) => expectNothingElsewhere(ctx),
@@ -178,20 +213,27 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
     name: 'a server URL with a tab',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), serverUrl: `${ctx.server.url}\t` }),
-    expect: (ctx) => invalidServerUrl(`--server-url ${JSON.stringify(`${ctx.server.url}\t`)} holds whitespace or control characters`),
+    expect: (ctx) =>
+      invalidServerUrl(`--server-url ${JSON.stringify(`${ctx.server.url}\t`)} holds whitespace or control characters`),
   },
   {
     name: 'a server URL with a newline',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), serverUrl: `${ctx.server.url}\nhttp://127.0.0.1:9` }),
-    expect: (ctx) => invalidServerUrl(`--server-url ${JSON.stringify(`${ctx.server.url}\nhttp://127.0.0.1:9`)} holds whitespace or control characters`),
+    expect: (ctx) =>
+      invalidServerUrl(
+        `--server-url ${JSON.stringify(`${ctx.server.url}\nhttp://127.0.0.1:9`)} holds whitespace or control characters`,
+      ),
   },
   {
     name: 'a server URL carrying the token in its query',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), serverUrl: `${ctx.server.url}/?private_token=${ctx.token}` }),
     // Shown, so that the user sees what is wrong, and masked like every line.
-    expect: (ctx) => invalidServerUrl(`--server-url ${JSON.stringify(`${ctx.server.url}/?private_token=[MASKED]`)} holds a backslash, "%", a query or a fragment`),
+    expect: (ctx) =>
+      invalidServerUrl(
+        `--server-url ${JSON.stringify(`${ctx.server.url}/?private_token=[MASKED]`)} holds a backslash, "%", a query or a fragment`,
+      ),
   },
   {
     name: 'a token that is a common word, too short to be masked',
@@ -208,7 +250,10 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
   {
     name: 'a token of 100,000 characters',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token.repeat(Math.ceil(100_000 / ctx.token.length)).slice(0, 100_000) } }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      env: { [TOKEN_VARIABLE]: ctx.token.repeat(Math.ceil(100_000 / ctx.token.length)).slice(0, 100_000) },
+    }),
     expect: () => ({
       exitCode: 2,
       error: `${TOKEN_VARIABLE} holds a value longer than 16384 characters, which is no GitLab token`,
@@ -222,7 +267,10 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => {
       const prepared = await writable(ctx);
       const other = await mirroredElsewhere(ctx);
-      return { ...prepared, env: { ...prepared.env, ...hostileHome(ctx.cwd, { from: [ctx.server.url], to: other.url }) } };
+      return {
+        ...prepared,
+        env: { ...prepared.env, ...hostileHome(ctx.cwd, { from: [ctx.server.url], to: other.url }) },
+      };
     },
     expect: () => ({ exitCode: 0, pushes: true, summary: /^bumped / }),
     check: async (ctx) => {

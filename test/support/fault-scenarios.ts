@@ -86,12 +86,24 @@ const TOKEN_VARIABLE = 'GITLAB_PUSHER_TOKEN';
 export const APP1 = `${REGISTRY}/app1`;
 const BUMP = ['--target-env', 'prod', '--image', `${APP1}:v1.1.0`];
 const HEX64 = '24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
-const SHELL_TEXT = (marker: string) => [`$(touch ${marker})`, `\`touch ${marker}\``, `; touch ${marker}`, `| touch ${marker}`];
+const SHELL_TEXT = (marker: string) => [
+  `$(touch ${marker})`,
+  `\`touch ${marker}\``,
+  `; touch ${marker}`,
+  `| touch ${marker}`,
+];
 
 let sequence = 0;
 
 function writeToken(ctx: ScenarioContext, spec: Partial<TokenSpec> = {}): void {
-  ctx.server.addToken({ value: ctx.token, kind: 'project', scopes: ['write_repository'], projects: [ctx.project], role: 30, ...spec });
+  ctx.server.addToken({
+    value: ctx.token,
+    kind: 'project',
+    scopes: ['write_repository'],
+    projects: [ctx.project],
+    role: 30,
+    ...spec,
+  });
 }
 
 async function project(ctx: ScenarioContext, options?: GitOpsProjectOptions): Promise<void> {
@@ -108,21 +120,27 @@ async function writable(ctx: ScenarioContext, options?: GitOpsProjectOptions): P
 const rejected401 = (trouble = 'token-rejected'): Expectation => ({
   exitCode: 1,
   error: `GitLab rejected the token in ${TOKEN_VARIABLE} (HTTP 401): it is invalid, expired or revoked`,
-  hint: new RegExp(`^Rotate it: create a Project Access Token on .*write_repository.*Developer.*expiry.*update ${TOKEN_VARIABLE} with the new value and revoke the old token\\. Tokens stop working at 00:00 UTC on their expiry date\\.$`),
+  hint: new RegExp(
+    `^Rotate it: create a Project Access Token on .*write_repository.*Developer.*expiry.*update ${TOKEN_VARIABLE} with the new value and revoke the old token\\. Tokens stop working at 00:00 UTC on their expiry date\\.$`,
+  ),
   trouble,
 });
 
 const forbiddenPush = (ctx: ScenarioContext): Expectation => ({
   exitCode: 1,
   error: `the token in ${TOKEN_VARIABLE} may not push to ${ctx.project} (HTTP 403: "You are not allowed to push code to this project."): it lacks the write_repository scope or its role is below Developer`,
-  hint: new RegExp(`scopes and role are fixed when it is created: create a Project Access Token on ${ctx.project} .*scope write_repository, role Developer.*expiry.*put it in ${TOKEN_VARIABLE}`),
+  hint: new RegExp(
+    `scopes and role are fixed when it is created: create a Project Access Token on ${ctx.project} .*scope write_repository, role Developer.*expiry.*put it in ${TOKEN_VARIABLE}`,
+  ),
   trouble: 'push-forbidden',
 });
 
 const notFound = (ctx: ScenarioContext, path: string): Expectation => ({
   exitCode: 1,
   error: `project ${path} was not found on ${ctx.server.url}: its path is wrong, or the token in ${TOKEN_VARIABLE} belongs to another project`,
-  hint: new RegExp(`^Check --project: .*\\(${escape(`${ctx.server.url}/${path}`)}\\)\\. A Project Access Token works only in the project it was created in .*create it on ${escape(path)} itself`),
+  hint: new RegExp(
+    `^Check --project: .*\\(${escape(`${ctx.server.url}/${path}`)}\\)\\. A Project Access Token works only in the project it was created in .*create it on ${escape(path)} itself`,
+  ),
   trouble: 'project-not-found',
 });
 
@@ -151,7 +169,12 @@ const outsidePath = (path: string): Expectation => ({
   trouble: 'path-outside',
 });
 
-const yamlError = (file: string, rest: string, trouble: string, hint: RegExp): Expectation => ({ exitCode: 1, error: `${file}:${rest}`, hint, trouble });
+const yamlError = (file: string, rest: string, trouble: string, hint: RegExp): Expectation => ({
+  exitCode: 1,
+  error: `${file}:${rest}`,
+  hint,
+  trouble,
+});
 const FIX_YAML = /^Fix the YAML in the GitOps repository/;
 
 /** An image argument rejected before anything is cloned. */
@@ -160,7 +183,12 @@ function invalidImage(name: string, image: string, message: string, hint: RegExp
     name,
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--target-env', 'prod', '--image', image] }),
-    expect: () => ({ exitCode: 2, error: `image argument ${JSON.stringify(image)}: ${message}`, hint, trouble: 'image-invalid' }),
+    expect: () => ({
+      exitCode: 2,
+      error: `image argument ${JSON.stringify(image)}: ${message}`,
+      hint,
+      trouble: 'image-invalid',
+    }),
   };
 }
 
@@ -169,7 +197,10 @@ function shellInEnv(name: string, build: (marker: string) => string): Scenario {
   return {
     name,
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--target-env', build(ctx.markers[0]!), '--image', `${APP1}:v1.1.0`] }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--target-env', build(ctx.markers[0]!), '--image', `${APP1}:v1.1.0`],
+    }),
     expect: (ctx) => invalidEnv(build(ctx.markers[0]!)),
   };
 }
@@ -180,7 +211,13 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'a successful push',
     server: 'main',
     setup: (ctx) => writable(ctx),
-    expect: (ctx) => ({ exitCode: 0, pushes: true, summary: new RegExp(`^bumped ${escape(APP1)} in manifests/overlays/prod: .* -> ${escape(APP1)}:v1\\.1\\.0 \\(commit [0-9a-f]{7} on main\\)$`) }),
+    expect: () => ({
+      exitCode: 0,
+      pushes: true,
+      summary: new RegExp(
+        `^bumped ${escape(APP1)} in manifests/overlays/prod: .* -> ${escape(APP1)}:v1\\.1\\.0 \\(commit [0-9a-f]{7} on main\\)$`,
+      ),
+    }),
   },
   {
     name: 'a dry run',
@@ -217,7 +254,12 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'a token variable of more than one line',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: `${ctx.token}\nsecond-line` } }),
-    expect: () => ({ exitCode: 2, error: `${TOKEN_VARIABLE} holds more than one line`, hint: /^Store the token alone, without line breaks/, trouble: 'token-multi-line' }),
+    expect: () => ({
+      exitCode: 2,
+      error: `${TOKEN_VARIABLE} holds more than one line`,
+      hint: /^Store the token alone, without line breaks/,
+      trouble: 'token-multi-line',
+    }),
   },
   {
     name: 'the token itself given as --token-variable',
@@ -225,7 +267,8 @@ export const SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--token-variable', ctx.token] }),
     expect: () => ({
       exitCode: 2,
-      error: '--token-variable must be the NAME of the environment variable that holds the token (letters, digits and "_"), not a value',
+      error:
+        '--token-variable must be the NAME of the environment variable that holds the token (letters, digits and "_"), not a value',
       hint: /pass its name\. If the token itself was given here, treat it as exposed and rotate it\.$/,
       trouble: 'token-variable-invalid',
     }),
@@ -319,7 +362,9 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: (ctx) => ({
       exitCode: 1,
       error: `the token in ${TOKEN_VARIABLE} may not read ${ctx.project} (HTTP 403: "You are not allowed to download code from this project."): it lacks a repository scope or its role is below Reporter`,
-      hint: new RegExp(`^Pushing needs the write_repository scope and role Developer: create a Project Access Token on ${escape(ctx.project)} `),
+      hint: new RegExp(
+        `^Pushing needs the write_repository scope and role Developer: create a Project Access Token on ${escape(ctx.project)} `,
+      ),
       trouble: 'read-forbidden',
     }),
   },
@@ -338,7 +383,13 @@ export const SCENARIOS: readonly Scenario[] = [
       await project(ctx);
       const other = `${ctx.project}-app`;
       await createGitOpsProject(ctx.server, other);
-      ctx.server.addToken({ value: ctx.token, kind: 'project', scopes: ['write_repository'], projects: [other], role: 40 });
+      ctx.server.addToken({
+        value: ctx.token,
+        kind: 'project',
+        scopes: ['write_repository'],
+        projects: [other],
+        role: 40,
+      });
       return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token } };
     },
     expect: (ctx) => notFound(ctx, ctx.project),
@@ -354,7 +405,9 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: (ctx) => ({
       exitCode: 1,
       error: `main is a protected branch of ${ctx.project} and the token's role may not push to it`,
-      hint: new RegExp(`^Either allow the token's role to push: in ${escape(ctx.project)}, Settings > Repository > Protected branches, main, .*; or let a merge request carry the change: --mode merge-request \\(always\\) or --fallback merge-request`),
+      hint: new RegExp(
+        `^Either allow the token's role to push: in ${escape(ctx.project)}, Settings > Repository > Protected branches, main, .*; or let a merge request carry the change: --mode merge-request \\(always\\) or --fallback merge-request`,
+      ),
       trouble: 'protected-branch',
     }),
   },
@@ -402,33 +455,63 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'malformed YAML in the overlay',
     server: 'main',
     setup: async (ctx) => ({
-      ...(await writable(ctx, { overlays: { prod: 'resources:\n  - ../../base\nimages:\n  - name: registry.example.com/team/app1\n\tnewTag: v1.0.0\n' } })),
+      ...(await writable(ctx, {
+        overlays: {
+          prod: 'resources:\n  - ../../base\nimages:\n  - name: registry.example.com/team/app1\n\tnewTag: v1.0.0\n',
+        },
+      })),
     }),
-    expect: () => yamlError('manifests/overlays/prod/kustomization.yaml', '5:1: Tabs are not allowed as indentation', 'yaml-invalid', FIX_YAML),
+    expect: () =>
+      yamlError(
+        'manifests/overlays/prod/kustomization.yaml',
+        '5:1: Tabs are not allowed as indentation',
+        'yaml-invalid',
+        FIX_YAML,
+      ),
   },
   {
     name: 'duplicate keys in the overlay',
     server: 'main',
     setup: async (ctx) => ({
-      ...(await writable(ctx, { overlays: { prod: `images:\n  - name: ${APP1}\n    newTag: v1.0.0\nresources:\n  - ../../base\nimages: []\n` } })),
+      ...(await writable(ctx, {
+        overlays: { prod: `images:\n  - name: ${APP1}\n    newTag: v1.0.0\nresources:\n  - ../../base\nimages: []\n` },
+      })),
     }),
-    expect: () => yamlError('manifests/overlays/prod/kustomization.yaml', '6:1: Map keys must be unique', 'yaml-duplicate-key', FIX_YAML),
+    expect: () =>
+      yamlError(
+        'manifests/overlays/prod/kustomization.yaml',
+        '6:1: Map keys must be unique',
+        'yaml-duplicate-key',
+        FIX_YAML,
+      ),
   },
   {
     name: 'a kustomization of several YAML documents',
     server: 'main',
     setup: async (ctx) => ({
-      ...(await writable(ctx, { overlays: { prod: `resources:\n  - ../../base\nimages:\n  - name: ${APP1}\n    newTag: v1.0.0\n---\nimages: []\n` } })),
+      ...(await writable(ctx, {
+        overlays: {
+          prod: `resources:\n  - ../../base\nimages:\n  - name: ${APP1}\n    newTag: v1.0.0\n---\nimages: []\n`,
+        },
+      })),
     }),
     expect: () =>
-      yamlError('manifests/overlays/prod/kustomization.yaml', '6:1: a kustomization holds one YAML document, this file holds 2', 'yaml-several-documents', /^Remove the extra `---` documents/),
+      yamlError(
+        'manifests/overlays/prod/kustomization.yaml',
+        '6:1: a kustomization holds one YAML document, this file holds 2',
+        'yaml-several-documents',
+        /^Remove the extra `---` documents/,
+      ),
   },
   {
     name: 'an overlay directory that is a symbolic link out of the repository',
     server: 'main',
     setup: async (ctx) => {
       const prepared = await writable(ctx);
-      await commitSymlinks(ctx.server.repoPath(ctx.project), 'main', { 'manifests/overlays/evil': '/etc', 'manifests/overlays/up': '../../..' });
+      await commitSymlinks(ctx.server.repoPath(ctx.project), 'main', {
+        'manifests/overlays/evil': '/etc',
+        'manifests/overlays/up': '../../..',
+      });
       return { ...prepared, args: ['--target-env', 'evil,up', '--image', `${APP1}:v1.1.0`] };
     },
     expect: () => ({
@@ -443,12 +526,15 @@ export const SCENARIOS: readonly Scenario[] = [
     server: 'main',
     setup: async (ctx) => {
       const prepared = await writable(ctx);
-      await commitSymlinks(ctx.server.repoPath(ctx.project), 'main', { 'manifests/overlays/linked/kustomization.yaml': '../../../../../../../../../../etc/passwd' });
+      await commitSymlinks(ctx.server.repoPath(ctx.project), 'main', {
+        'manifests/overlays/linked/kustomization.yaml': '../../../../../../../../../../etc/passwd',
+      });
       return { ...prepared, args: ['--target-env', 'linked', '--image', `${APP1}:v1.1.0`] };
     },
     expect: () => ({
       exitCode: 2,
-      error: 'manifests/overlays/linked/kustomization.yaml leads outside the repository (a symbolic link to a path outside it)',
+      error:
+        'manifests/overlays/linked/kustomization.yaml leads outside the repository (a symbolic link to a path outside it)',
       hint: /^A kustomization is only read and written inside the GitOps repository: replace the symbolic link with the real file/,
       trouble: 'outside-repository',
     }),
@@ -459,11 +545,31 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'an image argument that is only a name',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--target-env', 'prod', '--image', APP1] }),
-    expect: () => ({ exitCode: 2, error: `invalid format of image ${JSON.stringify(APP1)}, use one of the following options:`, hint: /"\*" as the new name, tag or digest keeps the value/, trouble: 'image-argument-format' }),
+    expect: () => ({
+      exitCode: 2,
+      error: `invalid format of image ${JSON.stringify(APP1)}, use one of the following options:`,
+      hint: /"\*" as the new name, tag or digest keeps the value/,
+      trouble: 'image-argument-format',
+    }),
   },
-  invalidImage('an image path in uppercase', `${APP1}=registry.example.com/Team/App1:v1.1.0`, 'repository path "Team/App1" must be lowercase', /^use lowercase letters and digits/),
-  invalidImage('an invalid tag', `${APP1}=${APP1}:-v1.1.0`, 'tag "-v1.1.0" is not valid: a tag is 1-128 characters of letters, digits, "_", "." and "-", and cannot start with "." or "-"', /^use a tag such as/),
-  invalidImage('an invalid digest', `${APP1}=${APP1}@sha256:abc123`, 'digest "sha256:abc123" is not valid: sha256 needs exactly 64 lowercase hex characters', /^copy the digest as the registry reports it/),
+  invalidImage(
+    'an image path in uppercase',
+    `${APP1}=registry.example.com/Team/App1:v1.1.0`,
+    'repository path "Team/App1" must be lowercase',
+    /^use lowercase letters and digits/,
+  ),
+  invalidImage(
+    'an invalid tag',
+    `${APP1}=${APP1}:-v1.1.0`,
+    'tag "-v1.1.0" is not valid: a tag is 1-128 characters of letters, digits, "_", "." and "-", and cannot start with "." or "-"',
+    /^use a tag such as/,
+  ),
+  invalidImage(
+    'an invalid digest',
+    `${APP1}=${APP1}@sha256:abc123`,
+    'digest "sha256:abc123" is not valid: sha256 needs exactly 64 lowercase hex characters',
+    /^copy the digest as the registry reports it/,
+  ),
   invalidImage('nothing after "="', `${APP1}=`, 'nothing follows "="', /^write the new image after "="/),
   invalidImage(
     'an empty tag ($CI_REGISTRY_IMAGE:$CI_COMMIT_TAG outside a tag pipeline)',
@@ -471,8 +577,18 @@ export const SCENARIOS: readonly Scenario[] = [
     'the tag after ":" is empty',
     /"\$CI_REGISTRY_IMAGE:\$CI_COMMIT_TAG" ends in ":" outside a tag pipeline, where CI_COMMIT_TAG is empty/,
   ),
-  invalidImage('a new image without a name', `${APP1}=:v1.1.0`, 'the image has no name before ":v1.1.0"', /keep the name already set with "\*"/),
-  invalidImage('a digest without a name', `${APP1}=@sha256:${HEX64}`, `the image has no name before "@sha256:${HEX64}"`, /^write the new image's name before ":" or "@"/),
+  invalidImage(
+    'a new image without a name',
+    `${APP1}=:v1.1.0`,
+    'the image has no name before ":v1.1.0"',
+    /keep the name already set with "\*"/,
+  ),
+  invalidImage(
+    'a digest without a name',
+    `${APP1}=@sha256:${HEX64}`,
+    `the image has no name before "@sha256:${HEX64}"`,
+    /^write the new image's name before ":" or "@"/,
+  ),
   invalidImage(
     'an unknown digest algorithm',
     `${APP1}=${APP1}@invaliddigest:${HEX64}`,
@@ -482,61 +598,123 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'the drop-in APP_NAME with an empty APP_IMAGE',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: APP1, APP_IMAGE: '' }, args: ['--target-env', 'prod'] }),
-    expect: () => ({ exitCode: 2, error: `no new image for ${JSON.stringify(APP1)}: APP_IMAGE is empty`, hint: /\$CI_COMMIT_TAG is empty outside tag pipelines/, trouble: 'app-image-missing' }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: APP1, APP_IMAGE: '' },
+      args: ['--target-env', 'prod'],
+    }),
+    expect: () => ({
+      exitCode: 2,
+      error: `no new image for ${JSON.stringify(APP1)}: APP_IMAGE is empty`,
+      hint: /\$CI_COMMIT_TAG is empty outside tag pipelines/,
+      trouble: 'app-image-missing',
+    }),
   },
   {
     name: 'the drop-in APP_IMAGE ending in ":"',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: APP1, APP_IMAGE: `${APP1}:` }, args: ['--target-env', 'prod'] }),
-    expect: () => ({ exitCode: 2, error: `image argument ${JSON.stringify(`${APP1}=${APP1}:`)}: the tag after ":" is empty`, hint: /outside a tag pipeline/, trouble: 'image-invalid' }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: APP1, APP_IMAGE: `${APP1}:` },
+      args: ['--target-env', 'prod'],
+    }),
+    expect: () => ({
+      exitCode: 2,
+      error: `image argument ${JSON.stringify(`${APP1}=${APP1}:`)}: the tag after ":" is empty`,
+      hint: /outside a tag pipeline/,
+      trouble: 'image-invalid',
+    }),
   },
   {
     name: 'a --timeout beyond what a timer holds',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', '2147484'] }),
-    expect: () => ({ exitCode: 2, error: '--timeout must be a whole number from 1 to 86400, not "2147484"', hint: /seconds, e\.g\. 60/, trouble: 'number-invalid' }),
+    expect: () => ({
+      exitCode: 2,
+      error: '--timeout must be a whole number from 1 to 86400, not "2147484"',
+      hint: /seconds, e\.g\. 60/,
+      trouble: 'number-invalid',
+    }),
   },
   {
     name: 'an empty --message',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--message', ''] }),
-    expect: () => ({ exitCode: 2, error: '--message "" leaves the commit subject empty', hint: /^Leave it out for the default/, trouble: 'message-empty' }),
+    expect: () => ({
+      exitCode: 2,
+      error: '--message "" leaves the commit subject empty',
+      hint: /^Leave it out for the default/,
+      trouble: 'message-empty',
+    }),
   },
   {
     name: 'an empty --author-name',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--author-name', ''] }),
-    expect: () => ({ exitCode: 2, error: '--author-name "" is not a name git can record: it is empty', hint: /^Give a plain name/, trouble: 'author-invalid' }),
+    expect: () => ({
+      exitCode: 2,
+      error: '--author-name "" is not a name git can record: it is empty',
+      hint: /^Give a plain name/,
+      trouble: 'author-invalid',
+    }),
   },
   {
     name: 'an empty --author-email',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--author-email', ''] }),
-    expect: () => ({ exitCode: 2, error: '--author-email "" is not an email git can record: it is empty', hint: /^Give a plain name/, trouble: 'author-invalid' }),
+    expect: () => ({
+      exitCode: 2,
+      error: '--author-email "" is not an email git can record: it is empty',
+      hint: /^Give a plain name/,
+      trouble: 'author-invalid',
+    }),
   },
   {
     name: '--helm-values into .git',
     server: 'quiet',
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--helm-values', '.git/HEAD'] }),
-    expect: () => ({ exitCode: 2, error: `--helm-values ".git/HEAD" goes through .git, which holds git's own files`, hint: /nothing under \.git is ever read or written/, trouble: 'path-git-dir' }),
+    expect: () => ({
+      exitCode: 2,
+      error: `--helm-values ".git/HEAD" goes through .git, which holds git's own files`,
+      hint: /nothing under \.git is ever read or written/,
+      trouble: 'path-git-dir',
+    }),
   },
   {
     name: 'a --path that reaches .git through ".."',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/../.git', '--image', `${APP1}:v1.1.0`] }),
-    expect: () => ({ exitCode: 2, error: `--path "manifests/../.git" goes through .git, which holds git's own files`, hint: /nothing under \.git/, trouble: 'path-git-dir' }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--path', 'manifests/../.git', '--image', `${APP1}:v1.1.0`],
+    }),
+    expect: () => ({
+      exitCode: 2,
+      error: `--path "manifests/../.git" goes through .git, which holds git's own files`,
+      hint: /nothing under \.git/,
+      trouble: 'path-git-dir',
+    }),
   },
   {
     name: 'a --path with a tab inside',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/overlays/\tprod', '--image', `${APP1}:v1.1.0`] }),
-    expect: () => ({ exitCode: 2, error: '--path "manifests/overlays/\\tprod" contains control characters', hint: /stray character in a CI\/CD variable/, trouble: 'path-control' }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--path', 'manifests/overlays/\tprod', '--image', `${APP1}:v1.1.0`],
+    }),
+    expect: () => ({
+      exitCode: 2,
+      error: '--path "manifests/overlays/\\tprod" contains control characters',
+      hint: /stray character in a CI\/CD variable/,
+      trouble: 'path-control',
+    }),
   },
   {
     name: 'a --path with ".."',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--path', 'manifests/../../outside', '--image', `${APP1}:v1.1.0`] }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--path', 'manifests/../../outside', '--image', `${APP1}:v1.1.0`],
+    }),
     expect: () => outsidePath('manifests/../../outside'),
   },
   {
@@ -554,7 +732,10 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'a target env that climbs out with "../"',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--target-env', '../../../etc', '--image', `${APP1}:v1.1.0`] }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--target-env', '../../../etc', '--image', `${APP1}:v1.1.0`],
+    }),
     expect: () => invalidEnv('../../../etc'),
   },
   shellInEnv('a target env with $(…)', (marker) => `$(touch ${marker})`),
@@ -565,14 +746,20 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'a target env with a newline and $(…)',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--target-env', `prod\n$(touch ${ctx.markers[0]})`, '--image', `${APP1}:v1.1.0`] }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--target-env', `prod\n$(touch ${ctx.markers[0]})`, '--image', `${APP1}:v1.1.0`],
+    }),
     // A newline separates environments (GitLab renders an array input that way): the second one is refused.
     expect: (ctx) => invalidEnv(`$(touch ${ctx.markers[0]})`),
   },
   {
     name: 'an app name with $(…) and spaces',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), args: ['--target-env', 'prod', '--image', `$(touch ${ctx.markers[0]})=${APP1}:v1.1.0`] }),
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      args: ['--target-env', 'prod', '--image', `$(touch ${ctx.markers[0]})=${APP1}:v1.1.0`],
+    }),
     expect: (ctx) => ({
       exitCode: 2,
       error: `image argument ${JSON.stringify(`$(touch ${ctx.markers[0]})=${APP1}:v1.1.0`)}: the image name to match, ${JSON.stringify(`$(touch ${ctx.markers[0]})`)}, contains whitespace or control characters`,
@@ -583,10 +770,15 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'an app name with a newline',
     server: 'quiet',
-    setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: `app1\ntouch ${ctx.markers[0]}`, APP_IMAGE: `${APP1}:v1.1.0` }, args: ['--target-env', 'prod'] }),
-    expect: (ctx) => ({
+    setup: async (ctx) => ({
+      ...(await writable(ctx)),
+      env: { [TOKEN_VARIABLE]: ctx.token, APP_NAME: `app1\ntouch ${ctx.markers[0]}`, APP_IMAGE: `${APP1}:v1.1.0` },
+      args: ['--target-env', 'prod'],
+    }),
+    expect: () => ({
       exitCode: 2,
-      error: /^image argument "app1\\ntouch \S+=registry\.example\.com\/team\/app1:v1\.1\.0": the image name to match, "app1\\ntouch \S+", contains whitespace or control characters$/,
+      error:
+        /^image argument "app1\\ntouch \S+=registry\.example\.com\/team\/app1:v1\.1\.0": the image name to match, "app1\\ntouch \S+", contains whitespace or control characters$/,
       hint: /^write the image name exactly as the manifests use it/,
       trouble: 'image-invalid',
     }),
@@ -597,13 +789,23 @@ export const SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => {
       const prepared = await writable(ctx);
       const [a, b, c, d] = ctx.markers;
-      const names = [`\`touch\${IFS}${a}\``, `app;touch\${IFS}${b}`, `app|touch\${IFS}${c}`, `app$(touch\${IFS}${d})`, `app"'q`];
-      return { ...prepared, args: ['--target-env', 'prod', ...names.flatMap((name) => ['--image', `${name}=${APP1}:v9.9.9`]), '--dry-run'] };
+      const names = [
+        `\`touch\${IFS}${a}\``,
+        `app;touch\${IFS}${b}`,
+        `app|touch\${IFS}${c}`,
+        `app$(touch\${IFS}${d})`,
+        `app"'q`,
+      ];
+      return {
+        ...prepared,
+        args: ['--target-env', 'prod', ...names.flatMap((name) => ['--image', `${name}=${APP1}:v9.9.9`]), '--dry-run'],
+      };
     },
     // No image name holds such characters, so such an entry could never match: refused as input, and only ever data.
     expect: () => ({
       exitCode: 2,
-      error: /^image argument "`touch\$\{IFS\}\S+`=registry\.example\.com\/team\/app1:v9\.9\.9": the image name to match, "`touch\$\{IFS\}\S+`", holds characters no image name has$/,
+      error:
+        /^image argument "`touch\$\{IFS\}\S+`=registry\.example\.com\/team\/app1:v9\.9\.9": the image name to match, "`touch\$\{IFS\}\S+`", holds characters no image name has$/,
       hint: /^write the image name exactly as the manifests use it/,
       trouble: 'image-invalid',
     }),
@@ -651,7 +853,9 @@ export const SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => ({ ...(await writable(ctx)), args: [...BUMP, '--timeout', '2'], fault: { kind: 'stall' } }),
     expect: (ctx) => ({
       exitCode: 1,
-      error: new RegExp(`^${escape(ctx.server.url)} stopped answering while cloning ${escape(`${ctx.server.url}/${ctx.project}.git`)}: no progress within (2 s, )?--timeout$`),
+      error: new RegExp(
+        `^${escape(ctx.server.url)} stopped answering while cloning ${escape(`${ctx.server.url}/${ctx.project}.git`)}: no progress within (2 s, )?--timeout$`,
+      ),
       hint: /^The server \(or a proxy in between\) stalled\. Retry the job; .*raise --timeout/,
       trouble: 'timeout',
     }),
@@ -673,14 +877,22 @@ export interface Servers {
 export async function runScenario(
   scenario: Scenario,
   servers: Servers,
-  options: { token?: string; extraArgs?: (ctx: ScenarioContext) => string[]; extraEnv?: (ctx: ScenarioContext) => Record<string, string> } = {},
+  options: {
+    token?: string;
+    extraArgs?: (ctx: ScenarioContext) => string[];
+    extraEnv?: (ctx: ScenarioContext) => Record<string, string>;
+  } = {},
 ): Promise<ScenarioRun> {
   const id = ++sequence;
   const server = servers[scenario.server];
   const ctx: ScenarioContext = {
     server,
     project: `team/fault-${process.pid}-${id}`,
-    token: options.token ?? (scenario.nameShapedToken ? `fm${id}x${Math.random().toString(36).slice(2, 10)}secret` : `fm${id}-${Math.random().toString(36).slice(2, 10)}-secret`),
+    token:
+      options.token ??
+      (scenario.nameShapedToken
+        ? `fm${id}x${Math.random().toString(36).slice(2, 10)}secret`
+        : `fm${id}-${Math.random().toString(36).slice(2, 10)}-secret`),
     cwd: mkdtempSync(join(tmpdir(), 'image-bump-fault-')),
     markers: Array.from({ length: 4 }, (_, i) => `pwned-${process.pid}-${id}-${i}`),
   };
@@ -688,12 +900,24 @@ export async function runScenario(
   const branch = prepared.branch ?? 'main';
   const tipBefore = await branchTip(server, ctx.project, branch).catch(() => undefined);
   const requestsBefore = server.requests.length;
-  const args = ['push', '--server-url', prepared.serverUrl ?? server.url, '--project', prepared.project ?? ctx.project, ...prepared.args, ...(options.extraArgs?.(ctx) ?? [])];
+  const args = [
+    'push',
+    '--server-url',
+    prepared.serverUrl ?? server.url,
+    '--project',
+    prepared.project ?? ctx.project,
+    ...prepared.args,
+    ...(options.extraArgs?.(ctx) ?? []),
+  ];
   if (prepared.fault) server.setFault(prepared.fault);
   const started = Date.now();
   let result: CliResult;
   try {
-    result = await runCli(args, { env: { ...prepared.env, ...options.extraEnv?.(ctx) }, cwd: ctx.cwd, timeoutMs: scenario.timeoutMs ?? 60_000 });
+    result = await runCli(args, {
+      env: { ...prepared.env, ...options.extraEnv?.(ctx) },
+      cwd: ctx.cwd,
+      timeoutMs: scenario.timeoutMs ?? 60_000,
+    });
   } finally {
     if (prepared.fault) server.setFault(null);
   }

@@ -69,7 +69,11 @@ export interface ProjectRepoOptions {
  * committed (gitlab-ci-local resolves a component as local when its project is the repository's own
  * and its version is the current commit).
  */
-export async function createProjectRepo(workspace: Workspace, name: string, options: ProjectRepoOptions): Promise<string> {
+export async function createProjectRepo(
+  workspace: Workspace,
+  name: string,
+  options: ProjectRepoOptions,
+): Promise<string> {
   const dir = join(workspace.dir, name);
   await mkdir(join(dir, 'templates'), { recursive: true });
   await copyFile(TEMPLATE, join(dir, 'templates/image-bump.yml'));
@@ -105,11 +109,26 @@ export interface RunOptions {
  * Runs gitlab-ci-local on `repo` with the shell executor. Its environment is PATH (shims first),
  * an empty HOME and nothing else: no GIT_* and no CI variables from the host reach the pipeline.
  */
-export async function runPipeline(workspace: Workspace, repo: string, options: RunOptions = {}): Promise<PipelineResult> {
-  const variables = Object.entries(options.variables ?? {}).flatMap(([name, value]) => ['--variable', `${name}=${value}`]);
+export async function runPipeline(
+  workspace: Workspace,
+  repo: string,
+  options: RunOptions = {},
+): Promise<PipelineResult> {
+  const variables = Object.entries(options.variables ?? {}).flatMap(([name, value]) => [
+    '--variable',
+    `${name}=${value}`,
+  ]);
   const result = await execa(
     process.execPath,
-    [GITLAB_CI_LOCAL, '--cwd', basename(repo), '--force-shell-executor', '--no-color', ...variables, ...(options.args ?? [])],
+    [
+      GITLAB_CI_LOCAL,
+      '--cwd',
+      basename(repo),
+      '--force-shell-executor',
+      '--no-color',
+      ...variables,
+      ...(options.args ?? []),
+    ],
     {
       cwd: dirname(repo),
       env: { PATH: workspace.path, HOME: workspace.home, LANG: 'C.UTF-8' },
@@ -120,7 +139,6 @@ export async function runPipeline(workspace: Workspace, repo: string, options: R
   );
   const stdout = String(result.stdout);
   const stderr = String(result.stderr);
-  // eslint-disable-next-line no-control-regex
   const output = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
   return { exitCode: result.exitCode ?? -1, stdout, stderr, output };
 }

@@ -11,7 +11,8 @@ import { nonPortableWhitespace, re2Incompatibilities } from './re2-compat.js';
 export type GitLabVersion = readonly [number, number];
 
 export const formatVersion = ([major, minor]: GitLabVersion) => `${major}.${minor}`;
-const atLeast = (version: GitLabVersion, since: GitLabVersion) => version[0] > since[0] || (version[0] === since[0] && version[1] >= since[1]);
+const atLeast = (version: GitLabVersion, since: GitLabVersion) =>
+  version[0] > since[0] || (version[0] === since[0] && version[1] >= since[1]);
 
 /** `spec:` keys and the GitLab version that accepts each in a component. */
 export const SPEC_KEYWORDS: Record<string, GitLabVersion> = {
@@ -41,13 +42,15 @@ export const MAX_OPTIONS = 50;
 export const MAX_DESCRIPTION = 1024;
 
 const article = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The input type a value has, as GitLab's input classes tell them apart. */
 export function valueType(value: unknown): InputType | 'null' | 'object' {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return typeof value as InputType;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return typeof value as InputType;
   return 'object';
 }
 
@@ -64,28 +67,38 @@ export interface HeaderRulesOptions {
 export function headerProblems(header: unknown, { minimumGitLab }: HeaderRulesOptions): string[] {
   const problems: string[] = [];
   if (!isRecord(header)) return ['header: must be a mapping with `spec:`'];
-  for (const key of Object.keys(header)) if (key !== 'spec') problems.push(`header: unknown key \`${key}\` (only \`spec\`)`);
+  for (const key of Object.keys(header))
+    if (key !== 'spec') problems.push(`header: unknown key \`${key}\` (only \`spec\`)`);
   const spec = header.spec;
   if (!isRecord(spec)) return [...problems, 'spec: must be a mapping'];
 
   for (const key of Object.keys(spec)) {
-    if (SPEC_KEYS_NOT_FOR_COMPONENTS.includes(key)) problems.push(`spec: \`${key}\` cannot be used in a CI/CD component`);
+    if (SPEC_KEYS_NOT_FOR_COMPONENTS.includes(key))
+      problems.push(`spec: \`${key}\` cannot be used in a CI/CD component`);
     else if (!(key in SPEC_KEYWORDS)) problems.push(`spec: unknown key \`${key}\``);
     else if (!atLeast(minimumGitLab, SPEC_KEYWORDS[key]!)) {
-      problems.push(`spec: \`${key}\` needs GitLab ${formatVersion(SPEC_KEYWORDS[key]!)}, but the documented minimum is ${formatVersion(minimumGitLab)}`);
+      problems.push(
+        `spec: \`${key}\` needs GitLab ${formatVersion(SPEC_KEYWORDS[key]!)}, but the documented minimum is ${formatVersion(minimumGitLab)}`,
+      );
     }
   }
-  if ('description' in spec && typeof spec.description !== 'string') problems.push('spec.description: must be a string');
+  if ('description' in spec && typeof spec.description !== 'string')
+    problems.push('spec.description: must be a string');
   if ('component' in spec) {
     const fields = spec.component;
-    if (!Array.isArray(fields) || fields.some((field) => typeof field !== 'string' || !COMPONENT_FIELDS.includes(field))) {
+    if (
+      !Array.isArray(fields) ||
+      fields.some((field) => typeof field !== 'string' || !COMPONENT_FIELDS.includes(field))
+    ) {
       problems.push(`spec.component: must be a list of ${COMPONENT_FIELDS.join(', ')}`);
     }
   }
 
   const inputs = spec.inputs;
-  if (!isRecord(inputs) || Object.keys(inputs).length === 0) return [...problems, 'spec.inputs: must be a non-empty mapping'];
-  for (const [name, input] of Object.entries(inputs)) problems.push(...inputProblems(input, minimumGitLab).map((problem) => `spec.inputs.${name}: ${problem}`));
+  if (!isRecord(inputs) || Object.keys(inputs).length === 0)
+    return [...problems, 'spec.inputs: must be a non-empty mapping'];
+  for (const [name, input] of Object.entries(inputs))
+    problems.push(...inputProblems(input, minimumGitLab).map((problem) => `spec.inputs.${name}: ${problem}`));
   return problems;
 }
 
@@ -98,18 +111,22 @@ function inputProblems(input: unknown, minimumGitLab: GitLabVersion): string[] {
     const since = INPUT_KEYWORDS_SINCE[key];
     if (!INPUT_KEYWORDS.includes(key)) problems.push(`unknown key \`${key}\``);
     else if (since && !atLeast(minimumGitLab, since)) {
-      problems.push(`\`${key}\` needs GitLab ${formatVersion(since)}, but the documented minimum is ${formatVersion(minimumGitLab)}`);
+      problems.push(
+        `\`${key}\` needs GitLab ${formatVersion(since)}, but the documented minimum is ${formatVersion(minimumGitLab)}`,
+      );
     }
   }
 
   if (!('type' in input)) problems.push('`type` is not written (write `type: string`)');
   const type = (input.type ?? 'string') as InputType;
   // The checks below depend on the type.
-  if (!INPUT_TYPES.includes(type)) return [...problems, `type \`${String(input.type)}\` is not one of ${INPUT_TYPES.join(', ')}`];
+  if (!INPUT_TYPES.includes(type))
+    return [...problems, `type \`${String(input.type)}\` is not one of ${INPUT_TYPES.join(', ')}`];
 
   if ('description' in input) {
     if (typeof input.description !== 'string') problems.push('description: must be a string');
-    else if (input.description.length > MAX_DESCRIPTION) problems.push(`description: ${input.description.length} characters, more than ${MAX_DESCRIPTION}`);
+    else if (input.description.length > MAX_DESCRIPTION)
+      problems.push(`description: ${input.description.length} characters, more than ${MAX_DESCRIPTION}`);
   }
 
   if ('rules' in input) {
@@ -125,10 +142,13 @@ function inputProblems(input: unknown, minimumGitLab: GitLabVersion): string[] {
       if (choices.length > MAX_OPTIONS) problems.push(`options: ${choices.length} options, more than ${MAX_OPTIONS}`);
       if (type === 'boolean') problems.push('options: not for boolean inputs');
       if (type === 'array' && !atLeast(minimumGitLab, ARRAY_OPTIONS_SINCE)) {
-        problems.push(`options: on an array input needs GitLab ${formatVersion(ARRAY_OPTIONS_SINCE)}, but the documented minimum is ${formatVersion(minimumGitLab)}`);
+        problems.push(
+          `options: on an array input needs GitLab ${formatVersion(ARRAY_OPTIONS_SINCE)}, but the documented minimum is ${formatVersion(minimumGitLab)}`,
+        );
       }
       if (type === 'string' || type === 'number') {
-        for (const choice of choices) if (valueType(choice) !== type) problems.push(`options: ${JSON.stringify(choice)} is not ${article(type)}`);
+        for (const choice of choices)
+          if (valueType(choice) !== type) problems.push(`options: ${JSON.stringify(choice)} is not ${article(type)}`);
       }
       if ('default' in input && input.default !== null && !choices.includes(input.default)) {
         problems.push(`default ${JSON.stringify(input.default)} is not among the options`);
@@ -140,7 +160,9 @@ function inputProblems(input: unknown, minimumGitLab: GitLabVersion): string[] {
 
   // `default: null` (an optional input without a value) is allowed for every type.
   if ('default' in input && input.default !== null && valueType(input.default) !== type) {
-    problems.push(`default ${JSON.stringify(input.default)} is ${article(valueType(input.default))}, not ${article(type)}`);
+    problems.push(
+      `default ${JSON.stringify(input.default)} is ${article(valueType(input.default))}, not ${article(type)}`,
+    );
   }
   return problems;
 }
@@ -157,7 +179,8 @@ function regexProblems(input: Record<string, unknown>, type: InputType): string[
     return [`regex: does not compile (${(error as Error).message})`];
   }
   if (typeof input.default !== 'string') return [];
-  if (nonPortableWhitespace(input.default)) return [`default ${JSON.stringify(input.default)} has whitespace RE2's \\s does not match`];
+  if (nonPortableWhitespace(input.default))
+    return [`default ${JSON.stringify(input.default)} has whitespace RE2's \\s does not match`];
   if (!pattern.test(input.default)) return [`default ${JSON.stringify(input.default)} does not match its regex`];
   return [];
 }

@@ -37,7 +37,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** What a hostile or broken server sends first: a 200 with the content type a client expects for `service`. */
 function startAnswer(res: ServerResponse, service: Service | undefined): string {
   const json = service === 'api' || service === undefined;
-  res.writeHead(200, { 'Content-Type': json ? 'application/json' : `application/x-${service}-advertisement`, 'Cache-Control': 'no-cache' });
+  res.writeHead(200, {
+    'Content-Type': json ? 'application/json' : `application/x-${service}-advertisement`,
+    'Cache-Control': 'no-cache',
+  });
   return json ? '{"expires_at":"' : '001e# service=git-upload-pack\n0000';
 }
 
@@ -73,12 +76,16 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-
 /**
  * The API part of the test GitLab: `GET /api/v4/personal_access_tokens/self` with `PRIVATE-TOKEN`
  * (or `Authorization: Bearer`). Returns the token that authenticated, if any.
  */
-export function answerApi(req: IncomingMessage, res: ServerResponse, path: string, tokens: TokenStore): Token | undefined {
+export function answerApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  tokens: TokenStore,
+): Token | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const header = req.headers['private-token'];
   const value = (Array.isArray(header) ? header[0] : header) ?? bearer;

@@ -32,11 +32,17 @@ export interface Release {
  * `spec:component`: a full or partial version and `~latest` resolve to a published release (here,
  * the latest matching one; `releases` are in release order); a commit SHA or a branch has no version.
  */
-export function componentContext(name: string, reference: string, repository: { releases: Release[]; branches: Record<string, string> }): ComponentContext {
+export function componentContext(
+  name: string,
+  reference: string,
+  repository: { releases: Release[]; branches: Record<string, string> },
+): ComponentContext {
   // GitLab tries a commit SHA first, then a version, then a branch.
   if (/^[0-9a-f]{40}$/.test(reference)) return { name, sha: reference, version: null, reference };
   if (/^(~latest|\d+(\.\d+){0,2})$/.test(reference)) {
-    const matching = repository.releases.filter(({ version }) => reference === '~latest' || version === reference || version.startsWith(`${reference}.`));
+    const matching = repository.releases.filter(
+      ({ version }) => reference === '~latest' || version === reference || version.startsWith(`${reference}.`),
+    );
     const release = matching.at(-1);
     if (!release) throw new Error(`no published release matches @${reference}`);
     return { name, sha: release.sha, version: release.version, reference };
@@ -54,8 +60,12 @@ interface InputSpec {
 }
 
 /** The inputs GitLab passes to interpolation: given values, else defaults; refused like GitLab refuses them. */
-export function resolveInputs(specInputs: Record<string, InputSpec | null>, given: Record<string, unknown>): Record<string, unknown> {
-  for (const name of Object.keys(given)) if (!(name in specInputs)) throw new Error(`unknown input name provided: \`${name}\``);
+export function resolveInputs(
+  specInputs: Record<string, InputSpec | null>,
+  given: Record<string, unknown>,
+): Record<string, unknown> {
+  for (const name of Object.keys(given))
+    if (!(name in specInputs)) throw new Error(`unknown input name provided: \`${name}\``);
   const resolved: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specInputs)) {
     const type = spec?.type ?? 'string';
@@ -66,8 +76,10 @@ export function resolveInputs(specInputs: Record<string, InputSpec | null>, give
       continue;
     }
     if (valueType(value) !== type) throw new Error(`\`${name}\` input: provided value is not a ${type}`);
-    if (spec?.options && !spec.options.includes(value)) throw new Error(`\`${name}\` input: \`${String(value)}\` is not in the list of allowed options`);
-    if (spec?.regex !== undefined && !new RegExp(spec.regex).test(value as string)) throw new Error(`\`${name}\` input: provided value does not match required RegEx pattern`);
+    if (spec?.options && !spec.options.includes(value))
+      throw new Error(`\`${name}\` input: \`${String(value)}\` is not in the list of allowed options`);
+    if (spec?.regex !== undefined && !new RegExp(spec.regex).test(value as string))
+      throw new Error(`\`${name}\` input: provided value does not match required RegEx pattern`);
     resolved[name] = value;
   }
   return resolved;
@@ -84,7 +96,9 @@ export function interpolate(node: unknown, context: InterpolationContext): unkno
   if (typeof node === 'string') return interpolateString(node, context);
   if (Array.isArray(node)) return node.map((item) => interpolate(item, context));
   if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [String(interpolate(key, context)), interpolate(value, context)]));
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [String(interpolate(key, context)), interpolate(value, context)]),
+    );
   }
   return node;
 }
@@ -99,10 +113,12 @@ function interpolateString(text: string, context: InterpolationContext): unknown
 function access(data: string, context: InterpolationContext): unknown {
   if (data.includes('|')) throw new Error(`interpolation functions are not modelled here: \`${data}\``);
   const objects = data.split('.');
-  if (objects.length <= 1 || objects.length > MAX_ACCESS_OBJECTS) throw new Error(`invalid interpolation access pattern: \`${data}\``);
+  if (objects.length <= 1 || objects.length > MAX_ACCESS_OBJECTS)
+    throw new Error(`invalid interpolation access pattern: \`${data}\``);
   let value: unknown = context;
   for (const key of objects) {
-    if (!value || typeof value !== 'object' || !(key in value)) throw new Error(`unknown interpolation key: \`${key}\``);
+    if (!value || typeof value !== 'object' || !(key in value))
+      throw new Error(`unknown interpolation key: \`${key}\``);
     value = (value as Record<string, unknown>)[key];
   }
   return value;
@@ -130,10 +146,13 @@ function inspect(value: unknown): string {
  */
 export function expandVariables(text: string, variables: Record<string, string>, depth = 0): string {
   if (depth > 10) throw new Error(`variables refer to each other in a loop: ${text}`);
-  return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_match, braced?: string, plain?: string) => {
-    const value = variables[(braced ?? plain)!];
-    return value === undefined ? '' : expandVariables(value, variables, depth + 1);
-  });
+  return text.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_match, braced?: string, plain?: string) => {
+      const value = variables[(braced ?? plain)!];
+      return value === undefined ? '' : expandVariables(value, variables, depth + 1);
+    },
+  );
 }
 
 /**
@@ -141,10 +160,19 @@ export function expandVariables(text: string, variables: Record<string, string>,
  * the template file, `given` the include's `inputs:`, `component` what GitLab knows of the include (only
  * the fields the template declares in `spec:component` reach it).
  */
-export function renderComponentInclude(templateText: string, given: Record<string, unknown>, component: ComponentContext): Record<string, unknown> {
-  const [header, body] = parseAllDocuments(templateText).map((document) => document.toJS()) as [{ spec: { inputs: Record<string, InputSpec | null>; component?: (keyof ComponentContext)[] } }, unknown];
+export function renderComponentInclude(
+  templateText: string,
+  given: Record<string, unknown>,
+  component: ComponentContext,
+): Record<string, unknown> {
+  const [header, body] = parseAllDocuments(templateText).map((document) => document.toJS()) as [
+    { spec: { inputs: Record<string, InputSpec | null>; component?: (keyof ComponentContext)[] } },
+    unknown,
+  ];
   const inputs = resolveInputs(header.spec.inputs, given);
   const declared = header.spec.component;
-  const context: InterpolationContext = declared ? { inputs, component: Object.fromEntries(declared.map((field) => [field, component[field]])) } : { inputs };
+  const context: InterpolationContext = declared
+    ? { inputs, component: Object.fromEntries(declared.map((field) => [field, component[field]])) }
+    : { inputs };
   return interpolate(body, context) as Record<string, unknown>;
 }

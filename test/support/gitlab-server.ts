@@ -14,7 +14,17 @@ import { join } from 'node:path';
 import { runCgi } from './cgi.js';
 import { commitFiles, git } from './git.js';
 import { ProjectState, type MergeRequest, type PushRecord } from './gitlab-project.js';
-import { answerApi, parseRoute, readBody, send, sendEndless, sendJson, sendTrickle, type GitEndpoint, type Service } from './gitlab-http.js';
+import {
+  answerApi,
+  parseRoute,
+  readBody,
+  send,
+  sendEndless,
+  sendJson,
+  sendTrickle,
+  type GitEndpoint,
+  type Service,
+} from './gitlab-http.js';
 import {
   canDownload,
   canPush,
@@ -27,7 +37,13 @@ import {
   type TokenSpec,
 } from './gitlab-tokens.js';
 import { backendEnv, configureRepo, findBareRepos, httpBackendPath } from './http-backend.js';
-import { HOOK_CONTEXT_VARIABLE, HOOK_URL_VARIABLE, installHooks, PRE_RECEIVE_VARIABLE, type HookRequest } from './hooks.js';
+import {
+  HOOK_CONTEXT_VARIABLE,
+  HOOK_URL_VARIABLE,
+  installHooks,
+  PRE_RECEIVE_VARIABLE,
+  type HookRequest,
+} from './hooks.js';
 
 export type { MergeRequest, PushRecord } from './gitlab-project.js';
 export { Role, type Token, type TokenKind, type TokenSpec } from './gitlab-tokens.js';
@@ -141,14 +157,23 @@ export class GitLabServer {
 
   protectBranch(project: string, branch: string, options: { allowedRole?: number; allowForcePush?: boolean } = {}) {
     const rules = this.state(project).protectedBranches;
-    const rule = { pattern: branch, allowedRole: options.allowedRole ?? 40, allowForcePush: options.allowForcePush ?? false };
+    const rule = {
+      pattern: branch,
+      allowedRole: options.allowedRole ?? 40,
+      allowForcePush: options.allowForcePush ?? false,
+    };
     const index = rules.findIndex((existing) => existing.pattern === branch);
     if (index === -1) rules.push(rule);
     else rules[index] = rule;
   }
 
   /** Commits `files` onto the server's `branch` directly, as another user's push would. Returns the sha. */
-  advanceBranch(project: string, branch: string, files: Record<string, string>, message = 'Concurrent change'): Promise<string> {
+  advanceBranch(
+    project: string,
+    branch: string,
+    files: Record<string, string>,
+    message = 'Concurrent change',
+  ): Promise<string> {
     return commitFiles(this.repoPath(project), branch, files, message, { author: CONCURRENT_AUTHOR });
   }
 
@@ -212,13 +237,22 @@ export class GitLabServer {
     this.requests.push(record);
 
     const fault = this.fault;
-    if (fault && (fault.kind === 'status500' || fault.kind === 'stall' || fault.kind === 'redirect') && (!fault.service || fault.service === record.service)) {
+    if (
+      fault &&
+      (fault.kind === 'status500' || fault.kind === 'stall' || fault.kind === 'redirect') &&
+      (!fault.service || fault.service === record.service)
+    ) {
       this.consumeFault();
       if (fault.kind === 'status500') send(res, 500, 'Internal Server Error');
-      if (fault.kind === 'redirect') send(res, fault.status ?? 302, 'Moved', { Location: new URL(req.url ?? '/', fault.to).href });
+      if (fault.kind === 'redirect')
+        send(res, fault.status ?? 302, 'Moved', { Location: new URL(req.url ?? '/', fault.to).href });
       return; // stall: the request stays open until the client gives up or the server closes
     }
-    if (fault && (fault.kind === 'endless' || fault.kind === 'trickle') && (!fault.service || fault.service === record.service)) {
+    if (
+      fault &&
+      (fault.kind === 'endless' || fault.kind === 'trickle') &&
+      (!fault.service || fault.service === record.service)
+    ) {
       return fault.kind === 'endless' ? sendEndless(res, record.service) : sendTrickle(res, record.service);
     }
 
@@ -243,7 +277,12 @@ export class GitLabServer {
     if (route.service === 'git-receive-pack') {
       if (!canPush(token)) return send(res, 403, Messages.noPush);
       await this.maybeAdvance(route.project, route.endpoint === 'info/refs' ? 'advertisement' : 'post');
-      if (route.endpoint === 'git-receive-pack' && fault?.kind === 'delayPush' && !(await stillThereAfter(req, fault.ms))) return;
+      if (
+        route.endpoint === 'git-receive-pack' &&
+        fault?.kind === 'delayPush' &&
+        !(await stillThereAfter(req, fault.ms))
+      )
+        return;
     }
     await this.runBackend(req, res, route.project, route.endpoint, token, record);
   }

@@ -54,7 +54,7 @@ images:
 /** The files of the initial commit, by path. */
 export function defaultGitOpsFiles(): Record<string, string> {
   const files: Record<string, string> = {
-    'README.md': '# GitOps\n\nDesired state of the team\'s workloads. Overlays are bumped by CI.\n',
+    'README.md': "# GitOps\n\nDesired state of the team's workloads. Overlays are bumped by CI.\n",
     'manifests/base/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:

@@ -1,4 +1,4 @@
-import type { ImageSetting } from '../../src/image-arg.js';
+import type { ImageSetting } from '../../src/image/image-arg.js';
 
 /** The model of a full reference string rewritten by a setting, as the Helm and marker editors must do it. */
 export function rewriteReference(value: string, setting: ImageSetting): string {

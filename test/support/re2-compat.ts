@@ -18,7 +18,8 @@ export function re2Incompatibilities(pattern: string): string[] {
     if (char === '\\') {
       if (/[1-9]/.test(next)) reasons.add(`backreference \`\\${next}\` (RE2 has none)`);
       else if (next === 'k') reasons.add('named backreference `\\k<…>` (RE2 has none)');
-      else if (/[A-Za-z]/.test(next) && !SHARED_LETTER_ESCAPES.has(next)) reasons.add(`escape \`\\${next}\` (RE2 and JavaScript read it differently)`);
+      else if (/[A-Za-z]/.test(next) && !SHARED_LETTER_ESCAPES.has(next))
+        reasons.add(`escape \`\\${next}\` (RE2 and JavaScript read it differently)`);
       index++;
       continue;
     }
@@ -47,4 +48,5 @@ export function re2Incompatibilities(pattern: string): string[] {
 }
 
 /** Characters JavaScript's `\s` matches and RE2's does not. */
-export const nonPortableWhitespace = (value: string) => /[\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(value);
+export const nonPortableWhitespace = (value: string) =>
+  /[\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(value);

@@ -22,7 +22,10 @@ export function baseEnv(): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, LANG: 'C.UTF-8' };
 }
 
-export async function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, ...args], {
     env: { ...baseEnv(), ...options.env },
     extendEnv: false,

@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, ZERO_SHA } from './git.js';
 
-export async function commitSymlinks(gitDir: string, branch: string, links: Record<string, string>, message = 'Add symbolic links'): Promise<string> {
+export async function commitSymlinks(
+  gitDir: string,
+  branch: string,
+  links: Record<string, string>,
+  message = 'Add symbolic links',
+): Promise<string> {
   const ref = `refs/heads/${branch}`;
   const parent = await git(['rev-parse', '--verify', '--quiet', ref], { cwd: gitDir }).catch(() => '');
   const indexDir = mkdtempSync(join(tmpdir(), 'gitlab-test-index-'));

@@ -43,11 +43,23 @@ export async function newProject(
   const project = `team/${prefix}-${++counter}`;
   await createGitOpsProject(server, project, { files: options.files });
   const token = `pat-${prefix}-${counter}-5e1f3a90`;
-  server.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30, ...options.token });
+  server.addToken({
+    value: token,
+    kind: 'project',
+    scopes: ['write_repository'],
+    projects: [project],
+    role: 30,
+    ...options.token,
+  });
   return { project, token, env: { GITLAB_PUSHER_TOKEN: token } };
 }
 
 /** `gitops-image-bump push` against the server's project. */
-export function pushTo(server: GitLabServer, project: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+export function pushTo(
+  server: GitLabServer,
+  project: string,
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<CliResult> {
   return runCli(['push', '--server-url', server.url, '--project', project, ...args], { env });
 }

@@ -4,16 +4,55 @@
  * aliases, several documents, CRLF, BOM), and a check that an edit left every other byte alone.
  */
 import fc from 'fast-check';
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type Alias, type Document, type Node, type ParsedNode } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Scalar,
+  type Alias,
+  type Document,
+  type Node,
+  type ParsedNode,
+} from 'yaml';
 
 export const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 export const DIGEST_B = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 /** Few names, so that files and arguments meet; a registry port and a path that share a prefix with a name. */
-export const IMAGE_NAMES = ['app', 'web', 'registry.example.com/team/app', 'localhost:5000/app', 'ghcr.io/org/web-api'] as const;
+export const IMAGE_NAMES = [
+  'app',
+  'web',
+  'registry.example.com/team/app',
+  'localhost:5000/app',
+  'ghcr.io/org/web-api',
+] as const;
 
 /** Valid tags, with every form a YAML 1.1 reader would take for something other than a string. */
-export const TAGS = ['v1', '1.2.3', '1.10', '2', 'latest', 'on', 'yes', 'y', 'n', 'off', 'NO', 'true', 'null', 'Null', '1_000', '0b101', '1e3', '012', '0x1F', '2024-01-02', 'v2.0.0-rc.1_b'] as const;
+export const TAGS = [
+  'v1',
+  '1.2.3',
+  '1.10',
+  '2',
+  'latest',
+  'on',
+  'yes',
+  'y',
+  'n',
+  'off',
+  'NO',
+  'true',
+  'null',
+  'Null',
+  '1_000',
+  '0b101',
+  '1e3',
+  '012',
+  '0x1F',
+  '2024-01-02',
+  'v2.0.0-rc.1_b',
+] as const;
 
 export const imageName = fc.constantFrom(...IMAGE_NAMES);
 export const tag = fc.constantFrom(...TAGS);
@@ -85,7 +124,7 @@ export function styleDocument(doc: Document, random: () => number, options: Styl
       if (!keep && earlier.length > 0 && random() < options.aliases) {
         const target = earlier[Math.floor(random() * earlier.length)]!.node;
         target.anchor ??= `v${++anchors}`;
-        set(doc.createAlias(target, target.anchor) as Alias);
+        set(doc.createAlias(target, target.anchor));
       } else {
         strings.push({ node, set });
       }
@@ -109,11 +148,15 @@ export function renderFile(docs: readonly Document[], random: () => number): str
 }
 
 /** The source range of the value written at `path` (an alias stays an alias), or undefined. */
-export function writtenNodeAt(doc: Document.Parsed, path: readonly (string | number)[]): ParsedNode | Alias | undefined {
+export function writtenNodeAt(
+  doc: Document.Parsed,
+  path: readonly (string | number)[],
+): ParsedNode | Alias | undefined {
   let node: unknown = doc.contents;
   for (const step of path) {
     if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) node = node.items.find((pair) => isPair(pair) && isScalar(pair.key) && String(pair.key.value) === step)?.value;
+    if (isMap(node))
+      node = node.items.find((pair) => isPair(pair) && isScalar(pair.key) && String(pair.key.value) === step)?.value;
     else if (isSeq(node) && typeof step === 'number') node = node.items[step];
     else return undefined;
   }
@@ -125,8 +168,14 @@ export function writtenNodeAt(doc: Document.Parsed, path: readonly (string | num
  * a changed scalar may be written: plain, double- or single-quoted (plus the line break a block scalar
  * ended with), or left as it was (an alias of a value changed where its anchor is). Returns a description of the first difference, or undefined.
  */
-export function differenceOutside(before: string, after: string, replaced: readonly { range: [number, number]; value: string }[]): string | undefined {
-  const ordered = [...replaced].sort((a, b) => a.range[0] - b.range[0]).filter((item, index, all) => index === 0 || item.range[0] >= all[index - 1]!.range[1]);
+export function differenceOutside(
+  before: string,
+  after: string,
+  replaced: readonly { range: [number, number]; value: string }[],
+): string | undefined {
+  const ordered = [...replaced]
+    .sort((a, b) => a.range[0] - b.range[0])
+    .filter((item, index, all) => index === 0 || item.range[0] >= all[index - 1]!.range[1]);
   const attempt = (index: number, from: number, at: number): boolean => {
     const next = ordered[index];
     const kept = before.slice(from, next ? next.range[0] : before.length);
@@ -135,16 +184,27 @@ export function differenceOutside(before: string, after: string, replaced: reado
     const lineBreak = /\r?\n$/.exec(before.slice(next.range[0], next.range[1]))?.[0] ?? '';
     const original = before.slice(next.range[0], next.range[1]);
     // An alias whose anchor was rewritten in place stays as it was.
-    const forms = [original, ...[next.value, JSON.stringify(next.value), `'${next.value.replace(/'/g, "''")}'`].map((form) => form + lineBreak)];
-    return forms.some((form) => after.startsWith(form, at + kept.length) && attempt(index + 1, next.range[1], at + kept.length + form.length));
+    const forms = [
+      original,
+      ...[next.value, JSON.stringify(next.value), `'${next.value.replace(/'/g, "''")}'`].map(
+        (form) => form + lineBreak,
+      ),
+    ];
+    return forms.some(
+      (form) =>
+        after.startsWith(form, at + kept.length) && attempt(index + 1, next.range[1], at + kept.length + form.length),
+    );
   };
-  return attempt(0, 0, 0) ? undefined : `bytes outside the changed values differ:\n--- before\n${before}\n--- after\n${after}`;
+  return attempt(0, 0, 0)
+    ? undefined
+    : `bytes outside the changed values differ:\n--- before\n${before}\n--- after\n${after}`;
 }
 
 /** A deep copy without shared objects, so that setting one place never sets an aliased twin. */
 export function cloneTree<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneTree) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneTree(item)])) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneTree(item)])) as T;
   return value;
 }
 

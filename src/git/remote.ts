@@ -1,0 +1,126 @@
+import { BumpError } from '../failures/errors.js';
+import { gitEnvironment, type GitEnvironmentOptions } from './environment.js';
+import {
+  explainGitFailure,
+  isAuthenticationFailure,
+  isBranchMoved,
+  isLeaseLost,
+  isProtectedBranchRefusal,
+  isPushRefusal,
+  jobTokenError,
+  rejectionLine,
+  type FailureContext,
+} from './failure.js';
+import { GitWorkspace, readsAsJobToken, type PushRequest } from './workspace.js';
+import { isRedirectRefusal, redirectError, redirectTarget } from './redirect.js';
+import type { PushEnvironment, PushSettings } from '../settings/types.js';
+import { sparsePaths } from '../settings/target-spec.js';
+
+/**
+ * How a push ended. The ways a bump expects are named; only what nobody expects (git not reaching the
+ * server, a wall-time limit, a signal) throws.
+ */
+export type PushResult =
+  | { kind: 'pushed'; serverOutput: string }
+  /** Another writer pushed to the branch first (non-fast-forward, or the ref was locked). */
+  | { kind: 'branch-moved'; rejection: string }
+  /** The bump branch moved after we read it: our --force-with-lease no longer holds. */
+  | { kind: 'lease-lost'; rejection: string }
+  /** The token may not push to this protected branch. */
+  | { kind: 'protected-branch'; error: BumpError }
+  /** The server refused the push for another reason (permissions, a hook): `error` says which and how to fix it. */
+  | { kind: 'refused'; error: BumpError };
+
+/** The GitOps project on the server, and the one way this process talks to it. */
+export class Remote {
+  readonly url: string;
+  readonly context: FailureContext;
+  private readonly environmentOptions: GitEnvironmentOptions;
+
+  constructor(
+    private readonly settings: PushSettings,
+    token: string,
+    { caFile, gitBase }: Pick<PushEnvironment, 'caFile' | 'gitBase'>,
+  ) {
+    this.url = `${settings.serverUrl}/${settings.project}.git`;
+    this.environmentOptions = {
+      serverUrl: settings.serverUrl,
+      token,
+      timeoutSeconds: settings.timeoutSeconds,
+      author: settings.author,
+      caFile,
+      base: gitBase,
+    };
+    this.context = {
+      serverUrl: settings.serverUrl,
+      project: settings.project,
+      branch: settings.branch ?? '(default branch)',
+      tokenVariable: settings.tokenVariable,
+      stage: 'clone',
+      timeoutSeconds: settings.timeoutSeconds,
+    };
+  }
+
+  clone(): Promise<GitWorkspace> {
+    return this.run('clone', () =>
+      GitWorkspace.clone({
+        url: this.url,
+        branch: this.settings.branch,
+        paths: sparsePaths(this.settings.targets),
+        environment: gitEnvironment(this.environmentOptions),
+        timeoutMs: this.settings.timeoutSeconds * 1000,
+        keepDir: this.settings.keepWorkdir,
+      }),
+    );
+  }
+
+  /** Runs a git step; a failure becomes one BumpError that names its cause and its fix. */
+  async run<T>(stage: FailureContext['stage'], action: () => Promise<T>): Promise<T> {
+    this.context.stage = stage;
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof BumpError) throw error;
+      throw await this.explain(gitOutput(error));
+    }
+  }
+
+  /** Pushes from the clone; a refusal the bump expects comes back as a result, not an error. */
+  async push(workspace: GitWorkspace, request: PushRequest): Promise<PushResult> {
+    this.context.stage = 'push';
+    try {
+      return { kind: 'pushed', serverOutput: await workspace.push(request) };
+    } catch (error) {
+      if (error instanceof BumpError) throw error;
+      const output = gitOutput(error);
+      if (isLeaseLost(output)) return { kind: 'lease-lost', rejection: rejectionLine(output) };
+      if (isBranchMoved(output)) return { kind: 'branch-moved', rejection: rejectionLine(output) };
+      const explained = await this.explain(output);
+      if (isProtectedBranchRefusal(output)) return { kind: 'protected-branch', error: explained };
+      if (isPushRefusal(output)) return { kind: 'refused', error: explained };
+      throw explained;
+    }
+  }
+
+  async explain(output: string): Promise<BumpError> {
+    if (isRedirectRefusal(output)) {
+      return redirectError(
+        this.url,
+        await redirectTarget(this.url, this.context.stage === 'push' ? 'git-receive-pack' : 'git-upload-pack'),
+      );
+    }
+    // Refused credentials may be a CI job token, which GitLab accepts only under its own username.
+    if (isAuthenticationFailure(output) && (await this.readsAsJobToken()))
+      return jobTokenError(this.settings.tokenVariable);
+    return explainGitFailure(output, this.context);
+  }
+
+  private readsAsJobToken(): Promise<boolean> {
+    const environment = gitEnvironment({ ...this.environmentOptions, username: 'gitlab-ci-token' });
+    return readsAsJobToken(this.url, environment, this.settings.timeoutSeconds * 1000);
+  }
+}
+
+export function gitOutput(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,217 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  bumpBranchIsTargetError,
+  bumpBranchName,
+  foreignBumpBranchError,
+  notOurBumpCommit,
+  targetTrailer,
+  withoutTargetTrailer,
+} from '../settings/bump-branch.js';
+import { commitMessage } from './commit-message.js';
+import { retriesExhaustedError } from '../git/failure.js';
+import type { GitWorkspace } from '../git/workspace.js';
+import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
+import type { Outcome } from '../report/outcome.js';
+import type { Output } from '../failures/output.js';
+import { applyEdits } from './push-edit.js';
+import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
+import { registerSecret } from '../failures/redact.js';
+import { Remote, type PushResult } from '../git/remote.js';
+import type { PushEnvironment, PushSettings } from '../settings/types.js';
+import { interruption, throwIfInterrupted } from '../git/signals.js';
+import { expiryWarning, lookUpExpiry } from './token-expiry.js';
+import { checkToken } from './token.js';
+
+interface Run {
+  settings: PushSettings;
+  output: Output;
+  remote: Remote;
+  workspace: GitWorkspace;
+  branch: string;
+  /** Only a warning, partly read from blobs fetched on demand: it runs beside the commit and push. */
+  unmatchedImages?: Promise<string[]>;
+}
+
+/** Clone minimally, edit, commit, push; when another writer moved the branch first, do it again on the new tip. */
+export async function runPush(settings: PushSettings, output: Output, inputs: PushEnvironment): Promise<Outcome> {
+  const token = checkToken(inputs.token);
+  registerSecret(token);
+  const abandonExpiry = new AbortController();
+  const expiry =
+    settings.expiryWarningDays > 0
+      ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile)
+      : undefined;
+  let expiryAnswer: Awaited<typeof expiry>;
+  void expiry?.then((answer) => (expiryAnswer = answer));
+  const remote = new Remote(settings, token, inputs);
+  const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
+  const workspace = await cloning;
+  try {
+    const branch = settings.branch ?? (await workspace.currentBranch());
+    remote.context.branch = branch;
+    const run: Run = { settings, output, remote, workspace, branch };
+    try {
+      return await pushWithRetries(run);
+    } finally {
+      // The expiry lookup never holds the bump up: answered by now, or abandoned (its request destroyed).
+      if (expiryAnswer) reportExpiry(expiryAnswer, settings, output);
+      else if (expiry) {
+        abandonExpiry.abort();
+        output.debug('token expiry lookup still unanswered after the push: abandoned');
+      }
+      for (const warning of (await run.unmatchedImages) ?? []) output.warn(warning);
+    }
+  } finally {
+    await workspace.dispose(settings.keepWorkdir !== undefined);
+  }
+}
+
+async function pushWithRetries(run: Run): Promise<Outcome> {
+  const { settings, output, remote, workspace, branch } = run;
+  let mode = settings.mode;
+  for (let attempt = 1; ; attempt++) {
+    const attemptStarted = performance.now();
+    const { plan, unmatchedImages } = await output.section('edit', 'Edit', () =>
+      applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
+    );
+    run.unmatchedImages ??= unmatchedImages;
+    const push = { mode, branch, attempts: attempt };
+    if (plan.changed.length === 0) return unchangedOutcome(plan, push);
+    const changes = changeList(plan.changed);
+    if (settings.dryRun)
+      return {
+        kind: 'dry-run',
+        push,
+        changes,
+        mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings) } : undefined,
+      };
+    const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
+    const message = commitMessage(settings.messageTemplate, changes, trailers);
+    const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
+    const result = mode === 'merge-request' ? await proposeMergeRequest(run, message) : await pushToBranch(run);
+    switch (result.kind) {
+      case 'pushed':
+        return mode === 'merge-request'
+          ? {
+              kind: 'proposed',
+              push,
+              commit,
+              mergeRequest: { branch: bumpBranchName(settings), url: mergeRequestLink(result.serverOutput) },
+              changes,
+            }
+          : { kind: 'pushed', push, commit, changes };
+      case 'already-proposed':
+        // The commit made here was never pushed, so it is not reported.
+        return { kind: 'already-proposed', push, mergeRequest: { branch: bumpBranchName(settings) }, changes };
+      case 'protected-branch':
+        if (mode !== 'direct' || !settings.fallbackToMergeRequest) throw result.error;
+        output.warn(
+          `${branch} is protected and the token may not push to it: opening a merge request instead (--fallback merge-request)`,
+        );
+        mode = 'merge-request';
+        break;
+      case 'refused':
+        throw result.error;
+      case 'branch-moved':
+      case 'lease-lost':
+        if (attempt >= settings.maxAttempts) throw retriesExhaustedError(attempt, branch, result.rejection);
+        output.info(
+          `${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`,
+        );
+        await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(
+          throwIfInterrupted,
+        );
+        break;
+    }
+    await remote.run('fetch', () => workspace.refresh(branch));
+  }
+}
+
+function pushToBranch({ settings, output, remote, workspace, branch }: Run): Promise<PushResult> {
+  return output.section('push', `Push to ${branch}`, () =>
+    remote.push(workspace, { refspec: `HEAD:refs/heads/${branch}`, options: ciOptions(settings.skipCi) }),
+  );
+}
+
+/**
+ * Pushes the commit (on top of the current target tip) to the bump branch with the options that open
+ * or update the merge request. An existing bump branch is replaced only when it is ours (see
+ * readOwnBumpBranch), and only with a lease on the very tip that was checked: when it moved since,
+ * the push is refused, and the next attempt checks the new tip again.
+ */
+async function proposeMergeRequest(
+  { settings, output, remote, workspace, branch }: Run,
+  message: string,
+): Promise<PushResult | { kind: 'already-proposed' }> {
+  const bumpBranch = bumpBranchName(settings);
+  // Known only now when the target is the default branch; settings refused it earlier when it was given.
+  if (bumpBranch === branch) throw bumpBranchIsTargetError(bumpBranch);
+  const existing = await remote.run('fetch', () => readOwnBumpBranch(workspace, bumpBranch, branch));
+  if (existing && (await holdsSameChange(workspace, existing))) return { kind: 'already-proposed' };
+  const [title, ...body] = withoutTargetTrailer(message).split('\n\n');
+  const description = body.join('\n\n') || title!;
+  const options = [
+    ...ciOptions(settings.skipCi),
+    ...mergeRequestOptions(settings.mergeRequest, branch, title!, description),
+  ];
+  return output.section('push', `Push ${bumpBranch} and open a merge request into ${branch}`, () =>
+    remote.push(workspace, {
+      refspec: `HEAD:refs/heads/${bumpBranch}`,
+      options,
+      forceWithLease: `refs/heads/${bumpBranch}:${existing ?? ''}`,
+    }),
+  );
+}
+
+/**
+ * The bump branch's tip, fetched (the one read that the checks, the comparison and the lease all use),
+ * or undefined when there is no such branch. Throws when the branch is not ours: its tip is not a bump
+ * commit this tool wrote for `target`, or that commit does not sit on `target`'s history.
+ */
+async function readOwnBumpBranch(
+  workspace: GitWorkspace,
+  bumpBranch: string,
+  target: string,
+): Promise<string | undefined> {
+  if (!(await workspace.remoteTip(bumpBranch))) return undefined;
+  const tip = await workspace.fetch(bumpBranch);
+  const raw = await workspace.rawCommit(tip);
+  const notOurs = notOurBumpCommit(raw, target);
+  if (notOurs) throw foreignBumpBranchError(bumpBranch, target, tip, notOurs);
+  const [base] = await workspace.parentsOf(tip);
+  const [clonedTarget] = await workspace.parentsOf('HEAD');
+  if (base !== clonedTarget && !(await workspace.inHistoryOf(target, bumpBranch, [base!, tip]))) {
+    throw foreignBumpBranchError(bumpBranch, target, tip, `is not on top of a commit of ${target}`);
+  }
+  return tip;
+}
+
+/** The bump branch already is our commit's tree on top of the same target tip. */
+async function holdsSameChange(workspace: GitWorkspace, existing: string): Promise<boolean> {
+  const [theirParents, ourParents, theirTree, ourTree] = await Promise.all([
+    workspace.parentsOf(existing),
+    workspace.parentsOf('HEAD'),
+    workspace.resolve(`${existing}^{tree}`),
+    workspace.resolve('HEAD^{tree}'),
+  ]);
+  return theirTree === ourTree && theirParents.join() === ourParents.join();
+}
+
+function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings: PushSettings, output: Output): void {
+  if ('unknown' in lookup) return output.debug(`token expiry unknown (${lookup.unknown}); carrying on`);
+  const warning = expiryWarning(lookup, settings.tokenVariable, settings.expiryWarningDays);
+  if (warning) output.warn(warning);
+}
+
+const MIN_ATTEMPT_MS = 50;
+const MAX_BACKOFF_MS = 8000;
+
+/**
+ * Full-jitter exponential backoff in units of the last attempt's own duration: that is how long a writer
+ * holds its window on the branch, so when many contend (and the server slows) the retries spread out
+ * over as many such windows, instead of colliding again after a fixed few milliseconds.
+ */
+function backoffMs(attempt: number, attemptMs: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(MIN_ATTEMPT_MS, attemptMs) * 2 ** Math.min(attempt - 1, 10));
+  return Math.round(Math.random() * ceiling);
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { guardProcessOutput } from '../failures/redact.js';
+
+/**
+ * When the token expires, asked of GitLab's `personal_access_tokens/self` (which answers for project
+ * access tokens too). Any failure means "unknown": this check never fails a bump.
+ */
+export type ExpiryLookup = { expiresAt: string | null } | { unknown: string };
+
+/** An answer is a few hundred bytes: anything much longer is not GitLab's, and is not read on. */
+const BODY_CAP = 64 * 1024;
+
+/**
+ * node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the
+ * lookup itself. node:http follows no redirect: a 3xx is just "unknown", and the token goes to the
+ * validated server only. The token is set after the request is made, so that the options NODE_DEBUG=http
+ * prints when it opens the connection do not hold it. `timeoutMs` bounds the whole exchange (a trickling
+ * answer included); `signal` abandons it.
+ */
+export function lookUpExpiry(
+  serverUrl: string,
+  token: string,
+  timeoutMs = 3000,
+  signal?: AbortSignal,
+  caFile?: string,
+): Promise<ExpiryLookup> {
+  guardProcessOutput();
+  let ca: Buffer | undefined;
+  try {
+    ca = caFile ? readFileSync(caFile) : undefined;
+  } catch {
+    return Promise.resolve({ unknown: 'CA file unreadable' });
+  }
+  return new Promise((resolveOnce) => {
+    let settled = false;
+    const resolve = (lookup: ExpiryLookup) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolveOnce(lookup);
+    };
+    const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal, ca },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > BODY_CAP) return request.destroy(new Error('too large'));
+          chunks.push(chunk);
+        });
+        response.on('error', () => resolve({ unknown: 'error' }));
+        response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
+        response.on('end', () => {
+          if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
+            resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
+          } catch {
+            resolve({ unknown: 'not JSON' });
+          }
+        });
+      },
+    );
+    request.setHeader('PRIVATE-TOKEN', token);
+    const deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', (error) =>
+      resolve({
+        unknown:
+          error.message === 'timeout' || error.message === 'too large'
+            ? error.message
+            : signal?.aborted
+              ? 'abandoned'
+              : 'error',
+      }),
+    );
+    request.end();
+  });
+}
+
+/** Whole days until the token stops working (at 00:00 UTC on its expiry date). */
+export function daysUntil(expiresAt: string, now = new Date()): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(expiresAt);
+  if (!match) return undefined;
+  const end = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return Math.floor((end - now.getTime()) / 86_400_000);
+}
+
+export function expiryWarning(
+  lookup: ExpiryLookup,
+  tokenVariable: string,
+  warningDays: number,
+  now = new Date(),
+): string | undefined {
+  if (!('expiresAt' in lookup) || !lookup.expiresAt) return undefined;
+  const days = daysUntil(lookup.expiresAt, now);
+  if (days === undefined || days > warningDays) return undefined;
+  const when = days <= 0 ? 'today' : days === 1 ? 'in 1 day' : `in ${days} days`;
+  return `the token in ${tokenVariable} expires on ${lookup.expiresAt.slice(0, 10)} (${when}): create a new Project Access Token on the GitOps project (scope write_repository, same role) and update ${tokenVariable} before then`;
+}

@@ -1,0 +1,90 @@
+import type { OutputSettings } from '../failures/output.js';
+import type { PushEnvironment, PushSettings } from './types.js';
+
+/**
+ * Everything a run takes from the process environment besides its options, read here only: the
+ * output's switches, the token (by the name the settings hold), the CA file and what git may see.
+ */
+
+/**
+ * What git and its curl need from the job, or what a runner sets on purpose (CA bundles, proxies,
+ * locale); none carries our token. Of git's traces only GIT_TRACE (commands) and GIT_TRACE_PACKET
+ * (protocol lines) pass: neither shows HTTP headers. GIT_TRACE_CURL and GIT_CURL_VERBOSE would print
+ * them (and GIT_TRACE_REDACT=0 unmasked), and trace2 can be told to print config and variables.
+ */
+const PASSED_THROUGH = new Set([
+  'PATH',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'all_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'CURL_CA_BUNDLE',
+  'GIT_SSL_CAINFO',
+  'GIT_SSL_CAPATH',
+  'GIT_SSL_NO_VERIFY',
+  'GIT_SSL_CERT',
+  'GIT_SSL_KEY',
+  'GIT_HTTP_USER_AGENT',
+  'GIT_TRACE',
+  'GIT_TRACE_PACKET',
+]);
+
+/** The variables of the job that every git process starts from (the sealing ones are added by git/environment.ts). */
+export function gitBaseEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (PASSED_THROUGH.has(name) || name.startsWith('LC_'))) base[name] = value;
+  }
+  return base;
+}
+
+export function readOutputSettings(env: NodeJS.ProcessEnv): OutputSettings {
+  return {
+    inCi: Boolean(env.CI),
+    noColor: Boolean(env.NO_COLOR),
+    debug: Boolean(env.IMAGE_BUMP_DEBUG || env.CI_DEBUG_TRACE === 'true'),
+  };
+}
+
+export function readPushEnvironment(
+  settings: Pick<PushSettings, 'tokenVariable'>,
+  env: NodeJS.ProcessEnv,
+): PushEnvironment {
+  const variable = settings.tokenVariable;
+  const value = env[variable];
+  return {
+    token: {
+      variable,
+      value,
+      ciJobToken: env.CI_JOB_TOKEN || undefined,
+      // `--token-variable $TOKEN`: the variable whose value is the "name", to say so without showing it.
+      holderOfName:
+        value === undefined
+          ? Object.keys(env).find((name) => !name.startsWith('IMAGE_BUMP_') && env[name] === variable)
+          : undefined,
+    },
+    caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
+    gitBase: gitBaseEnvironment(env),
+  };
+}
+
+/** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */
+export function likelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  const named = argv.flatMap((arg, index) =>
+    arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : [],
+  );
+  return ['GITLAB_PUSHER_TOKEN', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named].flatMap((name) => {
+    const value = name ? env[name] : undefined;
+    return value ? [value.trim()] : [];
+  });
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The inner loop: tests that start no server, no git and no CLI process (seconds). `npm test` runs
+ * everything, these included. A test file that needs the bundle or a server does not belong here.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/{settings,yaml,git,image,report,edit}/**/*.test.ts',
+      'test/{architecture,bump-branch,edit-postcondition,inputs-reader,outcome,server-url,settings-inputs,troubleshooting,yaml11-scalars}.test.ts',
+      'test/{helm-values-editor,image-arg,image-reference,kustomization-editor,kustomization-properties,manifest-editor,marker-editor}{,.property}.test.ts',
+    ],
+  },
+});
