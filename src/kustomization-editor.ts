@@ -49,6 +49,8 @@ interface Source {
   file: string;
   /** Where each alias name is used: an anchored node with a name here is shared. */
   aliases: Map<string, number[]>;
+  /** The file is JSON (a flow mapping with double-quoted keys): what is added is written as JSON too. */
+  json: boolean;
 }
 
 /**
@@ -63,8 +65,8 @@ export function setImages(original: string, settings: readonly ImageSetting[], f
   const eol = lineBreakOf(original);
   const text = original !== '' && !original.endsWith('\n') ? original + eol : original;
   const doc = parseSingleDocument(text, file);
-  const source: Source = { text, doc, eol, file, aliases: aliasUses(doc) };
   const root = rootMap(doc, file);
+  const source: Source = { text, doc, eol, file, aliases: aliasUses(doc), json: writesJson(root) };
   const imagesPair = root?.items.find((pair) => keyOf(pair) === 'images');
   const images = imagesPair?.value as Node | null | undefined;
   if (isAlias(images)) {
@@ -315,7 +317,7 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
       }
     } else {
       assertNotShared(value, `\`${key}\` of ${scalarText(entry.get('name', true))}`, source);
-      edits.push(replaceNullValue(text, pair, wanted));
+      edits.push(replaceNullValue(text, pair, wanted, source.json || writesJson(entry)));
     }
   }
   for (const pair of removed) assertNotShared(pair.value, `\`${keyOf(pair)}\` of ${scalarText(entry.get('name', true))}`, source);
@@ -328,11 +330,11 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
 }
 
 /** `newTag:` with no value (or `~`): the value goes right after the colon. */
-function replaceNullValue(text: string, pair: Pair, value: string): TextEdit {
+function replaceNullValue(text: string, pair: Pair, value: string, json = false): TextEdit {
   const colon = text.indexOf(':', (pair.key as Scalar).range![1]);
   const valueRange = (pair.value as Node | null)?.range;
   const end = valueRange && valueRange[1] > colon ? valueRange[1] : colon + 1;
-  return { start: colon + 1, end, text: ` ${renderScalar(value)}` };
+  return { start: colon + 1, end, text: ` ${json ? JSON.stringify(value) : renderScalar(value)}` };
 }
 
 /**
@@ -379,7 +381,7 @@ function insertPair(source: Source, entry: YAMLMap, kept: readonly Pair[], key: 
   const order = FIELD_ORDER.indexOf(key);
   const known = (pair: Pair) => (FIELD_ORDER as readonly string[]).includes(keyOf(pair) ?? '');
   const previous = [...kept].reverse().find((pair) => known(pair) && FIELD_ORDER.indexOf(keyOf(pair) as FieldKey) < order) ?? kept[kept.length - 1]!;
-  const rendered = `${key}: ${renderScalar(value)}`;
+  const rendered = renderField(key, value, source.json || writesJson(entry));
   if (entry.flow) return { start: valueEnd(previous), end: valueEnd(previous), text: `, ${rendered}` };
   const indent = ' '.repeat(columnOf(text, (kept[0]!.key as Scalar).range![0]));
   const at = lineBoundaryAfter(text, valueEnd(previous));
@@ -387,12 +389,21 @@ function insertPair(source: Source, entry: YAMLMap, kept: readonly Pair[], key: 
   return { start: at, end: at, text: `${needsBreak ? eol : ''}${indent}${rendered}${eol}` };
 }
 
-function renderedFields(name: string, fields: ImageFields): string[] {
-  return [`name: ${renderScalar(name)}`, ...VALUE_FIELDS.filter((k) => fields[k] !== undefined).map((k) => `${k}: ${renderScalar(fields[k]!)}`)];
+/** A flow mapping whose keys are all double-quoted is JSON (`{"name": "app"}`). */
+function writesJson(map: YAMLMap | undefined): boolean {
+  return !!map?.flow && map.items.length > 0 && map.items.every((pair) => isScalar(pair.key) && pair.key.type === Scalar.QUOTE_DOUBLE);
 }
 
-function renderFlowEntry(name: string, fields: ImageFields): string {
-  return `{${renderedFields(name, fields).join(', ')}}`;
+function renderField(key: string, value: string, json = false): string {
+  return json ? `${JSON.stringify(key)}: ${JSON.stringify(value)}` : `${key}: ${renderScalar(value)}`;
+}
+
+function renderedFields(name: string, fields: ImageFields, json = false): string[] {
+  return [renderField('name', name, json), ...VALUE_FIELDS.filter((k) => fields[k] !== undefined).map((k) => renderField(k, fields[k]!, json))];
+}
+
+function renderFlowEntry(name: string, fields: ImageFields, json = false): string {
+  return `{${renderedFields(name, fields, json).join(', ')}}`;
 }
 
 function renderBlockEntry(name: string, fields: ImageFields, dashColumn: number, keyOffset: number, eol: string): string {
@@ -421,11 +432,12 @@ function flowItemStart(text: string, valueStart: number): number {
 function insertEntries(source: Source, images: YAMLSeq, entries: readonly Entry[], added: readonly { setting: ImageSetting; fields: ImageFields }[]): TextEdit[] {
   const { text, eol } = source;
   const following = (name: string) => entries.find((entry) => entry.name !== undefined && entry.name > name);
+  const json = source.json || entries.some((entry) => writesJson(entry.map));
   if (images.flow) {
     const groups = new Map<Entry | undefined, string[]>();
     for (const { setting, fields } of added) {
       const before = following(setting.name);
-      groups.set(before, [...(groups.get(before) ?? []), renderFlowEntry(setting.name, fields)]);
+      groups.set(before, [...(groups.get(before) ?? []), renderFlowEntry(setting.name, fields, json)]);
     }
     return [...groups].map(([before, rendered]) => {
       const joined = rendered.join(', ');
@@ -472,10 +484,12 @@ function startOfCommentsAbove(text: string, lineStart: number): number {
 function createImagesList(source: Source, root: YAMLMap | undefined, imagesPair: Pair | undefined, added: readonly { setting: ImageSetting; fields: ImageFields }[]): TextEdit {
   const { text, doc, eol } = source;
   if (root?.flow) {
-    const rendered = added.map(({ setting, fields }) => renderFlowEntry(setting.name, fields)).join(', ');
+    const rendered = added.map(({ setting, fields }) => renderFlowEntry(setting.name, fields, source.json)).join(', ');
     if (imagesPair) return { ...replaceNullValue(text, imagesPair, ''), text: ` [${rendered}]` };
-    const close = root.range![1] - 1;
-    return { start: close, end: close, text: `${root.items.length ? ', ' : ''}images: [${rendered}]` };
+    // Right after the last pair, so that a closing brace on its own line stays there.
+    const last = root.items.at(-1);
+    const at = last ? valueEnd(last) : text.indexOf('{', root.range![0]) + 1;
+    return { start: at, end: at, text: `${last ? ', ' : ''}${source.json ? '"images"' : 'images'}: [${rendered}]` };
   }
   const keyColumn = root && root.items[0] ? columnOf(text, (root.items[0].key as Scalar).range![0]) : 0;
   const dashOffset = sequenceIndent(text, doc);
