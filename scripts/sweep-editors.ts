@@ -71,7 +71,7 @@ if (!givenCli) {
 }
 
 const records: RunRecord[] = [];
-const counts = { repositories: roots.length, kustomizations: 0, helmValues: 0, manifests: 0, built: 0 };
+const counts = { repositories: roots.length, kustomizations: 0, helmValues: 0, manifests: 0, built: 0, buildsCompared: 0, buildsWithNewImages: 0 };
 
 // ------------------------------------------------------------------------------------------- repositories
 
@@ -242,6 +242,8 @@ async function checkBuild(directory: string, before: unknown[], sweepCase: Case)
     const [path, value] = difference.split('\u0000') as [string, string];
     if (!/\.image$/.test(path) || !intended.has(value)) return `kustomize builds ${path} = ${value}`;
   }
+  counts.buildsCompared++;
+  if (differences.length > 0) counts.buildsWithNewImages++;
   return undefined;
 }
 
@@ -408,6 +410,7 @@ async function commandWorks(command: string, commandArgs: string[]): Promise<boo
 function report() {
   const classes: RunClass[] = ['ok', 'refused', 'internal', 'wrong', 'crash'];
   console.log(`repositories ${counts.repositories}, kustomizations ${counts.kustomizations} (${counts.built} built by kustomize before the edit), Helm values files ${counts.helmValues}, manifests ${counts.manifests}`);
+  console.log(`kustomize builds compared after an edit: ${counts.buildsCompared}, of which rendered new images: ${counts.buildsWithNewImages}`);
   for (const layout of ['kustomization', 'helm', 'manifest'] as const) {
     const runs = records.filter((record) => record.layout === layout);
     console.log(`${layout}: ${runs.length} runs; ${classes.map((name) => `${name} ${runs.filter((record) => record.class === name).length}`).join(', ')}`);
