@@ -110,12 +110,29 @@ function expectedChanges(values: unknown, file: ValuesFile, setting: ImageSettin
   }
   const changes: { path: Path; value: string }[] = [];
   for (const field of ['newName', 'newTag', 'digest'] as const) {
-    const wanted = setting[field];
+    // A new tag without a digest empties the digest written there (or merged in), which would win in a chart.
+    const clearsDigest =
+      field === 'digest' &&
+      setting.newTag !== undefined &&
+      setting.newTag !== '*' &&
+      !['', null, undefined].includes(writtenField(current, 'digest') as string);
+    const wanted = clearsDigest && setting.digest === undefined ? '' : setting[field];
     if (wanted === undefined) continue;
     const key = KEY_OF[field];
     if ((current as Record<string, unknown>)[key] !== wanted) changes.push({ path: [...at, key], value: wanted });
   }
   return changes;
+}
+
+/** A key of the image mapping as Helm reads it: written in the mapping, or else from a `<<` merge. */
+function writtenField(map: unknown, key: string): unknown {
+  const record = map as Record<string, unknown>;
+  if (key in record) return record[key];
+  const merged = record['<<'];
+  return ([] as unknown[])
+    .concat(merged ?? [])
+    .map((source) => (source as Record<string, unknown>)[key])
+    .find((value) => value !== undefined);
 }
 
 function check(file: ValuesFile): void {

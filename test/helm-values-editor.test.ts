@@ -54,6 +54,29 @@ describe('setHelmImage: repository, tag and digest keys', () => {
     );
   });
 
+  it('empties a digest written there when a new tag comes without one (the chart would keep deploying the old digest)', () => {
+    const pinned = `image:\n  repository: app\n  tag: v1 # set by CI\n  digest: "${DIGEST}"\n`;
+    const { text, changes } = edit(pinned, { path: 'image' }, 'app=mirror.example.com/app:v2');
+    expect(text).toBe('image:\n  repository: mirror.example.com/app\n  tag: v2 # set by CI\n  digest: ""\n');
+    expect(changes[0]).toMatchObject({
+      previousImage: `app:v1@${DIGEST}`,
+      newImage: 'mirror.example.com/app:v2',
+      after: { newName: 'mirror.example.com/app', newTag: 'v2' },
+    });
+    expect(edit('image: {repository: app, tag: v1, digest: sha256:x}\n', { path: 'image' }, 'app=*:v2').text).toBe(
+      'image: {repository: app, tag: v2, digest: ""}\n',
+    );
+    // A digest a merge key supplies is overridden by an empty one in the mapping itself.
+    const merged = `base: &b\n  digest: ${DIGEST}\nimage:\n  <<: *b\n  repository: app\n  tag: v1\n`;
+    expect(edit(merged, { path: 'image' }, 'app:v2').text).toBe(
+      merged.replace('  tag: v1\n', '  tag: v2\n  digest: ""\n'),
+    );
+    // A digest setting leaves the tag.
+    expect(edit(pinned, { path: 'image' }, `app@sha256:${'b'.repeat(64)}`).text).toBe(
+      pinned.replace(DIGEST, `sha256:${'b'.repeat(64)}`),
+    );
+  });
+
   it('follows a nested path and keeps a numeric-looking tag a string', () => {
     const { text, changes } = edit(values, { path: 'backend.image' }, 'backend:2.1');
     expect(text).toBe(values.replace('    tag: 2.0\n', '    tag: "2.1"\n'));

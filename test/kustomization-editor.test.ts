@@ -139,6 +139,26 @@ describe('setImages keeps everything it does not have to change', () => {
     );
   });
 
+  it('keeps a kustomization written as JSON valid JSON: added keys, values and entries are written as JSON', () => {
+    const src = '{\n  "resources": ["deployment.yaml"],\n  "images": [{"name": "app", "newTag": null}]\n}\n';
+    const { text } = edit(src, 'app=registry.example.com/app:v2', 'web:on');
+    expect(text).toBe(
+      '{\n  "resources": ["deployment.yaml"],\n  "images": [{"name": "app", "newName": "registry.example.com/app", "newTag": "v2"}, {"name": "web", "newTag": "on"}]\n}\n',
+    );
+    expect(JSON.parse(text).images).toEqual([
+      { name: 'app', newName: 'registry.example.com/app', newTag: 'v2' },
+      { name: 'web', newTag: 'on' },
+    ]);
+    // With no `images` key, the list goes after the last pair: a closing brace on its own line stays there.
+    expect(edit('{\n  "resources": []\n}\n', 'app:v2').text).toBe(
+      '{\n  "resources": [], "images": [{"name": "app", "newTag": "v2"}]\n}\n',
+    );
+    // A flow mapping with plain keys is YAML, and gets plain keys.
+    expect(edit('{resources: [] # comment\n}\n', 'app:on').text).toBe(
+      '{resources: [], images: [{name: app, newTag: "on"}] # comment\n}\n',
+    );
+  });
+
   it('removes a field that sits on the dash line', () => {
     const src = 'images:\n- newTag: v1\n  name: app\n';
     expect(edit(src, 'app@sha256:' + 'b'.repeat(64)).text).toBe(
@@ -189,7 +209,7 @@ describe('setImages on the golden cases (test/fixtures/kustomize)', () => {
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
   it('has a case for each known bug and refusal', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(19);
+    expect(cases.length).toBeGreaterThanOrEqual(21);
   });
   it.each(cases)('%s', (name) => {
     const read = (file: string) => readFileSync(join(GOLDEN, name, file), 'utf8');

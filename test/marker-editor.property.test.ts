@@ -98,11 +98,19 @@ function build(file: MarkerFile): { text: string; markers: Marker[] } {
 
 const FIELD = { name: 'newName', tag: 'newTag', digest: 'digest' } as const;
 
-/** The model: a marked full reference is rewritten like an image (its marker name standing in when empty); a part only when the image gives it. */
+/** The model: a marked full reference is rewritten like an image (its marker name standing in when empty); a part only when the image gives it (a digest also for a new tag alone). */
 function newValue(marker: Marker, current: string, settings: readonly ImageSetting[]): string {
   const setting = settings.find((candidate) => candidate.name === marker.name);
   if (!setting) return current;
   if (marker.part === 'full') return rewriteReference(current || setting.name, setting);
+  // A new tag alone empties a marked digest, as it drops the digest of a full reference.
+  if (
+    marker.part === 'digest' &&
+    setting.newTag !== undefined &&
+    setting.newTag !== '*' &&
+    setting.digest === undefined
+  )
+    return '';
   return setting[FIELD[marker.part]] ?? current;
 }
 

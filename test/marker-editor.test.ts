@@ -74,6 +74,20 @@ describe('setMarkedImages: the four marker kinds', () => {
     });
   });
 
+  it('empties a marked digest when a new tag comes without one, as kustomize drops the digest of a reference', () => {
+    const pinned = `repository: web # image-bump: web:name\ntag: v1 # image-bump: web:tag\ndigest: "${DIGEST}" # image-bump: web:digest\n`;
+    const { text, changes } = edit(pinned, 'web:v2');
+    expect(text).toBe(
+      `repository: web # image-bump: web:name\ntag: v2 # image-bump: web:tag\ndigest: "" # image-bump: web:digest\n`,
+    );
+    expect(changes.map((change) => [change.part, change.previousImage, change.newImage, change.changed])).toEqual([
+      ['tag', 'web:v1', 'web:v2', true],
+      ['digest', `web@${DIGEST}`, 'web', true],
+    ]);
+    // `*` keeps the tag, so the digest stays too.
+    expect(edit(pinned, 'web=*:*').text).toBe(pinned);
+  });
+
   it('counts places already up to date as changes that changed nothing', () => {
     const { text, changes, placesChanged } = edit(release, 'web:1.4.0');
     expect(text).toBe(release);

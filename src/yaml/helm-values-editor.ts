@@ -62,7 +62,7 @@ const FIELD_KEYS = [
 
 /**
  * Sets images in Helm values. With separate keys only the fields the setting gives are written (a
- * tag-only setting writes only the tag); a missing key is added to the mapping (also when a `<<` merge
+ * tag-only setting writes only the tag), except that a new tag empties a digest; a missing key is added to the mapping (also when a `<<` merge
  * key supplies it: the written key overrides). A full-reference value is rewritten like a manifest's
  * `image:`. An alias on the way is followed; an alias value is replaced in its own place, and a value or
  * mapping an alias shares with another place is refused. Everything else in the file stays byte for
@@ -208,9 +208,10 @@ function editImageMap(
     const pair = pairOf(keys[key]);
     // Added keys go after the last image key that precedes the first missing one.
     if (pair && missing.length === 0) insertAfter = pair;
-    const wanted = setting[field];
+    const wanted = clearsDigest(field, setting, before) ? '' : setting[field];
     if (wanted === undefined || wanted === PRESERVE) continue;
-    after[field] = wanted;
+    if (wanted === '') delete after[field];
+    else after[field] = wanted;
     const value = valueOf(keys[key]);
     const path = [...place.keys, keys[key]];
     if (pair && isValueScalar(value)) {
@@ -245,6 +246,21 @@ function editImageMap(
   const newImage = describeImage(after.newName ?? setting.name, after);
   const line = positionOf(text, (place.written ?? map).range![0]).line;
   changes.push({ name: setting.name, before, after, previousImage, newImage, changed, path: target.path, line });
+}
+
+/**
+ * A new tag without a digest empties the digest written there: charts render `repository@digest` when a
+ * digest is set, so the old digest would keep deploying the old image (kustomize's set-image and image
+ * transformer drop the digest for a new tag too). The key stays, as `digest: ""`.
+ */
+function clearsDigest(field: (typeof FIELD_KEYS)[number][0], setting: ImageSetting, before: ImageFields): boolean {
+  return (
+    field === 'digest' &&
+    setting.digest === undefined &&
+    setting.newTag !== undefined &&
+    setting.newTag !== PRESERVE &&
+    before.digest !== undefined
+  );
 }
 
 /**

@@ -55,6 +55,8 @@ interface Source {
   file: string;
   /** Where each alias name is used: an anchored node with a name here is shared. */
   aliases: Map<string, number[]>;
+  /** The file is JSON (a flow mapping with double-quoted keys): what is added is written as JSON too. */
+  json: boolean;
 }
 
 /**
@@ -73,8 +75,8 @@ export function setImages(
   const eol = lineBreakOf(original);
   const text = original !== '' && !original.endsWith('\n') ? original + eol : original;
   const doc = parseSingleDocument(text, file);
-  const source: Source = { text, doc, eol, file, aliases: aliasUses(doc) };
   const root = rootMap(doc, file);
+  const source: Source = { text, doc, eol, file, aliases: aliasUses(doc), json: writesJson(root) };
   const imagesPair = root?.items.find((pair) => keyOf(pair) === 'images');
   const images = imagesPair?.value as Node | null | undefined;
   if (isAlias(images)) {
@@ -355,7 +357,7 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
       }
     } else {
       assertNotShared(value, `\`${key}\` of ${scalarText(entry.get('name', true))}`, source);
-      edits.push(fillEmptyValue(text, pair, renderScalar(wanted)));
+      edits.push(fillEmptyValue(text, pair, renderValue(wanted, source.json || writesJson(entry))));
     }
   }
   for (const pair of removed)
@@ -412,18 +414,35 @@ function insertPair(source: Source, entry: YAMLMap, kept: readonly Pair[], key: 
   const previous =
     [...kept].reverse().find((pair) => known(pair) && FIELD_ORDER.indexOf(keyOf(pair) as FieldKey) < order) ??
     kept[kept.length - 1]!;
-  return insertPairs(source.text, entry, previous, [`${key}: ${renderScalar(value)}`]);
+  return insertPairs(source.text, entry, previous, [renderField(key, value, source.json || writesJson(entry))]);
 }
 
-function renderedFields(name: string, fields: ImageFields): string[] {
+/** A flow mapping whose keys are all double-quoted is JSON (`{"name": "app"}`). */
+function writesJson(map: YAMLMap | undefined): boolean {
+  return (
+    !!map?.flow &&
+    map.items.length > 0 &&
+    map.items.every((pair) => isScalar(pair.key) && pair.key.type === Scalar.QUOTE_DOUBLE)
+  );
+}
+
+function renderValue(value: string, json = false): string {
+  return json ? JSON.stringify(value) : renderScalar(value);
+}
+
+function renderField(key: string, value: string, json = false): string {
+  return `${json ? JSON.stringify(key) : key}: ${renderValue(value, json)}`;
+}
+
+function renderedFields(name: string, fields: ImageFields, json = false): string[] {
   return [
-    `name: ${renderScalar(name)}`,
-    ...VALUE_FIELDS.filter((k) => fields[k] !== undefined).map((k) => `${k}: ${renderScalar(fields[k]!)}`),
+    renderField('name', name, json),
+    ...VALUE_FIELDS.filter((k) => fields[k] !== undefined).map((k) => renderField(k, fields[k]!, json)),
   ];
 }
 
-function renderFlowEntry(name: string, fields: ImageFields): string {
-  return `{${renderedFields(name, fields).join(', ')}}`;
+function renderFlowEntry(name: string, fields: ImageFields, json = false): string {
+  return `{${renderedFields(name, fields, json).join(', ')}}`;
 }
 
 function renderBlockEntry(
@@ -471,11 +490,12 @@ function insertEntries(
 ): TextEdit[] {
   const { text, eol } = source;
   const following = (name: string) => entries.find((entry) => entry.name !== undefined && entry.name > name);
+  const json = source.json || entries.some((entry) => writesJson(entry.map));
   if (images.flow) {
     const groups = new Map<Entry | undefined, string[]>();
     for (const { setting, fields } of added) {
       const before = following(setting.name);
-      groups.set(before, [...(groups.get(before) ?? []), renderFlowEntry(setting.name, fields)]);
+      groups.set(before, [...(groups.get(before) ?? []), renderFlowEntry(setting.name, fields, json)]);
     }
     return [...groups].map(([before, rendered]) => {
       const joined = rendered.join(', ');
@@ -527,10 +547,12 @@ function createImagesList(
 ): TextEdit {
   const { text, doc, eol } = source;
   if (root?.flow) {
-    const rendered = added.map(({ setting, fields }) => renderFlowEntry(setting.name, fields)).join(', ');
+    const rendered = added.map(({ setting, fields }) => renderFlowEntry(setting.name, fields, source.json)).join(', ');
     if (imagesPair) return fillEmptyValue(text, imagesPair, `[${rendered}]`);
-    const close = root.range![1] - 1;
-    return { start: close, end: close, text: `${root.items.length ? ', ' : ''}images: [${rendered}]` };
+    // Right after the last pair, so that a closing brace on its own line stays there.
+    const last = root.items.at(-1);
+    const at = last ? pairEnd(last) : text.indexOf('{', root.range![0]) + 1;
+    return { start: at, end: at, text: `${last ? ', ' : ''}${source.json ? '"images"' : 'images'}: [${rendered}]` };
   }
   const keyColumn = root && root.items[0] ? columnOf(text, (root.items[0].key as Scalar).range![0]) : 0;
   const dashOffset = sequenceIndent(text, doc);

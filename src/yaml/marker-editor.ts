@@ -95,13 +95,21 @@ export function assertImagesMarked(
 }
 
 function partFields(part: Exclude<MarkerPart, 'full'>, value: string): ImageFields {
-  return { [PART_FIELD[part]]: value };
+  return value === '' ? {} : { [PART_FIELD[part]]: value };
+}
+
+/**
+ * A new tag that comes without a digest empties a `:digest` value, as it drops the digest of a full
+ * reference: whatever joins the parts would otherwise keep pulling the old digest.
+ */
+function newTagWithoutDigest(setting: ImageSetting): boolean {
+  return setting.digest === undefined && setting.newTag !== undefined && setting.newTag !== PRESERVE;
 }
 
 /**
  * Rewrites every scalar marked with a setting's name: a full reference the way kustomize rewrites an
  * image (a new tag alone drops the digest); a `:name`, `:tag` or `:digest` scalar only when the setting
- * gives that part. Settings apply in order; each marked scalar written gets a change entry.
+ * gives that part, except that a new tag alone empties a `:digest` scalar too. Settings apply in order; each marked scalar written gets a change entry.
  */
 export function setMarkedImages(text: string, settings: readonly ImageSetting[], file = 'file.yaml'): MarkerEditResult {
   const { documents, found: markers } = markedScalars(text, file);
@@ -120,8 +128,8 @@ export function setMarkedImages(text: string, settings: readonly ImageSetting[],
         before = imageFields(previous);
         after = imageFields(next);
       } else {
-        const wanted = setting[PART_FIELD[marker.part]];
-        if (wanted === undefined || wanted === PRESERVE) continue;
+        const wanted = marker.part === 'digest' && newTagWithoutDigest(setting) ? '' : setting[PART_FIELD[marker.part]];
+        if (wanted === undefined || wanted === PRESERVE || (wanted === '' && previous === '')) continue;
         next = wanted;
         before = partFields(marker.part, previous);
         after = partFields(marker.part, next);
