@@ -14,6 +14,8 @@ export interface BenchOptions {
   analysis: boolean;
   largeJobRuns: number;
   deadlineMinutes: number;
+  /** Delays (ms) the server adds to every answer; the timing runs are repeated at each. */
+  latenciesMs: number[];
 }
 
 type NumberOption = 'runs' | 'files' | 'scale' | 'writers' | 'same-app' | 'large-job-runs' | 'deadline';
@@ -33,6 +35,7 @@ export function readBenchOptions(args: readonly string[], defaultCli: string): B
       'same-app': { type: 'string' },
       'large-job-runs': { type: 'string' },
       deadline: { type: 'string' },
+      latency: { type: 'string', multiple: true },
       cli: { type: 'string' },
       'cli-args': { type: 'string' },
       timing: { type: 'boolean' },
@@ -47,6 +50,11 @@ export function readBenchOptions(args: readonly string[], defaultCli: string): B
     return Number(raw);
   };
   const quick = values.quick === true;
+  const latencies = (values.latency ?? ['0', '25']).map((raw) => {
+    if (!/^\d+$/.test(raw) || Number(raw) > 1000)
+      throw new Error(`bench: --latency must be a whole number of ms up to 1000, not ${JSON.stringify(raw)}`);
+    return Number(raw);
+  });
   return {
     runs: number('runs', quick ? 3 : 7),
     files: number('files', quick ? 2_000 : 20_000),
@@ -60,5 +68,6 @@ export function readBenchOptions(args: readonly string[], defaultCli: string): B
     analysis: values.analysis !== false,
     largeJobRuns: number('large-job-runs', 3),
     deadlineMinutes: number('deadline', 90),
+    latenciesMs: [...new Set(latencies)],
   };
 }

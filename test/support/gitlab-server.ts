@@ -96,11 +96,27 @@ export interface RequestRecord {
   readonly status: number;
   /** What http-backend wrote to stderr, if anything. */
   backendStderr?: string;
+  /** performance.now() when the request arrived and when its answer was finished (NaN until then). */
+  readonly arrivedAt: number;
+  finishedAt: number;
+}
+
+/** What a request asked for, as counted by requestCounts(). */
+export type RequestKind = 'info/refs' | 'upload-pack' | 'receive-pack' | 'api' | 'other';
+
+export function requestKind(record: Pick<RequestRecord, 'path' | 'service'>): RequestKind {
+  if (record.service === 'api') return 'api';
+  if (record.path.endsWith('/info/refs')) return 'info/refs';
+  if (record.path.endsWith('/git-upload-pack')) return 'upload-pack';
+  if (record.path.endsWith('/git-receive-pack')) return 'receive-pack';
+  return 'other';
 }
 
 export interface StartOptions {
   /** Directory holding `<group>/<project>.git`; a temporary one (removed on close) by default. */
   root?: string;
+  /** Delay before every answer (hooks' callbacks excepted), as a network's round trip would add. */
+  latencyMs?: number;
 }
 
 const CONCURRENT_AUTHOR = { name: 'Concurrent Pusher', email: 'concurrent@example.com' };
@@ -117,6 +133,7 @@ export class GitLabServer {
   private readonly hookPath = `/-/test-hooks/${randomUUID()}`;
   private fault: Fault | null = null;
   private faultRemaining = Infinity;
+  private latencyMs = 0;
 
   constructor(
     private readonly server: Server,
@@ -186,6 +203,24 @@ export class GitLabServer {
     return this.state(project).mergeRequests;
   }
 
+  /** Delays every answer from now on by `ms` (see StartOptions.latencyMs); 0 turns the delay off. */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  /** How many requests of each kind arrived since `since` (an index into `requests`; 0 by default). */
+  requestCounts(since = 0): Record<RequestKind, number> {
+    const counts: Record<RequestKind, number> = {
+      'info/refs': 0,
+      'upload-pack': 0,
+      'receive-pack': 0,
+      api: 0,
+      other: 0,
+    };
+    for (const record of this.requests.slice(since)) counts[requestKind(record)] += 1;
+    return counts;
+  }
+
   setFault(fault: Fault | null): void {
     this.fault = fault;
     this.faultRemaining = fault && 'times' in fault && fault.times !== undefined ? fault.times : Infinity;
@@ -233,8 +268,12 @@ export class GitLabServer {
       get status() {
         return res.headersSent ? res.statusCode : 0;
       },
+      arrivedAt: performance.now(),
+      finishedAt: NaN,
     };
     this.requests.push(record);
+    res.once('close', () => (record.finishedAt = performance.now()));
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
     const fault = this.fault;
     if (
@@ -367,6 +406,7 @@ export async function startGitLabServer(options: StartOptions = {}): Promise<Git
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const gitlab = new GitLabServer(server, root, hooksDir, [base]);
+  gitlab.setLatency(options.latencyMs ?? 0);
   if (options.root) for (const repo of await findBareRepos(root)) await gitlab.configureRepo(repo);
   return gitlab;
 }
