@@ -388,7 +388,7 @@ export const TROUBLES: readonly Trouble[] = [
     id: 'unknown-option',
     cause: 'An option the command does not have (often a typo; the hint names the closest one).',
     example: () => thrown(() => readSettings(['edit', '--dri', 'overlays/prod', '--image', 'app:1.0.0'], {})),
-    pattern: /^unknown option \S+$/,
+    pattern: /^unknown option (-{1,2}[\w.-]+|".*")$/s,
   },
   {
     id: 'option-of-other-command',

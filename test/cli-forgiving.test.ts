@@ -356,9 +356,12 @@ describe('one mapping from option to component input', () => {
       expect(option, variable).toBeDefined();
       expect(inputName(option!), variable).toBe(input);
     }
+    // And every option with an input is one the template sets from it.
     for (const option of Object.keys(OPTIONS) as OptionName[]) {
       const input = inputName(option);
-      if (input) expect(inputs, option).toContain(input);
+      if (!input) continue;
+      expect(inputs, option).toContain(input);
+      expect(set, option).toContainEqual([`IMAGE_BUMP_${option.toUpperCase().replace(/-/g, '_')}`, input]);
     }
   });
 });

@@ -61,6 +61,8 @@ function assertReadableArguments(command: Command, args: readonly string[]): voi
 /** `--dri` on edit: the nearest option of that command, or the command the option belongs to. */
 export function unknownOptionError(command: Command, flag: string): UsageError {
   const name = flag.replace(/^-+/, '');
+  // A flag with spaces or control characters is quoted, so the error stays one readable line.
+  const shown = /^-{1,2}[\w.-]+$/.test(flag) ? flag : JSON.stringify(flag);
   const other: Command = command === 'push' ? 'edit' : 'push';
   const ofOther = (option: string | undefined) =>
     option !== undefined && (optionsOf(other) as readonly string[]).includes(option);
@@ -75,9 +77,9 @@ export function unknownOptionError(command: Command, flag: string): UsageError {
   }
   const nearOwn = closest(name, optionsOf(command));
   if (nearOwn)
-    return new UsageError(`unknown option ${flag}`, { hint: `did you mean --${nearOwn}? ${helpHint(command)}` });
+    return new UsageError(`unknown option ${shown}`, { hint: `did you mean --${nearOwn}? ${helpHint(command)}` });
   const nearOther = closest(name, optionsOf(other));
-  return new UsageError(`unknown option ${flag}`, {
+  return new UsageError(`unknown option ${shown}`, {
     hint: nearOther ? `did you mean --${nearOther}? It is an option of ${other}, not ${command}.` : helpHint(command),
   });
 }

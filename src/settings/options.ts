@@ -47,6 +47,8 @@ export const OPTIONS = {
     description: 'Directory of a kustomization, relative to the repository root, instead of --target-env (repeatable).',
   },
   image: {
+    // The component's image input is --app-image; --image has no input of its own.
+    input: null,
     type: 'string',
     multiple: true,
     value: 'NAME=IMAGE',

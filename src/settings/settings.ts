@@ -42,7 +42,7 @@ function commandError(command: string | undefined): UsageError {
       });
     }
     const near = closest(command, ['--help', '--version']);
-    return new UsageError(`unknown option ${command}`, {
+    return new UsageError(`unknown option ${/^-{1,2}[\w.-]+$/.test(command) ? command : JSON.stringify(command)}`, {
       hint: near ? `did you mean ${near}? ${COMMANDS_HINT}` : BRIEF_USAGE,
     });
   }
