@@ -4,6 +4,8 @@ import type { Outcome } from './report/outcome.js';
 import { createOutput, type Output } from './failures/output.js';
 import { runPush } from './push/push.js';
 import { registerSecret } from './failures/redact.js';
+import { rewordHint } from './failures/errors.js';
+import { hintInRunWords } from './settings/option-words.js';
 import { assertReportWritable } from './report/dotenv-report.js';
 import { createRunEnd, type RunEnd } from './report/run-end.js';
 import { endSettingsFromRawArguments } from './settings/option-reader.js';
@@ -23,7 +25,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, cwd:
   try {
     return end.finish({ outcome: await run(argv, env, cwd, output, end) });
   } catch (error) {
-    return end.finish({ error });
+    return end.finish({ error: rewordHint(error, (hint) => hintInRunWords(hint, argv, env)) });
   }
 }
 
@@ -34,7 +36,7 @@ async function run(
   output: Output,
   end: RunEnd,
 ): Promise<Outcome | null> {
-  const settings = readSettings(argv, env);
+  const settings = readSettings(argv, env, cwd);
   switch (settings.command) {
     case 'help':
     case 'version':

@@ -366,6 +366,48 @@ export const TROUBLES: readonly Trouble[] = [
     example: () => push('--path', '../outside', '--image', 'app:1.0.0'),
     pattern: /must be a (directory|path) inside the (repository|working directory)$/,
   },
+  {
+    id: 'no-command',
+    cause: 'The command was run without arguments: push or edit comes first.',
+    example: () => thrown(() => readSettings([], {})),
+    pattern: /^no command given$/,
+  },
+  {
+    id: 'unknown-command',
+    cause: 'The first argument is not push, edit or help (often a typo).',
+    example: () => thrown(() => readSettings(['psuh', '--target-env', 'prod'], {})),
+    pattern: /^unknown command ".*"$/s,
+  },
+  {
+    id: 'command-not-first',
+    cause: 'An option came before the command.',
+    example: () => thrown(() => readSettings(['--target-env', 'prod', 'push'], {})),
+    pattern: /^the command comes first, before \S+$/,
+  },
+  {
+    id: 'unknown-option',
+    cause: 'An option the command does not have (often a typo; the hint names the closest one).',
+    example: () => thrown(() => readSettings(['edit', '--dri', 'overlays/prod', '--image', 'app:1.0.0'], {})),
+    pattern: /^unknown option (-{1,2}[\w.-]+|".*")$/s,
+  },
+  {
+    id: 'option-of-other-command',
+    cause: 'An option of push given to edit, or one of edit given to push.',
+    example: () => thrown(() => readSettings(['edit', '--target-env', 'prod', '--image', 'app:1.0.0'], {})),
+    pattern: /^--\S+ is an option of (push|edit), not (push|edit)$/,
+  },
+  {
+    id: 'option-needs-value',
+    cause: 'An option that takes a value came last, or right before another option.',
+    example: () => thrown(() => readSettings(['edit', '--dir', 'overlays/prod', '--image'], {})),
+    pattern: /^--\S+ needs a value$/,
+  },
+  {
+    id: 'option-takes-no-value',
+    cause: 'A switch such as --dry-run or --json was given a value with "=".',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--dry-run=true'),
+    pattern: /^--\S+ takes no value$/,
+  },
 ];
 
 /** The trouble an `error:` line (with or without its prefix) belongs to. */

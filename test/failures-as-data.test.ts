@@ -23,14 +23,14 @@ describe('--json ends every run with one JSON object', () => {
     const unknown = await runCli(['push', '--json', '--bogus']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(
-      /^error: unknown option '--bogus'.*\nhint: See `gitops-image-bump push --help`\.\n$/,
+      /^error: unknown option --bogus\nhint: See `gitops-image-bump push --help` for its options\.\n$/,
     );
     expect(unknown.stdout.split('\n')).toHaveLength(2);
     expect(jsonEnd(unknown)).toEqual({
       ok: false,
       exitCode: 2,
-      error: expect.stringMatching(/^unknown option '--bogus'/),
-      hint: 'See `gitops-image-bump push --help`.',
+      error: 'unknown option --bogus',
+      hint: 'See `gitops-image-bump push --help` for its options.',
       outcome: null,
     });
 

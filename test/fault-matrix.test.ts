@@ -14,6 +14,17 @@ const COVERED_ELSEWHERE: Record<string, string> = {
   'git-failed': 'test/troubleshooting.test.ts (the fallback for output nothing else explains)',
   'no-gnu-timeout':
     'test/gnu-timeout.test.ts (a PATH of its own: the leak run puts its git shim and the host PATH first)',
+  ...Object.fromEntries(
+    [
+      'no-command',
+      'unknown-command',
+      'command-not-first',
+      'unknown-option',
+      'option-of-other-command',
+      'option-needs-value',
+      'option-takes-no-value',
+    ].map((id) => [id, 'test/cli-forgiving.test.ts (command lines refused before any server is named)']),
+  ),
 };
 
 let servers: Servers;

@@ -20,3 +20,11 @@ export class UsageError extends BumpError {
     super(message, { ...options, exitCode: 2 });
   }
 }
+
+/** Rewords a failure's hint in place (in the words of the run: the component's inputs or the flags); the error keeps its class and exit code. */
+export function rewordHint(error: unknown, reword: (hint: string) => string): unknown {
+  if (error instanceof BumpError && error.hint !== undefined) {
+    Object.defineProperty(error, 'hint', { value: reword(error.hint), enumerable: true });
+  }
+  return error;
+}

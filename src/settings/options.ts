@@ -8,6 +8,11 @@ export interface OptionSpec {
   value?: string;
   description: string;
   commands: readonly ('push' | 'edit')[];
+  /**
+   * The component input that sets this option (templates/image-bump.yml): the option's name with "_"
+   * unless given here; null when no input sets it.
+   */
+  input?: string | null;
 }
 
 const both = ['push', 'edit'] as const;
@@ -42,9 +47,11 @@ export const OPTIONS = {
     description: 'Directory of a kustomization, relative to the repository root, instead of --target-env (repeatable).',
   },
   image: {
+    // The component's image input is --app-image; --image has no input of its own.
+    input: null,
     type: 'string',
     multiple: true,
-    value: 'ARG',
+    value: 'NAME=IMAGE',
     commands: both,
     description:
       'A `kustomize edit set image` argument: NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME:TAG, … (repeatable).',
@@ -62,6 +69,7 @@ export const OPTIONS = {
     description: 'With --app-image: the same as --image NAME=IMAGE. Fallback: $APP_NAME.',
   },
   'app-image': {
+    input: 'image',
     type: 'string',
     value: 'IMAGE',
     commands: both,
@@ -89,6 +97,7 @@ export const OPTIONS = {
       'Name of the environment variable holding the token (default GITLAB_PUSHER_TOKEN). The token itself is never an option.',
   },
   message: {
+    input: 'commit_message',
     type: 'string',
     value: 'TEMPLATE',
     commands: push,
@@ -148,6 +157,7 @@ export const OPTIONS = {
       'Bump branch name; {env} and {app} are filled in (default image-bump/{env}/{app}; several images: a short hash of their names).',
   },
   'mr-label': {
+    input: 'mr_labels',
     type: 'string',
     multiple: true,
     value: 'LABEL',
@@ -172,12 +182,14 @@ export const OPTIONS = {
     description: 'Ask GitLab not to run a pipeline for the pushed commit (push option ci.skip).',
   },
   report: {
+    input: null,
     type: 'string',
     value: 'FILE',
     commands: push,
     description: 'Write a dotenv report for later jobs (BUMP_CHANGED, BUMP_COMMIT_SHA, BUMP_NEW_IMAGE, …).',
   },
   json: {
+    input: null,
     type: 'boolean',
     commands: both,
     description:
@@ -191,19 +203,22 @@ export const OPTIONS = {
   },
   'dry-run': { type: 'boolean', commands: push, description: 'Clone and edit, print the diff, push nothing.' },
   'keep-workdir': {
+    input: null,
     type: 'string',
     value: 'DIR',
     commands: push,
     description: 'Clone into DIR and keep it afterwards (debugging).',
   },
   dir: {
+    input: null,
     type: 'string',
     value: 'DIR',
     commands: ['edit'],
     description:
-      'Directory holding the kustomization to edit, relative to the working directory (default: the working directory itself).',
+      'Directory holding the kustomization to edit, inside the working directory: relative to it, or absolute (default: the working directory itself).',
   },
   file: {
+    input: 'files',
     type: 'string',
     multiple: true,
     value: 'PATH',
@@ -219,6 +234,7 @@ export const OPTIONS = {
     description: 'A Helm values file whose image keys to set (repeatable).',
   },
   'helm-path': {
+    input: 'helm_paths',
     type: 'string',
     multiple: true,
     value: 'KEY',
@@ -226,18 +242,21 @@ export const OPTIONS = {
     description: 'Dot path of the image in the values files, e.g. backend.image (default image; repeatable).',
   },
   'helm-repository-key': {
+    input: null,
     type: 'string',
     value: 'KEY',
     commands: both,
     description: 'Key holding the repository under --helm-path (default repository).',
   },
   'helm-tag-key': {
+    input: null,
     type: 'string',
     value: 'KEY',
     commands: both,
     description: 'Key holding the tag under --helm-path (default tag).',
   },
   'helm-digest-key': {
+    input: null,
     type: 'string',
     value: 'KEY',
     commands: both,
@@ -251,8 +270,18 @@ export const OPTIONS = {
     description:
       'Update every YAML value marked `# image-bump: NAME` (or NAME:tag, :name, :digest) under DIR (repeatable).',
   },
-  help: { type: 'boolean', commands: both, description: 'Show this help.' },
-  version: { type: 'boolean', commands: both, description: 'Show the version.' },
+  help: {
+    input: null,
+    type: 'boolean',
+    commands: both,
+    description: 'Show this help.',
+  },
+  version: {
+    input: null,
+    type: 'boolean',
+    commands: both,
+    description: 'Show the version.',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -260,4 +289,17 @@ export type OptionName = keyof typeof OPTIONS;
 /** `--max-attempts` is read from `IMAGE_BUMP_MAX_ATTEMPTS`. */
 export function environmentName(option: string): string {
   return `IMAGE_BUMP_${option.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** The component input that sets `option`, or undefined when none does. */
+export function inputName(option: OptionName): string | undefined {
+  const spec: OptionSpec = OPTIONS[option];
+  if (spec.input === null) return undefined;
+  return spec.input ?? option.replace(/-/g, '_');
+}
+
+export function optionsOf(command: 'push' | 'edit'): OptionName[] {
+  return (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
+    (OPTIONS[name].commands as readonly string[]).includes(command),
+  );
 }

@@ -1,4 +1,5 @@
-import { isAbsolute, posix, relative, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 
 /**
  * The one rule for a path given relative to a root (the repository, or the working directory): it
@@ -46,4 +47,29 @@ export function relativePathProblem(
 export function liesBelow(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel);
+}
+
+/**
+ * An absolute path that lies in the working directory, as the relative path the rules above check
+ * (`/srv/app/overlays/prod` in `/srv/app` is `overlays/prod`); any other path unchanged, to be judged
+ * by them. Read as written first, then with symbolic links resolved (the working directory is resolved,
+ * a path typed by the user may not be, e.g. through a linked /tmp).
+ */
+export function belowWorkingDirectory(raw: string, cwd: string): string {
+  if (!isAbsolute(raw)) return raw;
+  const inside = (rel: string) => rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel);
+  const asWritten = relative(cwd, raw);
+  if (asWritten === '') return '.';
+  if (inside(asWritten)) return asWritten.split(sep).join('/');
+  const resolved = relative(realOrSame(cwd), realOrSame(raw));
+  if (resolved === '') return '.';
+  return inside(resolved) ? resolved.split(sep).join('/') : raw;
+}
+
+function realOrSame(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }

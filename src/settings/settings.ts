@@ -3,7 +3,10 @@ import { UsageError } from '../failures/errors.js';
 import { parseImageArgs } from '../image/image-arg.js';
 import { assertValidImageArgument } from '../image/image-reference.js';
 import { oneOf, parseFlags, reader, splitList, type Reader } from './option-reader.js';
-import { environmentName, type OptionName } from './options.js';
+import { closest } from './closest.js';
+import { BRIEF_USAGE } from './help.js';
+import { environmentName, OPTIONS, optionsOf, type OptionName } from './options.js';
+import { belowWorkingDirectory } from './relative-path.js';
 import { hasTargets, type TargetSpec } from './target-spec.js';
 import type { ImageSettings, PushSettings, Settings } from './types.js';
 import {
@@ -21,31 +24,60 @@ import {
   wholeNumber,
 } from './validation.js';
 
-/** Reads flags, then `IMAGE_BUMP_*`, then the drop-in variables of the hand-written job. Flags win. */
-export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help')
-    return { command: 'help' };
-  if (command === '--version' || command === '-v') return { command: 'version' };
-  if (command !== 'push' && command !== 'edit') {
-    throw new UsageError(`unknown command "${command}"`, {
-      hint: 'Use `gitops-image-bump push …` or `gitops-image-bump edit …` (see --help).',
+const COMMANDS = ['push', 'edit', 'help'] as const;
+const COMMANDS_HINT = '`gitops-image-bump --help` lists the commands.';
+
+function helpTopic(rest: readonly string[]): 'push' | 'edit' | undefined {
+  return rest[0] === 'push' || rest[0] === 'edit' ? rest[0] : undefined;
+}
+
+/** No command, a mistyped one, or options before the command. */
+function commandError(command: string | undefined): UsageError {
+  if (command === undefined) return new UsageError('no command given', { hint: BRIEF_USAGE });
+  if (command.startsWith('-')) {
+    const name = command.replace(/^-+/, '').split('=')[0]!;
+    if (name in OPTIONS && name !== 'help' && name !== 'version') {
+      return new UsageError(`the command comes first, before ${command}`, {
+        hint: `Write gitops-image-bump ${optionsOf('push').includes(name as OptionName) ? 'push' : 'edit'} ${command} …`,
+      });
+    }
+    const near = closest(command, ['--help', '--version']);
+    return new UsageError(`unknown option ${/^-{1,2}[\w.-]+$/.test(command) ? command : JSON.stringify(command)}`, {
+      hint: near ? `did you mean ${near}? ${COMMANDS_HINT}` : BRIEF_USAGE,
     });
   }
+  const near = closest(command, COMMANDS);
+  return new UsageError(`unknown command "${command}"`, {
+    hint: near ? `did you mean ${near}? ${COMMANDS_HINT}` : BRIEF_USAGE,
+  });
+}
+
+/** Reads flags, then `IMAGE_BUMP_*`, then the drop-in variables of the hand-written job. Flags win. */
+export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Settings {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help')
+    return { command: 'help', topic: helpTopic(rest) };
+  if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command !== 'push' && command !== 'edit') throw commandError(command);
   const values = parseFlags(command, rest);
   if (values.help) return { command: 'help', topic: command };
   if (values.version) return { command: 'version' };
   const read = reader(values, env);
   const images = readImages(read, env);
   if (command === 'edit') {
-    const source = (name: OptionName) => read.source(name);
-    const others = readFileTargets(read, (path, name) =>
-      checkRelativePath(path, source(name), 'working directory', false, 'path'),
-    );
+    const check = (path: string, name: OptionName, allowRoot = false) =>
+      checkRelativePath(
+        cwd === undefined ? path : belowWorkingDirectory(path, cwd),
+        read.source(name),
+        'working directory',
+        allowRoot,
+        name === 'dir' ? 'directory' : 'path',
+      );
+    const others = readFileTargets(read, (path, name) => check(path, name));
     const dir = read.one('dir');
     const kustomizations =
       dir !== undefined || !hasTargets({ kustomizations: [], ...others })
-        ? [{ dir: checkRelativePath(dir ?? '.', source('dir'), 'working directory', true) }]
+        ? [{ dir: check(dir ?? '.', 'dir', true) }]
         : [];
     return { command, ...images, targets: { kustomizations, ...others } };
   }

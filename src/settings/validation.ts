@@ -42,7 +42,7 @@ const SERVER_URL_HINT =
 export function checkServerUrl(raw: string | undefined, source: string): string {
   if (!raw)
     throw new UsageError('no GitLab server URL', {
-      hint: 'Pass --server-url https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).',
+      hint: 'Set --server-url to the GitLab URL, e.g. https://gitlab.example.com (in a GitLab job, $CI_SERVER_URL is used).',
     });
   const refuse = (what: string, shown = true) =>
     new UsageError(`${source} ${shown ? `${JSON.stringify(raw)} ` : ''}${what}`, { hint: SERVER_URL_HINT });
@@ -152,7 +152,10 @@ export function checkRelativePath(
   }
   if (problem) {
     throw new UsageError(`${source} ${JSON.stringify(raw)} must be a ${noun} inside the ${inside}`, {
-      hint: `${example}, without ".." or a leading "/"${inside === 'repository' ? '' : ', and run the command from the directory that holds it'}.`,
+      hint:
+        inside === 'repository'
+          ? `${example}, without ".." or a leading "/".`
+          : 'Give a path inside the working directory, relative (overlays/prod) or absolute below it; to edit files elsewhere, run the command from a directory that holds them (cd there first).',
     });
   }
   return normalizeRelativePath(raw);
@@ -179,7 +182,7 @@ export function isValidBranchName(name: string): boolean {
 export function checkProject(project: string): string {
   if (!PROJECT_PATH.test(project) || project.split('/').some((part) => part === '..' || part === '.')) {
     throw new UsageError(project ? `project "${project}" is not a GitLab project path` : 'no GitOps project given', {
-      hint: 'Pass --project group/subgroup/project (the path of the GitOps project, as in its URL).',
+      hint: 'Set --project to the path of the GitOps project, as in its URL, e.g. group/subgroup/project.',
     });
   }
   return project;

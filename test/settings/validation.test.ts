@@ -50,7 +50,7 @@ describe('option reader', () => {
   });
 
   it('an unknown option and a stray argument are usage errors with a hint', () => {
-    expect(refusal(() => parseFlags('push', ['--bogus'])).message).toMatch(/^unknown option '--bogus'/);
+    expect(refusal(() => parseFlags('push', ['--bogus'])).message).toBe('unknown option --bogus');
     expect(refusal(() => parseFlags('push', ['stray'])).hint).toMatch(/--image NAME=IMAGE/);
   });
 
