@@ -136,6 +136,13 @@ export const TROUBLES: readonly Trouble[] = [
     pattern: /is a CI job token, and a job token cannot push here$/,
   },
   {
+    id: 'job-token-rejected',
+    cause:
+      '--token-variable CI_JOB_TOKEN: GitLab does not know the job token (another GitLab, a finished job, or a variable of your own named CI_JOB_TOKEN).',
+    example: () => jobTokenRefused('HTTP Basic: Access denied.'),
+    pattern: /^GitLab rejected this job's CI_JOB_TOKEN \(HTTP 401\)/,
+  },
+  {
     id: 'job-token-not-allowlisted',
     cause: "--token-variable CI_JOB_TOKEN: the pipeline's project is not on the GitOps project's job token allowlist.",
     example: () => jobTokenRefused('Authentication by CI/CD job token not allowed from app to gitops.'),

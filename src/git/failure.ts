@@ -48,6 +48,14 @@ export function jobTokenRefusal(output: string, context: FailureContext): BumpEr
   const orAccessToken = `Or push with a Project Access Token instead: ${projectAccessTokenHowTo(target)} and name it with --token-variable.`;
   const said = (pattern: RegExp) => pattern.exec(output)?.[0];
   let gitlabSays: string | undefined;
+  if (isAuthenticationFailure(output)) {
+    return new BumpError(
+      `GitLab rejected this job's CI_JOB_TOKEN (HTTP 401): it is not a job token of a running job on ${context.serverUrl}`,
+      {
+        hint: `A job token is valid only while its job runs, and only on the GitLab that runs the job: check --server-url (default $CI_SERVER_URL) and that no CI/CD variable of your own is named CI_JOB_TOKEN. ${orAccessToken}`,
+      },
+    );
+  }
   if ((gitlabSays = said(JOB_TOKEN_REFUSALS.notInAllowlist))) {
     return new BumpError(
       `GitLab refused this job's CI_JOB_TOKEN for ${target} (HTTP 403: "${gitlabSays}"): ${pipeline} is not on the job token allowlist of ${target}`,

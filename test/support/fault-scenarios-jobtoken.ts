@@ -45,7 +45,7 @@ function pushedAsJobToken(ctx: ScenarioContext, result: CliResult, note: RegExp)
   expect(notes, 'the no-pipeline note, once').toHaveLength(1);
 }
 
-function refused(error: RegExp, hint: RegExp, trouble: string): Expectation {
+function refused(error: string | RegExp, hint: RegExp, trouble: string): Expectation {
   return { exitCode: 1, error, hint, trouble };
 }
 
@@ -209,6 +209,23 @@ export const JOB_TOKEN_SCENARIOS: readonly Scenario[] = [
       }),
     expect: (ctx) =>
       refused(pushRefused(ctx, CROSS_PROJECT_CONDITIONS(ctx)), ENABLE_CROSS(ctx), 'job-token-push-refused'),
+  },
+  {
+    name: 'job token: GitLab does not know it (HTTP 401)',
+    server: 'main',
+    setup: async (ctx) => {
+      const prepared = await jobTokenRun(ctx, { pipelineProject: ctx.project, settings: { pushAllowed: true } });
+      ctx.server.addToken({ value: ctx.token, kind: 'job', scopes: [], revoked: true, pipelineProject: ctx.project });
+      return prepared;
+    },
+    expect: (ctx) =>
+      refused(
+        `GitLab rejected this job's CI_JOB_TOKEN (HTTP 401): it is not a job token of a running job on ${ctx.server.url}`,
+        new RegExp(
+          `^A job token is valid only while its job runs, .*no CI/CD variable of your own is named CI_JOB_TOKEN\\. ${USE_ACCESS_TOKEN.source}`,
+        ),
+        'job-token-rejected',
+      ),
   },
   {
     name: 'job token: a GitLab before 17.2, which takes no push with a job token',
