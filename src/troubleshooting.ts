@@ -7,6 +7,7 @@ import { bumpBranchIsTargetError, foreignBumpBranchError } from './settings/bump
 import { BumpError } from './failures/errors.js';
 import {
   jobTokenError,
+  jobTokenRefusal,
   missingBranchError,
   projectNotFoundError,
   protectedBranchError,
@@ -62,6 +63,17 @@ const context = (stage: FailureContext['stage'] = 'push'): FailureContext => ({
   stage,
   timeoutSeconds: 60,
 });
+
+/** GitLab's answer to a job token, as git prints it, explained for a push from `pipelineProject`. */
+const jobTokenRefused = (gitlabSays: string, pipelineProject = 'group/app'): BumpError =>
+  jobTokenRefusal(
+    `remote: ${gitlabSays}\nfatal: unable to access '${SERVER}/${PROJECT}.git/': The requested URL returned error: 403`,
+    {
+      ...context('push'),
+      tokenVariable: 'CI_JOB_TOKEN',
+      jobToken: { pipelineProject },
+    },
+  )!;
 
 /** The error a function throws: for errors built inline by parsers and option readers. */
 function thrown(action: () => unknown): BumpError {
@@ -122,6 +134,41 @@ export const TROUBLES: readonly Trouble[] = [
     cause: 'The variable holds a CI job token (of this or another pipeline).',
     example: () => jobTokenError('GITLAB_PUSHER_TOKEN'),
     pattern: /is a CI job token, and a job token cannot push here$/,
+  },
+  {
+    id: 'job-token-rejected',
+    cause:
+      '--token-variable CI_JOB_TOKEN: GitLab does not know the job token (another GitLab, a finished job, or a variable of your own named CI_JOB_TOKEN).',
+    example: () => jobTokenRefused('HTTP Basic: Access denied.'),
+    pattern: /^GitLab rejected this job's CI_JOB_TOKEN \(HTTP 401\)/,
+  },
+  {
+    id: 'job-token-not-allowlisted',
+    cause: "--token-variable CI_JOB_TOKEN: the pipeline's project is not on the GitOps project's job token allowlist.",
+    example: () => jobTokenRefused('Authentication by CI/CD job token not allowed from app to gitops.'),
+    pattern:
+      /^GitLab refused this job's CI_JOB_TOKEN for \S+ \(HTTP 403: "Authentication by CI\/CD job token not allowed /,
+  },
+  {
+    id: 'job-token-not-member',
+    cause: '--token-variable CI_JOB_TOKEN: the user who started the pipeline is not a member of the GitOps project.',
+    example: () => jobTokenRefused('Insufficient permissions to pull from the repository of project gitops.'),
+    pattern: /^GitLab refused this job's CI_JOB_TOKEN for \S+ \(HTTP 403: "Insufficient permissions to pull /,
+  },
+  {
+    id: 'job-token-push-unsupported',
+    cause: '--token-variable CI_JOB_TOKEN: this GitLab (before 17.2) does not accept pushes with a job token.',
+    example: () => jobTokenRefused('You are not allowed to upload code.'),
+    pattern:
+      /^GitLab refused to let this job's CI_JOB_TOKEN push to \S+ \(HTTP 403: "You are not allowed to upload code\."/,
+  },
+  {
+    id: 'job-token-push-refused',
+    cause:
+      "--token-variable CI_JOB_TOKEN: the GitOps project does not allow job-token pushes (from this project), or the pipeline's user is below Developer.",
+    example: () => jobTokenRefused('You are not allowed to push code to this project.'),
+    pattern:
+      /^GitLab refused to let this job's CI_JOB_TOKEN push to \S+ \(HTTP 403: "You are not allowed to push code to this project\."/,
   },
   {
     id: 'token-rejected',

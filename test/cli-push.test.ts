@@ -158,7 +158,7 @@ describe('push', () => {
       /^error: the token in GITLAB_PUSHER_TOKEN is a CI job token, and a job token cannot push here\n/,
     );
     expect(result.stderr).toMatch(
-      /hint: A CI job token can never push to another project .*Project Access Token on the GitOps project .*write_repository/,
+      /hint: A CI job token pushes only as a job token .*Project Access Token on the GitOps project .*write_repository/,
     );
     expect(result.stderr).toContain('Allow Git push requests to the repository');
     expect(await branchTip(server, project, 'main')).toBe(tip);

@@ -269,6 +269,70 @@ describe('authentication and authorization', () => {
     expect(allowed.exitCode).toBe(0);
   });
 
+  it("lets a job token push to its own project only when the project allows it, as the pipeline's user (Developer+)", async () => {
+    const { project, url, token } = await fixture();
+    server.addToken({ value: 'job-own-dev', kind: 'job', scopes: [], pipelineProject: project });
+    server.addToken({ value: 'job-own-reporter', kind: 'job', scopes: [], pipelineProject: project, role: 20 });
+    const dir = await cloneWith(url, token);
+    await bumpProd(dir, 'v1.1.0');
+    const asJob = (value: string) =>
+      run(['push', 'origin', 'main'], { token: value, username: 'gitlab-ci-token', cwd: dir });
+
+    const disabled = await asJob('job-own-dev');
+    expect(disabled.stderr).toContain('remote: You are not allowed to push code to this project.');
+    server.configureJobToken(project, { pushAllowed: true });
+    expect((await asJob('job-own-reporter')).stderr).toContain(
+      'remote: You are not allowed to push code to this project.',
+    );
+    expect(server.pushLog(project)).toEqual([]);
+    const allowed = await asJob('job-own-dev');
+    expect(allowed.exitCode, allowed.stderr).toBe(0);
+    expect(server.pushLog(project).map((push) => push.tokenKind)).toEqual(['job']);
+  });
+
+  it("lets a job token push to another project only with the target's allowlist entry and both push settings", async () => {
+    const { project, url, token } = await fixture();
+    const source = `${project}-app`;
+    server.addToken({ value: 'job-cross', kind: 'job', scopes: [], pipelineProject: source });
+    const asJob = (args: string[], cwd?: string) =>
+      run(args, { token: 'job-cross', username: 'gitlab-ci-token', ...(cwd ? { cwd } : {}) });
+    const last = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+    // Not allowlisted: GitLab refuses even the read, naming both projects by their last path segment.
+    const unlisted = await asJob(['ls-remote', url]);
+    expect(unlisted.stderr).toContain(
+      `remote: Authentication by CI/CD job token not allowed from ${last(source)} to ${last(project)}.`,
+    );
+    expect(unlisted.stderr).toContain('returned error: 403');
+
+    server.configureJobToken(project, { allowlist: { [source]: { push: true } } });
+    const dir = await cloneWith(url, token);
+    await bumpProd(dir, 'v1.1.0');
+    expect((await asJob(['ls-remote', url])).exitCode).toBe(0);
+    const refusals: string[] = [];
+    for (const settings of [{ pushAllowed: true }, { crossProjectPushAllowed: true }]) {
+      refusals.push((await asJob(['push', 'origin', 'main'], dir)).stderr);
+      server.configureJobToken(project, settings);
+    }
+    for (const stderr of refusals)
+      expect(stderr).toContain('remote: You are not allowed to push code to this project.');
+    // A GitLab before 19.0 (or the flag off) knows own-project pushes only; before 17.2, none at all.
+    server.configureJobToken(project, { support: 'own-project' });
+    expect((await asJob(['push', 'origin', 'main'], dir)).stderr).toContain(
+      'remote: You are not allowed to push code to this project.',
+    );
+    server.configureJobToken(project, { support: 'none' });
+    expect((await asJob(['push', 'origin', 'main'], dir)).stderr).toContain(
+      'remote: You are not allowed to upload code.',
+    );
+    expect(server.pushLog(project)).toEqual([]);
+
+    server.configureJobToken(project, { support: 'allowlisted-projects' });
+    const allowed = await asJob(['push', 'origin', 'main'], dir);
+    expect(allowed.exitCode, allowed.stderr).toBe(0);
+    expect(server.pushLog(project).map((push) => push.tokenKind)).toEqual(['job']);
+  });
+
   it('refuses pushes without write_repository or with a role below developer', async () => {
     const { project, url, token } = await fixture();
     server.addToken({ value: 'glpat-ro', kind: 'project', scopes: ['read_repository'], projects: [project] });

@@ -77,6 +77,7 @@ describe('README component documentation', () => {
       'The GitOps side, triggered by the application',
       'Several environments',
       'Merge requests',
+      'Keyless (GitLab 19)',
     ]);
     // The first include is near the top, not after the CLI reference.
     expect(readme.indexOf('include:')).toBeLessThan(readme.indexOf('## Recipes'));

@@ -3,6 +3,16 @@
  * ours. The token reaches git only here, as an `http.<server>.extraHeader` given through
  * GIT_CONFIG_COUNT/KEY/VALUE: never in argv, a URL, a file, or a variable of its own.
  */
+/** The variable GitLab gives every job its job token in: naming it is what selects job-token authentication. */
+export const JOB_TOKEN_VARIABLE = 'CI_JOB_TOKEN';
+/** The one username GitLab accepts a CI job token with over HTTP. */
+export const JOB_TOKEN_USERNAME = 'gitlab-ci-token';
+
+/** Decided by the variable's name, never by the token's shape: token prefixes are configurable. */
+export function isJobTokenVariable(variable: string): boolean {
+  return variable === JOB_TOKEN_VARIABLE;
+}
+
 export interface GitEnvironmentOptions {
   serverUrl: string;
   token: string;

@@ -12,6 +12,8 @@ export interface FailureContext {
   stage: 'clone' | 'fetch' | 'push';
   /** --timeout, for the message when the server stalls. */
   timeoutSeconds?: number;
+  /** Set when the token is the job's CI_JOB_TOKEN: the project whose pipeline runs (CI_PROJECT_PATH), if known. */
+  jobToken?: { pipelineProject?: string };
 }
 
 /** How to make the one token that works: shared by every hint that ends in "use another token". */
@@ -21,7 +23,77 @@ export function projectAccessTokenHowTo(project = 'the GitOps project'): string 
 
 /** What a CI job token can do, in GitLab's terms. */
 export const JOB_TOKEN_LIMITS =
-  'A CI job token can never push to another project (and to its own only when a Maintainer enables "Allow Git push requests to the repository", GitLab 17.2+).';
+  'A CI job token pushes only as a job token (--token-variable CI_JOB_TOKEN) and only where GitLab allows it: to its own project once a Maintainer enables "Allow Git push requests to the repository" (GitLab 17.2+), to another project only from GitLab 19.0 and when that project allows it.';
+
+/** Where a project's job-token settings are, in GitLab's UI. */
+const JOB_TOKEN_SETTINGS = 'Settings > CI/CD > Job token permissions';
+
+/**
+ * GitLab's answers to a job token that may not do something (lib/gitlab/git_access.rb). The first
+ * two come before any push (the clone is refused); "push code" covers every push condition at once.
+ */
+const JOB_TOKEN_REFUSALS = {
+  notInAllowlist: /Authentication by CI\/CD job token not allowed from [^\n]*?\./,
+  noAccess: /Insufficient permissions to pull from the repository of project [^\n]*?\./,
+  noJobTokenPush: /You are not allowed to upload code\./,
+  pushRefused: /You are not allowed to push code to this project\./,
+} as const;
+
+/** GitLab refused the job token: names which of GitLab's conditions is missing, as far as its answer tells. */
+export function jobTokenRefusal(output: string, context: FailureContext): BumpError | undefined {
+  const target = context.project;
+  const source = context.jobToken?.pipelineProject;
+  const crossProject = source !== undefined && source !== target;
+  const pipeline = source ?? "the pipeline's project";
+  const orAccessToken = `Or push with a Project Access Token instead: ${projectAccessTokenHowTo(target)} and name it with --token-variable.`;
+  const said = (pattern: RegExp) => pattern.exec(output)?.[0];
+  let gitlabSays: string | undefined;
+  if (isAuthenticationFailure(output)) {
+    return new BumpError(
+      `GitLab rejected this job's CI_JOB_TOKEN (HTTP 401): it is not a job token of a running job on ${context.serverUrl}`,
+      {
+        hint: `A job token is valid only while its job runs, and only on the GitLab that runs the job: check --server-url (default $CI_SERVER_URL) and that no CI/CD variable of your own is named CI_JOB_TOKEN. ${orAccessToken}`,
+      },
+    );
+  }
+  if ((gitlabSays = said(JOB_TOKEN_REFUSALS.notInAllowlist))) {
+    return new BumpError(
+      `GitLab refused this job's CI_JOB_TOKEN for ${target} (HTTP 403: "${gitlabSays}"): ${pipeline} is not on the job token allowlist of ${target}`,
+      {
+        hint: `Enable it: in ${target}, ${JOB_TOKEN_SETTINGS} > Add group or project: ${pipeline}, with permission to push to the repository (fine-grained: Repository read and write), then the push settings below. ${orAccessToken}`,
+      },
+    );
+  }
+  if ((gitlabSays = said(JOB_TOKEN_REFUSALS.noAccess))) {
+    return new BumpError(
+      `GitLab refused this job's CI_JOB_TOKEN for ${target} (HTTP 403: "${gitlabSays}"): the user who runs the pipeline is not a member of ${target}`,
+      {
+        hint: `A job token acts with the role of the user who started the pipeline: that user needs role Developer or higher in ${target} (Manage > Members). ${orAccessToken}`,
+      },
+    );
+  }
+  if ((gitlabSays = said(JOB_TOKEN_REFUSALS.noJobTokenPush))) {
+    return new BumpError(
+      `GitLab refused to let this job's CI_JOB_TOKEN push to ${target} (HTTP 403: "${gitlabSays}"): this GitLab does not accept pushes with a job token (it needs GitLab 17.2 or later)`,
+      {
+        hint: `Enable it: upgrade GitLab (own project: 17.2, generally available in 18.4; another project: 19.0). ${orAccessToken}`,
+      },
+    );
+  }
+  if ((gitlabSays = said(JOB_TOKEN_REFUSALS.pushRefused))) {
+    const missing = crossProject
+      ? `one of GitLab's conditions for a push from ${pipeline} is missing: in ${target}, "Allow Git push requests to the repository" or "Allow cross-project Git push requests from allowlisted projects" is off, the allowlist entry for ${pipeline} lacks push permission, the pipeline's user has a role below Developer there, or this GitLab is older than 19.0 (or its feature flag allow_push_to_allowlisted_projects is off)`
+      : `"Allow Git push requests to the repository" is off in ${target}, or the pipeline's user has a role below Developer there`;
+    const enable = crossProject
+      ? `in ${target}, ${JOB_TOKEN_SETTINGS}: enable "Allow Git push requests to the repository" and "Allow cross-project Git push requests from allowlisted projects", and give the allowlist entry of ${pipeline} push permission (fine-grained: Repository read and write); the pipeline's user needs role Developer in ${target}; on GitLab 19.x an administrator may have to enable the feature flag allow_push_to_allowlisted_projects`
+      : `a Maintainer of ${target} enables ${JOB_TOKEN_SETTINGS} > "Allow Git push requests to the repository" (GitLab 17.2+), and the pipeline's user needs role Developer there`;
+    return new BumpError(
+      `GitLab refused to let this job's CI_JOB_TOKEN push to ${target} (HTTP 403: "${gitlabSays}"): ${missing}`,
+      { hint: `Enable it: ${enable}. ${orAccessToken}` },
+    );
+  }
+  return undefined;
+}
 
 /** The push was refused only because the branch moved under us: fetch, re-apply, push again. */
 /** Our --force-with-lease expectation no longer holds: the bump branch moved since we read it. */
@@ -183,6 +255,8 @@ export function retriesExhaustedError(attempts: number, branch: string, lastReje
 export function explainGitFailure(output: string, context: FailureContext): BumpError {
   if (output.startsWith(WALL_TIME_EXCEEDED)) return timeLimitError(context);
   if (isProtectedBranchRefusal(output)) return protectedBranchError(context);
+  const jobTokenRefused = context.jobToken && jobTokenRefusal(output, context);
+  if (jobTokenRefused) return jobTokenRefused;
   const pushRefusal = /You are not allowed to (?:push|upload) code[^\n.]*\./i.exec(output);
   if (pushRefusal) return pushForbiddenError(context, pushRefusal[0]);
   const readRefusal = /You are not allowed to download code[^\n.]*\./i.exec(output);

@@ -1,5 +1,5 @@
 import { BumpError } from '../failures/errors.js';
-import { gitEnvironment, type GitEnvironmentOptions } from './environment.js';
+import { gitEnvironment, isJobTokenVariable, JOB_TOKEN_USERNAME, type GitEnvironmentOptions } from './environment.js';
 import {
   explainGitFailure,
   isAuthenticationFailure,
@@ -35,17 +35,21 @@ export type PushResult =
 export class Remote {
   readonly url: string;
   readonly context: FailureContext;
+  /** The token is this job's CI_JOB_TOKEN (--token-variable CI_JOB_TOKEN): it goes as user gitlab-ci-token. */
+  readonly jobToken: boolean;
   private readonly environmentOptions: GitEnvironmentOptions;
 
   constructor(
     private readonly settings: PushSettings,
     token: string,
-    { caFile, gitBase }: Pick<PushEnvironment, 'caFile' | 'gitBase'>,
+    { caFile, gitBase, pipelineProject }: Pick<PushEnvironment, 'caFile' | 'gitBase' | 'pipelineProject'>,
   ) {
     this.url = `${settings.serverUrl}/${settings.project}.git`;
+    this.jobToken = isJobTokenVariable(settings.tokenVariable);
     this.environmentOptions = {
       serverUrl: settings.serverUrl,
       token,
+      ...(this.jobToken ? { username: JOB_TOKEN_USERNAME } : {}),
       timeoutSeconds: settings.timeoutSeconds,
       author: settings.author,
       caFile,
@@ -58,7 +62,19 @@ export class Remote {
       tokenVariable: settings.tokenVariable,
       stage: 'clone',
       timeoutSeconds: settings.timeoutSeconds,
+      ...(this.jobToken ? { jobToken: { pipelineProject } } : {}),
     };
+  }
+
+  /** After a push with the job token: GitLab starts no pipeline for it, which the user should not wait for. */
+  jobTokenPushNote(): string | undefined {
+    if (!this.jobToken) return undefined;
+    const pipelineProject = this.context.jobToken?.pipelineProject;
+    const where =
+      pipelineProject && pipelineProject !== this.settings.project
+        ? `${this.settings.project} (pushed from ${pipelineProject}'s pipeline)`
+        : this.settings.project;
+    return `pushed with CI_JOB_TOKEN: GitLab starts no pipeline in ${where} for a push made with a job token`;
   }
 
   clone(): Promise<GitWorkspace> {
@@ -109,14 +125,14 @@ export class Remote {
         await redirectTarget(this.url, this.context.stage === 'push' ? 'git-receive-pack' : 'git-upload-pack'),
       );
     }
-    // Refused credentials may be a CI job token, which GitLab accepts only under its own username.
-    if (isAuthenticationFailure(output) && (await this.readsAsJobToken()))
+    // Refused credentials may be a CI job token in another variable, which GitLab accepts only under its own username.
+    if (!this.jobToken && isAuthenticationFailure(output) && (await this.readsAsJobToken()))
       return jobTokenError(this.settings.tokenVariable);
     return explainGitFailure(output, this.context);
   }
 
   private readsAsJobToken(): Promise<boolean> {
-    const environment = gitEnvironment({ ...this.environmentOptions, username: 'gitlab-ci-token' });
+    const environment = gitEnvironment({ ...this.environmentOptions, username: JOB_TOKEN_USERNAME });
     return readsAsJobToken(this.url, environment, this.settings.timeoutSeconds * 1000);
   }
 }

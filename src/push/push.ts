@@ -21,6 +21,7 @@ import type { PushEnvironment, PushSettings } from '../settings/types.js';
 import { interruption, throwIfInterrupted } from '../git/signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { checkToken } from './token.js';
+import { isJobTokenVariable } from '../git/environment.js';
 
 interface Run {
   settings: PushSettings;
@@ -37,8 +38,9 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   const token = checkToken(inputs.token);
   registerSecret(token);
   const abandonExpiry = new AbortController();
+  // A job token lives only as long as its job: GitLab has no expiry date to look up for it.
   const expiry =
-    settings.expiryWarningDays > 0
+    settings.expiryWarningDays > 0 && !isJobTokenVariable(settings.tokenVariable)
       ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile)
       : undefined;
   let expiryAnswer: Awaited<typeof expiry>;
@@ -90,7 +92,9 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
     const result = mode === 'merge-request' ? await proposeMergeRequest(run, message) : await pushToBranch(run);
     switch (result.kind) {
-      case 'pushed':
+      case 'pushed': {
+        const jobTokenNote = remote.jobTokenPushNote();
+        if (jobTokenNote) output.info(jobTokenNote);
         return mode === 'merge-request'
           ? {
               kind: 'proposed',
@@ -100,6 +104,7 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
               changes,
             }
           : { kind: 'pushed', push, commit, changes };
+      }
       case 'already-proposed':
         // The commit made here was never pushed, so it is not reported.
         return { kind: 'already-proposed', push, mergeRequest: { branch: bumpBranchName(settings) }, changes };

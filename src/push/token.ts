@@ -1,5 +1,6 @@
 import { UsageError } from '../failures/errors.js';
 import { JOB_TOKEN_LIMITS, projectAccessTokenHowTo } from '../git/failure.js';
+import { isJobTokenVariable } from '../git/environment.js';
 import { MIN_SECRET_LENGTH } from '../failures/redact.js';
 import type { TokenInput } from '../settings/types.js';
 
@@ -22,9 +23,12 @@ export function missingTokenError(variable: string, state: 'not set' | 'empty'):
 }
 
 export function ciJobTokenInVariableError(variable: string): UsageError {
-  return new UsageError(`${variable} holds this job's CI_JOB_TOKEN, which cannot push to another project`, {
-    hint: `${JOB_TOKEN_LIMITS} Instead, ${projectAccessTokenHowTo()} and put its name in --token-variable (default GITLAB_PUSHER_TOKEN).`,
-  });
+  return new UsageError(
+    `${variable} holds this job's CI_JOB_TOKEN, which pushes only when named as such (--token-variable CI_JOB_TOKEN)`,
+    {
+      hint: `${JOB_TOKEN_LIMITS} Either pass --token-variable CI_JOB_TOKEN where GitLab allows job-token pushes, or ${projectAccessTokenHowTo()} and put its name in --token-variable (default GITLAB_PUSHER_TOKEN).`,
+    },
+  );
 }
 
 export function multiLineTokenError(variable: string): UsageError {
@@ -60,7 +64,8 @@ export function checkToken({ variable, value: token, ciJobToken, holderOfName }:
   if (token === undefined && holderOfName) throw tokenVariableIsValueError(holderOfName);
   if (token === undefined || token.trim() === '')
     throw missingTokenError(variable, token === undefined ? 'not set' : 'empty');
-  if (ciJobToken && token.trim() === ciJobToken.trim()) throw ciJobTokenInVariableError(variable);
+  if (ciJobToken && !isJobTokenVariable(variable) && token.trim() === ciJobToken.trim())
+    throw ciJobTokenInVariableError(variable);
   if (/[\r\n]/.test(token.trim())) throw multiLineTokenError(variable);
   if (token.trim().length < MIN_SECRET_LENGTH) throw implausibleTokenError(variable, 'short');
   if (token.trim().length > MAX_TOKEN_LENGTH) throw implausibleTokenError(variable, 'long');

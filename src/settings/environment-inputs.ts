@@ -75,6 +75,7 @@ export function readPushEnvironment(
     },
     caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
     gitBase: gitBaseEnvironment(env),
+    pipelineProject: env.CI_PROJECT_PATH || undefined,
   };
 }
 

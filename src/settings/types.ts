@@ -72,4 +72,6 @@ export interface PushEnvironment {
   caFile?: string;
   /** The job's variables git may see (PATH, proxies, CA bundles, locale). */
   gitBase: Record<string, string>;
+  /** CI_PROJECT_PATH: the project whose pipeline runs, for job-token pushes (own or another project). */
+  pipelineProject?: string;
 }

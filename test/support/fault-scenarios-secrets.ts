@@ -297,7 +297,7 @@ export const SECRET_SCENARIOS: readonly Scenario[] = [
     expect: () => ({
       exitCode: 1,
       error: `the token in ${TOKEN_VARIABLE} is a CI job token, and a job token cannot push here`,
-      hint: /^A CI job token can never push to another project/,
+      hint: /^A CI job token pushes only as a job token/,
       trouble: 'job-token',
     }),
     check: (ctx) => expectNothingElsewhere(ctx),

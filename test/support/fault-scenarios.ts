@@ -13,6 +13,7 @@ import type { Fault, GitLabServer, TokenSpec } from './gitlab-server.js';
 import { runCli, type CliResult } from './run-cli.js';
 import { commitSymlinks } from './symlinks.js';
 import { SECRET_SCENARIOS } from './fault-scenarios-secrets.js';
+import { JOB_TOKEN_SCENARIOS } from './fault-scenarios-jobtoken.js';
 
 /**
  * Where a scenario runs: `main` is shared by scenarios running at the same time; `quiet` must never
@@ -245,8 +246,8 @@ export const SCENARIOS: readonly Scenario[] = [
     setup: async (ctx) => ({ ...(await writable(ctx)), env: { [TOKEN_VARIABLE]: ctx.token, CI_JOB_TOKEN: ctx.token } }),
     expect: () => ({
       exitCode: 2,
-      error: `${TOKEN_VARIABLE} holds this job's CI_JOB_TOKEN, which cannot push to another project`,
-      hint: /^A CI job token can never push to another project \(and to its own only when a Maintainer enables "Allow Git push requests to the repository", GitLab 17\.2\+\)\. Instead, create a Project Access Token on the GitOps project \(Settings > Access tokens: scope write_repository, role Developer.*expiry\).*--token-variable/,
+      error: `${TOKEN_VARIABLE} holds this job's CI_JOB_TOKEN, which pushes only when named as such (--token-variable CI_JOB_TOKEN)`,
+      hint: /^A CI job token pushes only as a job token \(--token-variable CI_JOB_TOKEN\) and only where GitLab allows it: .*GitLab 19\.0 and when that project allows it\. Either pass --token-variable CI_JOB_TOKEN where GitLab allows job-token pushes, or create a Project Access Token on the GitOps project \(Settings > Access tokens: scope write_repository, role Developer.*expiry\).*--token-variable/,
       trouble: 'token-is-ci-job-token',
     }),
   },
@@ -296,7 +297,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: () => ({
       exitCode: 1,
       error: `the token in ${TOKEN_VARIABLE} is a CI job token, and a job token cannot push here`,
-      hint: /^A CI job token can never push to another project \(and to its own only when a Maintainer enables "Allow Git push requests to the repository", GitLab 17\.2\+\)\. Create a Project Access Token on the GitOps project \(Settings > Access tokens: scope write_repository, role Developer.*expiry\).*--token-variable\.$/,
+      hint: /^A CI job token pushes only as a job token \(--token-variable CI_JOB_TOKEN\) and only where GitLab allows it: .*GitLab 19\.0 and when that project allows it\. Create a Project Access Token on the GitOps project \(Settings > Access tokens: scope write_repository, role Developer.*expiry\).*--token-variable\.$/,
       trouble: 'job-token',
     }),
   },
@@ -862,6 +863,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   ...SECRET_SCENARIOS,
   ...LIMIT_SCENARIOS,
+  ...JOB_TOKEN_SCENARIOS,
 ];
 
 export interface Servers {

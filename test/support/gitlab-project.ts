@@ -4,7 +4,7 @@
  */
 import { git, ZERO_SHA } from './git.js';
 import type { HookResponse, RefUpdate } from './hooks.js';
-import { Messages, type TokenKind } from './gitlab-tokens.js';
+import { defaultJobTokenSettings, Messages, type TokenKind } from './gitlab-tokens.js';
 
 export interface ProtectedBranch {
   /** Branch name, `*` matches any characters (as in GitLab's wildcard protected branches). */
@@ -103,6 +103,8 @@ export class ProjectState {
   readonly protectedBranches: ProtectedBranch[] = [];
   readonly pushes: PushRecord[] = [];
   readonly mergeRequests: MergeRequest[] = [];
+  /** Settings > CI/CD > Job token permissions. */
+  readonly jobToken = defaultJobTokenSettings();
 
   constructor(
     readonly path: string,

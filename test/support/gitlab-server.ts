@@ -29,6 +29,9 @@ import {
   canDownload,
   canPush,
   canSee,
+  jobTokenPushRefusal,
+  jobTokenReadRefusal,
+  type JobTokenSettings,
   Messages,
   parseBasicAuth,
   TokenStore,
@@ -194,6 +197,17 @@ export class GitLabServer {
     return commitFiles(this.repoPath(project), branch, files, message, { author: CONCURRENT_AUTHOR });
   }
 
+  /** Changes a project's job-token settings (Settings > CI/CD > Job token permissions). */
+  configureJobToken(
+    project: string,
+    settings: Partial<Omit<JobTokenSettings, 'allowlist'>> & { allowlist?: Record<string, { push: boolean }> },
+  ): void {
+    const current = this.state(project).jobToken;
+    const { allowlist, ...flags } = settings;
+    Object.assign(current, flags);
+    for (const [path, entry] of Object.entries(allowlist ?? {})) current.allowlist.set(path, entry);
+  }
+
   /** Pushes that landed (post-receive ran), oldest first. */
   pushLog(project: string): PushRecord[] {
     return this.state(project).pushes;
@@ -312,9 +326,16 @@ export class GitLabServer {
     if (!existsSync(join(this.repoPath(route.project), 'HEAD')) || !canSee(token, route.project)) {
       return send(res, 404, Messages.notFound);
     }
+    const jobTokenSettings = this.state(route.project).jobToken;
+    const readRefusal = token.kind === 'job' ? jobTokenReadRefusal(token, route.project, jobTokenSettings) : undefined;
+    if (readRefusal) return send(res, 403, readRefusal);
     if (!canDownload(token)) return send(res, 403, Messages.noDownload);
     if (route.service === 'git-receive-pack') {
-      if (!canPush(token)) return send(res, 403, Messages.noPush);
+      const pushRefusal =
+        token.kind === 'job'
+          ? jobTokenPushRefusal(token, route.project, jobTokenSettings)
+          : !canPush(token) && Messages.noPush;
+      if (pushRefusal) return send(res, 403, pushRefusal);
       await this.maybeAdvance(route.project, route.endpoint === 'info/refs' ? 'advertisement' : 'post');
       if (
         route.endpoint === 'git-receive-pack' &&

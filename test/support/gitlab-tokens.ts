@@ -19,6 +19,8 @@ export interface TokenSpec {
   /** Access level of the token's user: 10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner. */
   role?: number;
   name?: string;
+  /** Job tokens: the project whose pipeline the job runs in (CI_PROJECT_PATH). */
+  pipelineProject?: string;
 }
 
 export interface Token extends TokenSpec {
@@ -40,7 +42,80 @@ export const Messages = {
   protectedBranch: 'GitLab: You are not allowed to push code to protected branches on this project.',
   protectedForcePush: 'GitLab: You are not allowed to force push code to a protected branch on this project.',
   protectedDelete: 'GitLab: You can only delete protected branches using the web interface.',
+  /** Before GitLab 17.2 a job token has no push ability at all (git_access.rb `auth_upload`). */
+  noUpload: 'You are not allowed to upload code.',
+  /** git_access.rb `auth_by_job_token_project_not_in_allowlist`; GitLab names the projects by their last path segment. */
+  jobTokenNotInAllowlist: (source: string, target: string) =>
+    `Authentication by CI/CD job token not allowed from ${lastSegment(source)} to ${lastSegment(target)}.`,
+  /** git_access.rb `auth_by_job_token_forbidden`: allowlisted, but the pipeline's user may not read the project. */
+  jobTokenForbidden: (target: string) =>
+    `Insufficient permissions to pull from the repository of project ${lastSegment(target)}.`,
 } as const;
+
+function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Which job-token pushes the emulated GitLab version knows. */
+export type JobTokenPushSupport =
+  /** Before 17.2. */
+  | 'none'
+  /** 17.2 to 18.x (GA in 18.4), or 19.x with `allow_push_to_allowlisted_projects` off. */
+  | 'own-project'
+  /** 19.0+ with `allow_push_to_allowlisted_projects` on. */
+  | 'allowlisted-projects';
+
+/** A project's job-token settings (Settings > CI/CD > Job token permissions). */
+export interface JobTokenSettings {
+  /** "Allow Git push requests to the repository" (`ci_push_repository_for_job_token_allowed`). */
+  pushAllowed: boolean;
+  /** "Allow cross-project Git push requests from allowlisted projects" (`cross_project_push_for_job_token_allowed`). */
+  crossProjectPushAllowed: boolean;
+  /** "Limit access to this project" (inbound scope), on by default. */
+  inboundScopeEnabled: boolean;
+  /** Allowlisted project paths; `push`: the entry may push (default permissions or `admin_repositories`). */
+  allowlist: Map<string, { push: boolean }>;
+  /**
+   * The GitLab version emulated for this project's job-token pushes (per project, so that scenarios
+   * sharing one server cannot change each other's GitLab).
+   */
+  support: JobTokenPushSupport;
+}
+
+export function defaultJobTokenSettings(): JobTokenSettings {
+  return {
+    pushAllowed: false,
+    crossProjectPushAllowed: false,
+    inboundScopeEnabled: true,
+    allowlist: new Map(),
+    support: 'allowlisted-projects',
+  };
+}
+
+/** GitLab's 403 for a job token reading `target`, or undefined when it may (its own project, or allowlisted). */
+export function jobTokenReadRefusal(token: Token, target: string, settings: JobTokenSettings): string | undefined {
+  const source = token.pipelineProject;
+  const allowed = !source || source === target || !settings.inboundScopeEnabled || settings.allowlist.has(source);
+  if (!allowed) return Messages.jobTokenNotInAllowlist(source, target);
+  // Role 0: the pipeline's user is no member of the project at all.
+  return token.role < Role.guest ? Messages.jobTokenForbidden(target) : undefined;
+}
+
+/** GitLab's 403 for a job token pushing to `target` (git_access.rb and ProjectPolicy), or undefined when it may. */
+export function jobTokenPushRefusal(token: Token, target: string, settings: JobTokenSettings): string | undefined {
+  const support = settings.support;
+  if (support === 'none') return Messages.noUpload;
+  const source = token.pipelineProject;
+  const own = source === target;
+  const crossAllowed =
+    source !== undefined &&
+    support === 'allowlisted-projects' &&
+    settings.crossProjectPushAllowed &&
+    settings.inboundScopeEnabled &&
+    settings.allowlist.get(source)?.push === true;
+  if (!settings.pushAllowed || !(own || crossAllowed) || token.role < Role.developer) return Messages.noPush;
+  return undefined;
+}
 
 export const JOB_TOKEN_USERNAME = 'gitlab-ci-token';
 
