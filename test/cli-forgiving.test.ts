@@ -94,6 +94,22 @@ describe('edit takes paths inside the working directory, absolute or relative', 
     );
   });
 
+  it('takes the working directory itself as the directory of marked files or manifests, leaving .git alone', async () => {
+    const root = await workingDirectory();
+    const gitFile = join(root, '.git/marked.yaml');
+    await writeFile(gitFile, MARKED);
+    const markers = await runCli(['edit', '--markers', '.', '--image', 'app:v4.0.0'], { cwd: root });
+    expect(markers.exitCode, markers.stderr).toBe(0);
+    expect(await readFile(join(root, 'marked/app.yaml'), 'utf8')).toBe(MARKED.replace('v1.0.0', 'v4.0.0'));
+    const files = await runCli(['edit', '--file', root, '--image', 'app:v5.0.0'], { cwd: root });
+    expect(files.exitCode, files.stderr).toBe(0);
+    expect(await readFile(join(root, 'overlays/prod/kustomization.yaml'), 'utf8')).toBe(
+      KUSTOMIZATION.replace('v1.0.0', 'v5.0.0'),
+    );
+    expect(await readFile(gitFile, 'utf8')).toBe(MARKED);
+    expect(await readFile(join(root, '.git/kustomization.yaml'), 'utf8')).toBe(KUSTOMIZATION);
+  });
+
   it('refuses an absolute path outside the working directory, and one through .git, changing nothing', async () => {
     const root = await workingDirectory();
     const outside = refusal(

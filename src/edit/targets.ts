@@ -123,7 +123,8 @@ async function yamlFiles(root: string, given: string): Promise<string[]> {
   const info = await stat(path).catch(() => undefined);
   if (!info)
     throw new BumpError(`${given} does not exist`, { hint: 'Check the path: it is relative to the repository root.' });
-  await assertInside(root, path, given);
+  // The root itself (`--markers .` in edit) needs no check of its own: every file below it is checked.
+  if (given !== '.') await assertInside(root, path, given);
   if (info.isFile()) return [path];
   const entries = await readdir(path, { recursive: true, withFileTypes: true });
   const files = entries

@@ -73,7 +73,8 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv, cw
         allowRoot,
         name === 'dir' ? 'directory' : 'path',
       );
-    const others = readFileTargets(read, (path, name) => check(path, name));
+    // A directory of manifests or marked files may be the working directory itself, as --dir may.
+    const others = readFileTargets(read, (path, name) => check(path, name, name === 'markers' || name === 'file'));
     const dir = read.one('dir');
     const kustomizations =
       dir !== undefined || !hasTargets({ kustomizations: [], ...others })
