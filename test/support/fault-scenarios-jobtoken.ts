@@ -4,12 +4,12 @@
  * GitLab answers them. Spread into SCENARIOS.
  */
 import { expect } from 'vitest';
-import { createGitOpsProject, REGISTRY } from './gitops-repo.js';
+import { createGitOpsProject } from './gitops-repo.js';
 import type { JobTokenSettings } from './gitlab-tokens.js';
 import type { Expectation, Prepared, Scenario, ScenarioContext } from './fault-scenarios.js';
 import type { CliResult } from './run-cli.js';
+import { BUMP, escape } from './scenario-basics.js';
 
-const BUMP = ['--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.1.0`];
 const ENABLE_OWN =
   /^Enable it: a Maintainer of \S+ enables Settings > CI\/CD > Job token permissions > "Allow Git push requests to the repository" \(GitLab 17\.2\+\)/;
 const USE_ACCESS_TOKEN =
@@ -245,8 +245,4 @@ export const JOB_TOKEN_SCENARIOS: readonly Scenario[] = [
 
 function lastSegment(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

@@ -5,30 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { commitFiles } from './git.js';
-import { branchTip, createGitOpsProject, REGISTRY } from './gitops-repo.js';
-import type { Expectation, Prepared, Scenario, ScenarioContext } from './fault-scenarios.js';
+import { branchTip } from './gitops-repo.js';
+import type { Expectation, Scenario, ScenarioContext } from './fault-scenarios.js';
+import { BUMP, escape, writable } from './scenario-basics.js';
 
-const TOKEN_VARIABLE = 'GITLAB_PUSHER_TOKEN';
-const BUMP = ['--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.1.0`];
 /** --timeout for the limit scenarios, and what a run may take beyond it (start-up, the clone's other steps). */
 const TIMEOUT_S = 2;
 const MARGIN_MS = 6000;
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-async function writable(ctx: ScenarioContext): Promise<Prepared> {
-  await createGitOpsProject(ctx.server, ctx.project);
-  ctx.server.addToken({
-    value: ctx.token,
-    kind: 'project',
-    scopes: ['write_repository'],
-    projects: [ctx.project],
-    role: 30,
-  });
-  return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token } };
-}
 
 /** No process on the machine still talks to the project (git and git-remote-http name its URL in their arguments). */
 function noGitLeftFor(ctx: ScenarioContext): void {

@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import type { CliResult } from './run-cli.js';
 import type { Expectation, Prepared, Scenario, ScenarioContext } from './fault-scenarios.js';
+import { BUMP, TOKEN_VARIABLE, writable } from './scenario-basics.js';
 import { git } from './git.js';
-import { createGitOpsProject, REGISTRY } from './gitops-repo.js';
+import { createGitOpsProject } from './gitops-repo.js';
 import { startGitLabServer, type GitLabServer } from './gitlab-server.js';
 
-const TOKEN_VARIABLE = 'GITLAB_PUSHER_TOKEN';
-const BUMP = ['--target-env', 'prod', '--image', `${REGISTRY}/app1:v1.1.0`];
 const SERVER_URL_HINT = /^Give the GitLab URL alone, as in https:\/\/gitlab\.example\.com .*never from the URL\.$/;
 const REDIRECT_HINT =
   /^Set --server-url \(the server_url input, default \$CI_SERVER_URL\) to the GitLab URL itself, not one that redirects; .*the token never reaches a server other than the one named\./;
@@ -36,18 +35,6 @@ afterAll(async () => {
   if (elsewhereServer) await (await elsewhereServer).close();
   elsewhereServer = undefined;
 });
-
-async function writable(ctx: ScenarioContext): Promise<Prepared> {
-  await createGitOpsProject(ctx.server, ctx.project);
-  ctx.server.addToken({
-    value: ctx.token,
-    kind: 'project',
-    scopes: ['write_repository'],
-    projects: [ctx.project],
-    role: 30,
-  });
-  return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token } };
-}
 
 /** The same project and token on the other server too, so that anything sent there would succeed. */
 async function mirroredElsewhere(ctx: ScenarioContext): Promise<GitLabServer> {

@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './closed-port.js';
 import { LIMIT_SCENARIOS } from './fault-scenarios-limits.js';
-import { branchTip, createGitOpsProject, REGISTRY, type GitOpsProjectOptions } from './gitops-repo.js';
-import type { Fault, GitLabServer, TokenSpec } from './gitlab-server.js';
+import { branchTip, createGitOpsProject, type GitOpsProjectOptions } from './gitops-repo.js';
+import type { Fault, GitLabServer } from './gitlab-server.js';
 import { runCli, type CliResult } from './run-cli.js';
 import { commitSymlinks } from './symlinks.js';
+import { APP1, BUMP, escape, TOKEN_VARIABLE, writable, writeToken } from './scenario-basics.js';
+
+export { APP1, escape };
 import { SECRET_SCENARIOS } from './fault-scenarios-secrets.js';
 import { JOB_TOKEN_SCENARIOS } from './fault-scenarios-jobtoken.js';
 
@@ -83,9 +86,6 @@ export interface ScenarioRun {
   durationMs: number;
 }
 
-const TOKEN_VARIABLE = 'GITLAB_PUSHER_TOKEN';
-export const APP1 = `${REGISTRY}/app1`;
-const BUMP = ['--target-env', 'prod', '--image', `${APP1}:v1.1.0`];
 const HEX64 = '24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 const SHELL_TEXT = (marker: string) => [
   `$(touch ${marker})`,
@@ -96,26 +96,8 @@ const SHELL_TEXT = (marker: string) => [
 
 let sequence = 0;
 
-function writeToken(ctx: ScenarioContext, spec: Partial<TokenSpec> = {}): void {
-  ctx.server.addToken({
-    value: ctx.token,
-    kind: 'project',
-    scopes: ['write_repository'],
-    projects: [ctx.project],
-    role: 30,
-    ...spec,
-  });
-}
-
 async function project(ctx: ScenarioContext, options?: GitOpsProjectOptions): Promise<void> {
   await createGitOpsProject(ctx.server, ctx.project, options);
-}
-
-/** A project the token may push to, and the standard bump. */
-async function writable(ctx: ScenarioContext, options?: GitOpsProjectOptions): Promise<Prepared> {
-  await project(ctx, options);
-  writeToken(ctx);
-  return { args: BUMP, env: { [TOKEN_VARIABLE]: ctx.token } };
 }
 
 const rejected401 = (trouble = 'token-rejected'): Expectation => ({
@@ -926,8 +908,4 @@ export async function runScenario(
   const durationMs = Date.now() - started;
   const tipAfter = await branchTip(server, ctx.project, branch).catch(() => undefined);
   return { ctx, prepared, result, tipBefore, tipAfter, requests: server.requests.length - requestsBefore, durationMs };
-}
-
-export function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
