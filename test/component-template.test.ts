@@ -110,6 +110,13 @@ describe('templates/image-bump.yml', () => {
     expect(matches('token_variable', 'glpat-0123456789abcdefghij')).toBe(false);
     expect(matches('server_url', 'https://oauth2:secret@gitlab.example.com')).toBe(false);
     expect(matches('server_url', 'https://gitlab.example.com/gitlab')).toBe(true);
+    // Where git and Node could read the host differently, or a path escapes: the CLI refuses these too.
+    for (const value of [
+      'http://127.0.0.1:28765\\@127.0.0.2:28800',
+      'https://gitlab.example.com\\evil',
+      'https://gitlab%2eexample.com',
+    ])
+      expect(matches('server_url', value), value).toBe(false);
     expect(matches('runner_image', 'registry.example.com:5000/mirror/gitops-image-bump')).toBe(true);
     expect(matches('runner_image', 'registry.example.com/mirror/gitops-image-bump:1.2.3')).toBe(false);
     expect(matches('runner_image_tag', '$CI_COMMIT_SHA')).toBe(true);
