@@ -7,6 +7,7 @@ const LAYERS = [
   ['push', '^src/push/'],
   ['edit', '^src/edit/'],
   ['report', '^src/report/'],
+  ['registry', '^src/registry/'], // network I/O to image registries: not yaml/ or image/
   ['git', '^src/git/'],
   ['settings', '^src/settings/'],
   ['yaml', '^src/yaml/'],

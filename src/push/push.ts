@@ -22,6 +22,7 @@ import { interruption, throwIfInterrupted } from '../git/signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { checkToken } from './token.js';
 import { isJobTokenVariable } from '../git/environment.js';
+import { ImageVerification } from '../registry/image-verification.js';
 
 interface Run {
   settings: PushSettings;
@@ -31,6 +32,7 @@ interface Run {
   branch: string;
   /** Only a warning, partly read from blobs fetched on demand: it runs beside the commit and push. */
   unmatchedImages?: Promise<string[]>;
+  verification?: ImageVerification;
 }
 
 /** Clone minimally, edit, commit, push; when another writer moved the branch first, do it again on the new tip. */
@@ -45,13 +47,26 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
       : undefined;
   let expiryAnswer: Awaited<typeof expiry>;
   void expiry?.then((answer) => (expiryAnswer = answer));
+  // Asked beside the clone; a failed verification is the error shown even when the clone failed too.
+  const verification = inputs.registry && new ImageVerification(settings, inputs.registry, output);
   const remote = new Remote(settings, token, inputs);
   const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
-  const workspace = await cloning;
+  const workspace = await cloning.catch(async (error: unknown) => {
+    await verification?.images();
+    throw error;
+  });
   try {
+    const images = verification ? await output.section('verify', 'Verify images', () => verification.images()) : [];
     const branch = settings.branch ?? (await workspace.currentBranch());
     remote.context.branch = branch;
-    const run: Run = { settings, output, remote, workspace, branch };
+    const run: Run = {
+      settings: verification ? { ...settings, images } : settings,
+      output,
+      remote,
+      workspace,
+      branch,
+      verification,
+    };
     try {
       return await pushWithRetries(run);
     } finally {
@@ -80,6 +95,7 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     const push = { mode, branch, attempts: attempt };
     if (plan.changed.length === 0) return unchangedOutcome(plan, push);
     const changes = changeList(plan.changed);
+    await run.verification?.verifyPlanned(changes.map((change) => change.newImage));
     if (settings.dryRun)
       return {
         kind: 'dry-run',
@@ -120,6 +136,7 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
       case 'branch-moved':
       case 'lease-lost':
         if (attempt >= settings.maxAttempts) throw retriesExhaustedError(attempt, branch, result.rejection);
+        await run.verification?.recheckTags();
         output.info(
           `${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`,
         );

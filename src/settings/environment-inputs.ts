@@ -1,5 +1,9 @@
 import type { OutputSettings } from '../failures/output.js';
-import type { PushEnvironment, PushSettings } from './types.js';
+import { BumpError } from '../failures/errors.js';
+import { registerSecret } from '../failures/redact.js';
+import { canonicalRegistry } from '../image/registry-name.js';
+import { parseDockerAuthConfig } from './docker-auth-config.js';
+import type { PushEnvironment, PushSettings, RegistryEnvironment, RegistrySettings } from './types.js';
 
 /**
  * Everything a run takes from the process environment besides its options, read here only: the
@@ -57,7 +61,7 @@ export function readOutputSettings(env: NodeJS.ProcessEnv): OutputSettings {
 }
 
 export function readPushEnvironment(
-  settings: Pick<PushSettings, 'tokenVariable'>,
+  settings: Pick<PushSettings, 'tokenVariable'> & { registry?: RegistrySettings },
   env: NodeJS.ProcessEnv,
 ): PushEnvironment {
   const variable = settings.tokenVariable;
@@ -76,7 +80,40 @@ export function readPushEnvironment(
     caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
     gitBase: gitBaseEnvironment(env),
     pipelineProject: env.CI_PROJECT_PATH || undefined,
+    registry:
+      settings.registry && settings.registry.verifyImage !== 'off'
+        ? readRegistryEnvironment(env, settings.registry.verifyImage === 'require')
+        : undefined,
   };
+}
+
+/**
+ * The registry logins, each secret registered with redaction as it is read. A DOCKER_AUTH_CONFIG that
+ * cannot be read is refused (exit 2) when verification is required; in warn mode the run goes on
+ * without it, so that a pipeline whose variable was never meant for this tool does not start failing.
+ */
+export function readRegistryEnvironment(env: NodeJS.ProcessEnv, required: boolean): RegistryEnvironment {
+  const registry: RegistryEnvironment = { caFile: env.CI_SERVER_TLS_CA_FILE || undefined };
+  if (env.DOCKER_AUTH_CONFIG) {
+    try {
+      registry.authConfig = parseDockerAuthConfig(env.DOCKER_AUTH_CONFIG);
+    } catch (error) {
+      if (required || !(error instanceof BumpError)) throw error;
+      registry.authConfigProblem = error.message;
+    }
+  }
+  if (env.CI_REGISTRY) {
+    const password = env.CI_REGISTRY_PASSWORD;
+    if (password) registerSecret(password);
+    registry.ciRegistry = {
+      host: canonicalRegistry(env.CI_REGISTRY),
+      login:
+        env.CI_REGISTRY_USER && password
+          ? { username: env.CI_REGISTRY_USER, password, source: 'CI_REGISTRY_USER and CI_REGISTRY_PASSWORD' }
+          : undefined,
+    };
+  }
+  return registry;
 }
 
 /** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */
@@ -84,7 +121,7 @@ export function likelyTokens(argv: readonly string[], env: NodeJS.ProcessEnv): s
   const named = argv.flatMap((arg, index) =>
     arg === '--token-variable' ? [argv[index + 1]] : arg.startsWith('--token-variable=') ? [arg.slice(17)] : [],
   );
-  return ['GITLAB_PUSHER_TOKEN', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named].flatMap((name) => {
+  return ['GITLAB_PUSHER_TOKEN', 'CI_REGISTRY_PASSWORD', env.IMAGE_BUMP_TOKEN_VARIABLE, ...named].flatMap((name) => {
     const value = name ? env[name] : undefined;
     return value ? [value.trim()] : [];
   });

@@ -201,6 +201,27 @@ export const OPTIONS = {
     commands: push,
     description: 'Warn when the token expires within DAYS days (default 14; 0 turns the check off).',
   },
+  'verify-image': {
+    type: 'string',
+    value: 'MODE',
+    commands: push,
+    description:
+      'Ask the registry for each new image before anything is pushed: warn (default) reports a missing or unverifiable image and goes on (a runner that cannot reach or log in to a private registry keeps working on upgrade), require fails on anything it cannot verify, off asks nothing.',
+  },
+  'pin-digest': {
+    type: 'boolean',
+    commands: push,
+    description:
+      'Write each new tag together with the digest the registry resolves it to (tag@digest), so the deployed bytes cannot change under the tag. Needs an answer: implies --verify-image require.',
+  },
+  'require-platform': {
+    type: 'string',
+    multiple: true,
+    value: 'OS/ARCH[/VARIANT]',
+    commands: push,
+    description:
+      'Refuse an image that lacks one of these platforms, e.g. linux/amd64,linux/arm64 (repeatable, or comma-separated). Implies --verify-image require.',
+  },
   'dry-run': { type: 'boolean', commands: push, description: 'Clone and edit, print the diff, push nothing.' },
   'keep-workdir': {
     input: null,

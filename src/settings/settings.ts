@@ -21,6 +21,7 @@ import {
   readAuthor,
   readEnvironmentNames,
   readMessageTemplate,
+  readRegistrySettings,
   wholeNumber,
 } from './validation.js';
 
@@ -204,6 +205,7 @@ function readPushSettings(read: Reader, env: NodeJS.ProcessEnv, images: ImageSet
     reportFile: read.one('report'),
     expiryWarningDays: wholeNumber(read.one('expiry-warning-days') ?? '14', read.source('expiry-warning-days'), 0),
     provenance: provenanceTrailers(env),
+    registry: readRegistrySettings(read, images.images),
   };
   checkBumpBranch(push, read.source('mr-branch'));
   return push;

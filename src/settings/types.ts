@@ -21,6 +21,22 @@ export interface ImageSettings {
   json: boolean;
 }
 
+export type VerifyMode = 'off' | 'warn' | 'require';
+
+/** A platform of an image index, as `--require-platform` names it: os/architecture[/variant]. */
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** What the registry is asked about the new images before the push (src/registry/). */
+export interface RegistrySettings {
+  verifyImage: VerifyMode;
+  pinDigest: boolean;
+  requirePlatforms: Platform[];
+}
+
 export interface PushSettings extends ImageSettings {
   command: 'push';
   /** What to edit, relative to the repository root. */
@@ -45,6 +61,7 @@ export interface PushSettings extends ImageSettings {
   reportFile?: string;
   expiryWarningDays: number;
   provenance: string[];
+  registry: RegistrySettings;
 }
 
 export interface EditSettings extends ImageSettings {
@@ -74,4 +91,35 @@ export interface PushEnvironment {
   gitBase: Record<string, string>;
   /** CI_PROJECT_PATH: the project whose pipeline runs, for job-token pushes (own or another project). */
   pipelineProject?: string;
+  /** What the image verification may use; absent with --verify-image off. */
+  registry?: RegistryEnvironment;
+}
+
+/** One registry's login, from DOCKER_AUTH_CONFIG or CI_REGISTRY_USER/CI_REGISTRY_PASSWORD. */
+export interface RegistryLogin {
+  username: string;
+  password: string;
+  /** Where it was read, for messages: `DOCKER_AUTH_CONFIG auths["registry.example.com"]`. */
+  source: string;
+}
+
+/** DOCKER_AUTH_CONFIG as the runner's convention writes it, read down to what can be used here. */
+export interface DockerAuthConfig {
+  /** Keyed by registry host[:port] (URLs and index.docker.io normalised). */
+  auths: Record<string, RegistryLogin>;
+  /** Hosts whose credentials a helper program holds, which this job cannot run (credHelpers). */
+  helperHosts: Record<string, string>;
+  /** credsStore: every registry's credentials in a helper program. */
+  credsStore?: string;
+}
+
+/** What the registry client takes from the environment. */
+export interface RegistryEnvironment {
+  authConfig?: DockerAuthConfig;
+  /** Why DOCKER_AUTH_CONFIG could not be read (in warn mode the run goes on without it). */
+  authConfigProblem?: string;
+  /** CI_REGISTRY (host[:port]) and the job's login for it. */
+  ciRegistry?: { host: string; login?: RegistryLogin };
+  /** CI_SERVER_TLS_CA_FILE, trusted for registries too. */
+  caFile?: string;
 }

@@ -4,7 +4,10 @@ import type { OptionName } from './options.js';
 import type { Reader } from './option-reader.js';
 import { splitList } from './option-reader.js';
 import { normalizeRelativePath, relativePathProblem } from './relative-path.js';
-import type { PushSettings } from './types.js';
+import { oneOf } from './option-reader.js';
+import { parsePlatform } from './platforms.js';
+import type { PushSettings, RegistrySettings } from './types.js';
+import { PRESERVE, type ImageSetting } from '../image/image-arg.js';
 
 /** The rules a value must meet before anything is cloned; each refusal says what is wrong and how to fix it. */
 
@@ -208,4 +211,45 @@ export function checkHelmPath(path: string): void {
     throw new UsageError(`--helm-path ${JSON.stringify(path)} is not a dot path of keys`, {
       hint: 'Write it like image or backend.image.',
     });
+}
+
+/**
+ * --verify-image, --pin-digest and --require-platform. Pinning and platforms need the registry's answer,
+ * so they raise warn (the default) to require; with off they are refused rather than silently dropped.
+ * Pinning also needs the tag to resolve before the edit: a "*" kept from the file is refused with it.
+ */
+export function readRegistrySettings(read: Reader, images: readonly ImageSetting[]): RegistrySettings {
+  const mode = oneOf(read, 'verify-image', ['off', 'warn', 'require'], 'warn');
+  const pinDigest = read.flag('pin-digest');
+  const requirePlatforms = read
+    .many('require-platform')
+    .flatMap(splitList)
+    .map((raw) => parsePlatform(raw, read.source('require-platform')));
+  const needs = [
+    ...(pinDigest ? [read.source('pin-digest')] : []),
+    ...(requirePlatforms.length > 0 ? [read.source('require-platform')] : []),
+  ];
+  if (mode === 'off' && needs.length > 0) {
+    throw new UsageError(`${needs.join(' and ')} cannot work with ${read.source('verify-image')} off`, {
+      hint: `${needs.join(' and ')} ask the registry about the image: leave --verify-image out (they make it require), or set it to require.`,
+    });
+  }
+  if (pinDigest) {
+    const kept = images.find(
+      (image) =>
+        image.newName === PRESERVE ||
+        image.newTag === PRESERVE ||
+        image.digest === PRESERVE ||
+        !(image.newTag || image.digest),
+    );
+    if (kept) {
+      throw new UsageError(
+        `${read.source('pin-digest')} needs each new tag in the argument, but the one for ${JSON.stringify(kept.name)} ${kept.newTag || kept.digest ? 'keeps a "*" from the file' : 'gives no tag'}`,
+        {
+          hint: 'Give the new name and tag, e.g. app=registry.example.com/team/app:1.4.2: the digest is resolved before the files are read, so a value kept from them cannot be pinned.',
+        },
+      );
+    }
+  }
+  return { verifyImage: needs.length > 0 ? 'require' : mode, pinDigest, requirePlatforms };
 }

@@ -1,0 +1,208 @@
+import { BumpError } from '../failures/errors.js';
+import type { Output } from '../failures/output.js';
+import { PRESERVE, splitImage, type ImageSetting } from '../image/image-arg.js';
+import { registryNameOf } from '../image/registry-name.js';
+import type { PushSettings, RegistryEnvironment, RegistrySettings } from '../settings/types.js';
+import { formatPlatform } from '../settings/platforms.js';
+import { headManifest, platformsOf, platformSatisfies } from './manifest.js';
+import {
+  accessDeniedError,
+  digestMismatchError,
+  imageMissingError,
+  platformMissingError,
+  platformsUnknownError,
+  registryFailedError,
+  registryUnreachableError,
+  tagMovedError,
+  tokenRefusedError,
+  untaggedImageError,
+} from './registry-errors.js';
+import { TransportError } from './registry-http.js';
+import { RegistrySession, TokenServiceError } from './registry-session.js';
+
+/**
+ * The new images, asked of their registries before the edit: started beside the clone, for every
+ * reference the arguments name in full; references that keep a part from the file (`*`) are asked once
+ * the edit plan knows them. With --pin-digest each tag becomes tag@digest; on a retry the tags are asked
+ * again, and one that names another digest now stops the bump. In warn mode a failure is a warning.
+ */
+
+/** One image as verified, for the outcome. */
+export interface VerifiedImage {
+  image: string;
+  /** The digest the registry reported (the index's, for a multi-arch image). */
+  digest?: string;
+  status: 'verified' | 'not-verified';
+}
+
+interface Reference {
+  /** As written in the files, for messages. */
+  shown: string;
+  registry: string;
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+export class ImageVerification {
+  private readonly sessions = new Map<string, RegistrySession>();
+  private readonly results = new Map<string, VerifiedImage>();
+  /** Tags resolved to a digest, asked again on a retry. */
+  private readonly resolvedTags = new Map<string, { reference: Reference; digest: string }>();
+  private readonly settings: RegistrySettings;
+  private readonly upFront: Promise<ImageSetting[]>;
+  /** What was found, shown when the answers are awaited (not inside whatever log section is open then). */
+  private lines: string[] = [];
+
+  /** Starts asking at once; `images()` waits for the answers. */
+  constructor(
+    private readonly push: Pick<PushSettings, 'images' | 'registry' | 'timeoutSeconds'>,
+    private readonly env: RegistryEnvironment,
+    private readonly output: Output,
+  ) {
+    this.settings = push.registry;
+    if (env.authConfigProblem) output.warn(`${env.authConfigProblem}; the registries are asked without it`);
+    this.upFront = Promise.all(push.images.map((image) => this.verifySetting(image)));
+    this.upFront.catch(() => undefined); // awaited by images(); never an unhandled rejection meanwhile
+  }
+
+  /** The image settings to edit with (each pinned to its digest with --pin-digest), once every registry answered. */
+  async images(): Promise<ImageSetting[]> {
+    const images = await this.upFront;
+    this.showFound();
+    return images;
+  }
+
+  private showFound(): void {
+    for (const line of this.lines) this.output.info(line);
+    this.lines = [];
+  }
+
+  /** Asks about every new image of the plan not asked about yet (those that kept a part from the file). */
+  async verifyPlanned(newImages: readonly string[]): Promise<void> {
+    const references = newImages.map(referenceOf).filter((reference) => !this.results.has(keyOf(reference)));
+    await Promise.all(references.map((reference) => this.verify(reference)));
+    this.showFound();
+  }
+
+  /** On a retry: every tag must still name the digest verified before. */
+  async recheckTags(): Promise<void> {
+    await Promise.all(
+      [...this.resolvedTags.values()].map(({ reference, digest }) =>
+        this.policy(reference, async () => {
+          const now = await this.ask(reference, { ...reference, digest: undefined });
+          if (now.digest && now.digest !== digest) throw tagMovedError(reference.shown, digest, now.digest);
+        }),
+      ),
+    );
+  }
+
+  verified(): VerifiedImage[] {
+    return [...new Map([...this.results.values()].map((result) => [result.image, result])).values()];
+  }
+
+  private async verifySetting(setting: ImageSetting): Promise<ImageSetting> {
+    // A part kept from the file, or a new name alone (kustomize keeps the tag the resources have), is known after the plan.
+    if ([setting.newName, setting.newTag, setting.digest].includes(PRESERVE) || !(setting.newTag || setting.digest))
+      return setting;
+    const name = setting.newName ?? setting.name;
+    const reference = referenceOf(
+      name + (setting.newTag ? `:${setting.newTag}` : '') + (setting.digest ? `@${setting.digest}` : ''),
+    );
+    const digest = await this.verify(reference);
+    if (!this.settings.pinDigest || !digest || setting.digest) return setting;
+    this.results.set(keyOf({ ...reference, digest }), {
+      image: `${reference.shown}@${digest}`,
+      digest,
+      status: 'verified',
+    });
+    return { ...setting, digest };
+  }
+
+  /** The digest the registry reports for the reference, or undefined when it could not be verified (warn mode). */
+  private async verify(reference: Reference): Promise<string | undefined> {
+    let digest: string | undefined;
+    const ok = await this.policy(reference, async () => {
+      if (!reference.tag && !reference.digest) throw untaggedImageError(reference.shown);
+      const byTag = reference.tag !== undefined && (this.settings.pinDigest || !reference.digest);
+      const found = await this.ask(reference, byTag ? { ...reference, digest: undefined } : reference);
+      digest = found.digest ?? reference.digest;
+      if (byTag && reference.digest && digest && digest !== reference.digest)
+        throw digestMismatchError(reference.shown, reference.digest, digest);
+      if (byTag && found.digest) this.resolvedTags.set(keyOf(reference), { reference, digest: found.digest });
+      if (this.settings.requirePlatforms.length > 0) await this.checkPlatforms(reference, digest ?? reference.tag!);
+      this.lines.push(`${reference.shown}: in registry ${reference.registry}${digest ? ` as ${digest}` : ''}`);
+    });
+    this.results.set(keyOf(reference), { image: reference.shown, digest, status: ok ? 'verified' : 'not-verified' });
+    return ok ? digest : undefined;
+  }
+
+  /** require: a failure stops the bump; warn: it is printed and the bump goes on. */
+  private async policy(reference: Reference, check: () => Promise<void>): Promise<boolean> {
+    try {
+      await check();
+      return true;
+    } catch (error) {
+      const failure = this.explain(reference, error);
+      if (this.settings.verifyImage === 'require') throw failure;
+      this.output.warn(`${failure.message} (--verify-image warn: going on)`);
+      return false;
+    }
+  }
+
+  private async ask(reference: Reference, asked: Reference): Promise<{ digest?: string }> {
+    const session = this.sessionFor(reference.registry);
+    const answer = await headManifest(session, reference.repository, (asked.digest ?? asked.tag)!);
+    switch (answer.kind) {
+      case 'found':
+        return { digest: answer.digest };
+      case 'missing':
+        throw imageMissingError(reference.shown, reference.registry, answer.status, answer.detail);
+      case 'denied':
+        throw accessDeniedError(reference.shown, reference.registry, answer.status, answer.detail, session.loginSource);
+      case 'failed':
+        throw registryFailedError(reference.shown, reference.registry, answer.status, answer.detail);
+    }
+  }
+
+  private async checkPlatforms(reference: Reference, manifest: string): Promise<void> {
+    const platforms = await platformsOf(this.sessionFor(reference.registry), reference.repository, manifest);
+    if ('failed' in platforms) throw platformsUnknownError(reference.shown, platforms.failed);
+    const missing = this.settings.requirePlatforms.filter(
+      (wanted) => !platforms.some((have) => platformSatisfies(have, wanted)),
+    );
+    if (missing.length > 0) throw platformMissingError(reference.shown, missing, platforms);
+    this.output.debug(`${reference.shown}: platforms ${platforms.map(formatPlatform).join(', ')}`);
+  }
+
+  private explain(reference: Reference, error: unknown): BumpError {
+    if (error instanceof BumpError) return error;
+    if (error instanceof TransportError)
+      return registryUnreachableError(reference.shown, reference.registry, error.problem, error.detail);
+    if (error instanceof TokenServiceError)
+      return tokenRefusedError(reference.shown, reference.registry, error.realm, error.status, error.detail);
+    throw error;
+  }
+
+  private sessionFor(registry: string): RegistrySession {
+    let session = this.sessions.get(registry);
+    if (!session) {
+      session = new RegistrySession(registry, this.env, {
+        deadlineMs: this.push.timeoutSeconds * 1000,
+        debug: (line) => this.output.debug(line),
+      });
+      this.sessions.set(registry, session);
+    }
+    return session;
+  }
+}
+
+function referenceOf(image: string): Reference {
+  const { name, tag, digest } = splitImage(image);
+  return { shown: image, ...registryNameOf(name), tag: tag || undefined, digest: digest || undefined };
+}
+
+/** The registry's identity of a reference: by digest when it has one (the bytes deployed), else by tag. */
+function keyOf({ registry, repository, tag, digest }: Reference): string {
+  return `${registry}/${repository}${digest ? `@${digest}` : `:${tag}`}`;
+}

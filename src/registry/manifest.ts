@@ -1,0 +1,110 @@
+import type { Platform } from '../settings/types.js';
+import { errorDetail, readJson, type RegistrySession } from './registry-session.js';
+
+/** What a registry says about one manifest (`HEAD /v2/<name>/manifests/<tag or digest>`), and an index's platforms. */
+
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+] as const;
+
+/** distribution refuses manifests above 4 MiB; an error body is far smaller. */
+const MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export type ManifestAnswer =
+  | { kind: 'found'; digest?: string; mediaType?: string }
+  /** 404: the registry's error code and message (MANIFEST_UNKNOWN, NAME_UNKNOWN, …). */
+  | { kind: 'missing'; status: number; detail: string }
+  /** 401 or 403 after the challenge was answered: the login may not pull it (or there was none). */
+  | { kind: 'denied'; status: number; detail: string }
+  /** 5xx or anything else unexpected. */
+  | { kind: 'failed'; status: number; detail: string };
+
+export async function headManifest(
+  session: RegistrySession,
+  repository: string,
+  reference: string,
+): Promise<ManifestAnswer> {
+  const head = await session.request(
+    'HEAD',
+    repository,
+    `manifests/${reference}`,
+    MANIFEST_MEDIA_TYPES,
+    MANIFEST_BYTES,
+  );
+  if (head.status === 200) {
+    return {
+      kind: 'found',
+      digest: header(head.headers['docker-content-digest']),
+      mediaType: header(head.headers['content-type'])?.split(';')[0]?.trim(),
+    };
+  }
+  // A HEAD answer has no body: the registry's words are in the same request's GET answer.
+  const get = await session.request('GET', repository, `manifests/${reference}`, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
+  const detail = errorDetail(readJson(get.body));
+  if (head.status === 404) return { kind: 'missing', status: 404, detail };
+  if (head.status === 401 || head.status === 403) return { kind: 'denied', status: head.status, detail };
+  return { kind: 'failed', status: head.status, detail };
+}
+
+/**
+ * The platforms an image is built for: an index lists them (attestation entries, `unknown/unknown`,
+ * left out); a single image's config names its one platform.
+ */
+export async function platformsOf(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+): Promise<Platform[] | { failed: string }> {
+  const manifest = await session.request(
+    'GET',
+    repository,
+    `manifests/${digest}`,
+    MANIFEST_MEDIA_TYPES,
+    MANIFEST_BYTES,
+  );
+  if (manifest.status !== 200) return { failed: `HTTP ${manifest.status} for the manifest` };
+  const body = readJson(manifest.body) as { manifests?: unknown; config?: { digest?: unknown } } | undefined;
+  if (Array.isArray(body?.manifests)) {
+    return body.manifests.flatMap((entry: unknown) => {
+      const platform = platformFields((entry as { platform?: unknown } | null)?.platform);
+      return platform && platform.os !== 'unknown' ? [platform] : [];
+    });
+  }
+  const configDigest = body?.config?.digest;
+  if (typeof configDigest !== 'string') return { failed: 'the manifest is neither an index nor an image manifest' };
+  const config = await session.request(
+    'GET',
+    repository,
+    `blobs/${configDigest}`,
+    ['application/json', '*/*'],
+    MANIFEST_BYTES,
+  );
+  if (config.status !== 200) return { failed: `HTTP ${config.status} for the image config` };
+  const platform = platformFields(readJson(config.body));
+  return platform ? [platform] : { failed: 'the image config names no platform' };
+}
+
+function platformFields(value: unknown): Platform | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { os, architecture, variant } = value as Record<string, unknown>;
+  if (typeof os !== 'string' || typeof architecture !== 'string') return undefined;
+  return typeof variant === 'string' && variant !== '' ? { os, architecture, variant } : { os, architecture };
+}
+
+/**
+ * An index entry satisfies a required platform with the same os and architecture, and the same variant
+ * when one is required (arm64's variant is v8 when the entry names none).
+ */
+export function platformSatisfies(available: Platform, required: Platform): boolean {
+  if (available.os !== required.os || available.architecture !== required.architecture) return false;
+  if (!required.variant) return true;
+  const variant = available.variant ?? (available.architecture === 'arm64' ? 'v8' : undefined);
+  return variant === required.variant;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,220 @@
+import { registerSecret } from '../failures/redact.js';
+import { apiHostOf, isLoopbackRegistry } from '../image/registry-name.js';
+import type { RegistryEnvironment, RegistryLogin } from '../settings/types.js';
+import { parseChallenges, type Challenge } from './challenge.js';
+import { loginFor } from './credentials.js';
+import { exchange, TransportError, type HttpAnswer } from './registry-http.js';
+import { trustedCas } from './trust.js';
+
+/**
+ * Speaking to one registry: over HTTPS (a registry on localhost or 127.0.0.0/8 that does not speak TLS,
+ * over plain HTTP, as Docker does), answering its `WWW-Authenticate` challenge (a Bearer token from its
+ * realm for `repository:<name>:pull`, or Basic), and following a redirect only without credentials when
+ * it leads to another origin. Tokens are kept per repository for the run and registered with redaction
+ * as soon as they arrive.
+ */
+
+const MAX_REDIRECTS = 5;
+const TOKEN_ANSWER_BYTES = 1024 * 1024;
+
+/** The token service refused or failed: its status and what it said. */
+export class TokenServiceError extends Error {
+  constructor(
+    readonly status: number,
+    readonly realm: string,
+    readonly detail: string,
+  ) {
+    super(`token service ${realm} answered HTTP ${status}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+export interface SessionOptions {
+  deadlineMs: number;
+  debug: (line: string) => void;
+}
+
+export class RegistrySession {
+  private scheme: 'https:' | 'http:' | undefined;
+  private readonly login: RegistryLogin | undefined;
+  private readonly ca: string[] | undefined;
+  private readonly tokens = new Map<string, string>();
+  private basic = false;
+
+  constructor(
+    readonly registry: string,
+    env: RegistryEnvironment,
+    private readonly options: SessionOptions,
+  ) {
+    const choice = loginFor(registry, env);
+    this.login = choice.login;
+    if (choice.note) options.debug(choice.note);
+    options.debug(`registry ${registry}: ${this.login ? `login from ${this.login.source}` : 'anonymous'}`);
+    this.ca = trustedCas(registry, env.caFile);
+    this.scheme = isLoopbackRegistry(registry) ? undefined : 'https:';
+  }
+
+  /** Whether a login is used, for messages. */
+  get loginSource(): string | undefined {
+    return this.login?.source;
+  }
+
+  /** GET or HEAD `/v2/<repository>/<rest>` with the registry's authentication. */
+  async request(
+    method: 'GET' | 'HEAD',
+    repository: string,
+    rest: string,
+    accept: readonly string[],
+    maxBytes: number,
+  ): Promise<HttpAnswer> {
+    const path = `/v2/${repository}/${rest}`;
+    let answer = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
+    if (answer.status !== 401) return answer;
+    const challenge = pickChallenge(String(answer.headers['www-authenticate'] ?? ''));
+    if (challenge?.scheme === 'bearer' && challenge.params.realm) {
+      const token = await this.fetchToken(challenge, repository);
+      this.tokens.set(repository, token);
+    } else if (challenge?.scheme === 'basic' && this.login && !this.basic) {
+      this.basic = true;
+    } else return answer;
+    answer = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
+    return answer;
+  }
+
+  private authorizationFor(repository: string): string | undefined {
+    const token = this.tokens.get(repository);
+    if (token) return `Bearer ${token}`;
+    if (this.basic && this.login) return basicAuthorization(this.login);
+    return undefined;
+  }
+
+  private async send(
+    method: 'GET' | 'HEAD',
+    path: string,
+    accept: readonly string[],
+    maxBytes: number,
+    authorization: string | undefined,
+  ): Promise<HttpAnswer> {
+    const headers = { Accept: accept.join(', '), 'User-Agent': 'gitops-image-bump' };
+    const origin = await this.origin();
+    let url = new URL(path, origin);
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = url.origin === new URL(origin).origin;
+      const answer = await this.exchange(method, url, headers, sameOrigin ? authorization : undefined, maxBytes);
+      const location = answer.headers.location;
+      if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS) return answer;
+      url = new URL(location, url);
+      this.options.debug(`registry ${this.registry}: redirected to ${url.origin}${url.pathname}`);
+    }
+  }
+
+  /** The registry's origin; for a loopback registry, HTTPS when it answers TLS, else plain HTTP. */
+  private async origin(): Promise<string> {
+    const host = apiHostOf(this.registry);
+    if (this.scheme) return `${this.scheme}//${host}`;
+    try {
+      await exchange({
+        method: 'GET',
+        url: new URL(`https://${host}/v2/`),
+        headers: {},
+        deadlineMs: this.options.deadlineMs,
+        maxBytes: TOKEN_ANSWER_BYTES,
+        ca: this.ca,
+      });
+      this.scheme = 'https:';
+    } catch (error) {
+      if (!(error instanceof TransportError) || error.problem !== 'plain-http') throw error;
+      this.scheme = 'http:';
+      this.options.debug(
+        `registry ${this.registry}: no TLS on a loopback registry, speaking plain HTTP as Docker does`,
+      );
+    }
+    return `${this.scheme}//${host}`;
+  }
+
+  private exchange(
+    method: 'GET' | 'HEAD',
+    url: URL,
+    headers: Record<string, string>,
+    authorization: string | undefined,
+    maxBytes: number,
+  ): Promise<HttpAnswer> {
+    return exchange({
+      method,
+      url,
+      headers,
+      authorization,
+      deadlineMs: this.options.deadlineMs,
+      maxBytes,
+      ca: this.ca,
+    });
+  }
+
+  /**
+   * The Bearer token for pulling `repository`: the realm is asked with the registry's service and the
+   * pull scope, with the login as Basic credentials when there is one, never over plain HTTP to a host
+   * that is not loopback.
+   */
+  private async fetchToken(challenge: Challenge, repository: string): Promise<string> {
+    const realm = new URL(challenge.params.realm!);
+    if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
+      throw new TokenServiceError(0, realm.href, 'the realm is not an http(s) URL');
+    if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
+    realm.searchParams.set('scope', `repository:${repository}:pull`);
+    const secure = realm.protocol === 'https:' || isLoopbackRegistry(realm.host);
+    const authorization = this.login && secure ? basicAuthorization(this.login) : undefined;
+    const shownRealm = `${realm.origin}${realm.pathname}`;
+    const answer = await this.exchange('GET', realm, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES);
+    const body = readJson(answer.body);
+    if (answer.status !== 200) throw new TokenServiceError(answer.status, shownRealm, errorDetail(body));
+    const token =
+      body && typeof body === 'object'
+        ? ((body as Record<string, unknown>).token ?? (body as Record<string, unknown>).access_token)
+        : undefined;
+    if (typeof token !== 'string' || token === '')
+      throw new TokenServiceError(answer.status, shownRealm, 'the answer holds no token');
+    registerSecret(token);
+    return token;
+  }
+}
+
+function pickChallenge(header: string): Challenge | undefined {
+  const challenges = parseChallenges(header);
+  return (
+    challenges.find((challenge) => challenge.scheme === 'bearer') ??
+    challenges.find((challenge) => challenge.scheme === 'basic')
+  );
+}
+
+function basicAuthorization({ username, password }: RegistryLogin): string {
+  const encoded = Buffer.from(`${username}:${password}`).toString('base64');
+  registerSecret(encoded);
+  return `Basic ${encoded}`;
+}
+
+export function readJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The registry's own words from an error body: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}` (token services: `details`). */
+export function errorDetail(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const record = body as Record<string, unknown>;
+  if (Array.isArray(record.errors)) {
+    return record.errors
+      .flatMap((error: unknown) => {
+        if (!error || typeof error !== 'object') return [];
+        const { code, message } = error as Record<string, unknown>;
+        return [[code, message].filter((part) => typeof part === 'string' && part !== '').join(': ')];
+      })
+      .filter(Boolean)
+      .slice(0, 3)
+      .join('; ')
+      .slice(0, 300);
+  }
+  const text = record.details ?? record.message ?? record.error;
+  return typeof text === 'string' ? text.slice(0, 300) : '';
+}
