@@ -40,6 +40,19 @@ import {
   tokenVariableIsValueError,
 } from './push/token.js';
 import { parseSingleDocument } from './yaml/documents.js';
+import {
+  accessDeniedError,
+  digestMismatchError,
+  imageMissingError,
+  platformMissingError,
+  platformsUnknownError,
+  registryFailedError,
+  registryUnreachableError,
+  tagMovedError,
+  tokenRefusedError,
+  untaggedImageError,
+} from './registry/registry-errors.js';
+import { parseDockerAuthConfig } from './settings/docker-auth-config.js';
 
 export interface Trouble {
   id: string;
@@ -88,6 +101,10 @@ function thrown(action: () => unknown): BumpError {
 
 const push = (...args: string[]) =>
   thrown(() => readSettings(['push', '--server-url', SERVER, '--project', PROJECT, ...args], {}));
+
+const IMAGE = 'registry.example.com/team/app:1.4.2';
+const REGISTRY_HOST = 'registry.example.com';
+const DIGEST = (hex: string) => `sha256:${hex.repeat(64)}`;
 
 export const TROUBLES: readonly Trouble[] = [
   {
@@ -412,6 +429,112 @@ export const TROUBLES: readonly Trouble[] = [
     cause: 'A path option (--path, --overlays-dir, --file, …) is absolute or climbs out with "..".',
     example: () => push('--path', '../outside', '--image', 'app:1.0.0'),
     pattern: /must be a (directory|path) inside the (repository|working directory)$/,
+  },
+  {
+    id: 'image-missing',
+    cause:
+      'The registry does not have the new image (HTTP 404): the tag was never pushed or is misspelt, a cleanup policy removed it, or a multi-arch index is incomplete.',
+    example: () => imageMissingError(IMAGE, REGISTRY_HOST, 404, 'MANIFEST_UNKNOWN: manifest unknown'),
+    pattern: /^image \S+ is not in registry \S+ \(HTTP 404/,
+  },
+  {
+    id: 'registry-access-denied',
+    cause:
+      'The registry refused to show the image (HTTP 401/403): no login for it, or one that may not pull this repository.',
+    example: () => accessDeniedError(IMAGE, REGISTRY_HOST, 401, 'UNAUTHORIZED: authentication required', undefined),
+    pattern: /^registry \S+ refused to show image \S+ /,
+  },
+  {
+    id: 'registry-token-refused',
+    cause: "The registry's token service (GitLab's /jwt/auth for GitLab's registry) refused the login or failed.",
+    example: () =>
+      tokenRefusedError(IMAGE, REGISTRY_HOST, 'https://gitlab.example.com/jwt/auth', 401, 'HTTP Basic: Access denied'),
+    pattern: /^the token service \S+ of registry \S+ gave no token to pull image /,
+  },
+  {
+    id: 'registry-failed',
+    cause: 'The registry (or a proxy in front of it) failed with HTTP 5xx, or answered something unexpected.',
+    example: () => registryFailedError(IMAGE, REGISTRY_HOST, 503, ''),
+    pattern: /^registry \S+ failed while checking image /,
+  },
+  {
+    id: 'registry-unreachable',
+    cause: 'No answer from the registry: unknown host, nothing listening, a firewall, or no answer within --timeout.',
+    example: () =>
+      registryUnreachableError(IMAGE, REGISTRY_HOST, 'unknown-host', 'the host name does not resolve (ENOTFOUND)'),
+    pattern: /^cannot reach registry \S+ for image /,
+  },
+  {
+    id: 'registry-tls',
+    cause: "The registry's certificate is not trusted (a private CA the job does not know), or TLS failed.",
+    example: () => registryUnreachableError(IMAGE, REGISTRY_HOST, 'tls', 'TLS failed: SELF_SIGNED_CERT_IN_CHAIN'),
+    pattern: /^TLS to registry \S+ failed for image /,
+  },
+  {
+    id: 'image-untagged',
+    cause:
+      'The new image names no tag or digest (a new name alone keeps the tag of the resources), so the registry cannot be asked about it.',
+    example: () => untaggedImageError('registry.example.com/team/app'),
+    pattern: /^cannot verify image \S+: it names no tag or digest/,
+  },
+  {
+    id: 'pin-digest-mismatch',
+    cause: '--pin-digest: the argument gives a tag and a digest, and the tag names other bytes now.',
+    example: () => digestMismatchError(`${IMAGE}@${DIGEST('a')}`, DIGEST('a'), DIGEST('b')),
+    pattern: /^--pin-digest: the tag of \S+ resolves to \S+, not to the digest given, /,
+  },
+  {
+    id: 'tag-moved',
+    cause:
+      'The tag was pushed again while the bump retried (another writer had moved the branch): it names another image now.',
+    example: () => tagMovedError(IMAGE, DIGEST('a'), DIGEST('b')),
+    pattern: /^tag \S+ moved during the release: /,
+  },
+  {
+    id: 'platform-missing',
+    cause:
+      '--require-platform: the image (index) lacks a platform, e.g. one architecture of a multi-arch build failed.',
+    example: () =>
+      platformMissingError(IMAGE, [{ os: 'linux', architecture: 'arm64' }], [{ os: 'linux', architecture: 'amd64' }]),
+    pattern: /^image \S+ lacks platform /,
+  },
+  {
+    id: 'platforms-unknown',
+    cause: '--require-platform: the manifest was found, but its platforms could not be read.',
+    example: () => platformsUnknownError(IMAGE, 'HTTP 404 for the image config'),
+    pattern: /^cannot read the platforms of image /,
+  },
+  {
+    id: 'verify-image-invalid',
+    cause: '--verify-image (verify_image) is not off, warn or require.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--verify-image', 'strict'),
+    pattern: /^\S+ must be off, warn or require, not /,
+  },
+  {
+    id: 'verify-image-off-conflict',
+    cause: '--pin-digest or --require-platform need the registry, and --verify-image is off.',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--verify-image', 'off', '--pin-digest'),
+    pattern: /^\S+( and \S+)? cannot work with \S+ off$/,
+  },
+  {
+    id: 'pin-digest-needs-tag',
+    cause:
+      '--pin-digest with an image argument that gives no tag, or keeps one with "*": nothing to resolve before the edit.',
+    example: () => push('--target-env', 'prod', '--image', 'app=*:1.4.2', '--pin-digest'),
+    pattern: /^\S+ needs each new tag in the argument, /,
+  },
+  {
+    id: 'platform-invalid',
+    cause: '--require-platform is not a list of os/architecture[/variant].',
+    example: () => push('--target-env', 'prod', '--image', 'app:1.0.0', '--require-platform', 'amd64'),
+    pattern: /^\S+ ".*" is not a platform of the form os\/architecture\[\/variant\]$/s,
+  },
+  {
+    id: 'docker-auth-config-invalid',
+    cause:
+      'DOCKER_AUTH_CONFIG is not the JSON of a Docker config.json (only refused with --verify-image require; warn goes on without it).',
+    example: () => thrown(() => parseDockerAuthConfig('{"auths": {"registry.example.com": {"auth": 1}}}')),
+    pattern: /^DOCKER_AUTH_CONFIG /,
   },
   {
     id: 'no-command',

@@ -78,6 +78,7 @@ describe('README component documentation', () => {
       'Several environments',
       'Merge requests',
       'Keyless (GitLab 19)',
+      'Verify the image',
     ]);
     // The first include is near the top, not after the CLI reference.
     expect(readme.indexOf('include:')).toBeLessThan(readme.indexOf('## Recipes'));

@@ -4,7 +4,6 @@ import type { OptionName } from './options.js';
 import type { Reader } from './option-reader.js';
 import { splitList } from './option-reader.js';
 import { normalizeRelativePath, relativePathProblem } from './relative-path.js';
-import { oneOf } from './option-reader.js';
 import { parsePlatform } from './platforms.js';
 import type { PushSettings, RegistrySettings } from './types.js';
 import { PRESERVE, type ImageSetting } from '../image/image-arg.js';
@@ -219,7 +218,12 @@ export function checkHelmPath(path: string): void {
  * Pinning also needs the tag to resolve before the edit: a "*" kept from the file is refused with it.
  */
 export function readRegistrySettings(read: Reader, images: readonly ImageSetting[]): RegistrySettings {
-  const mode = oneOf(read, 'verify-image', ['off', 'warn', 'require'], 'warn');
+  const mode = read.one('verify-image') ?? 'warn';
+  if (mode !== 'off' && mode !== 'warn' && mode !== 'require') {
+    throw new UsageError(`${read.source('verify-image')} must be off, warn or require, not ${JSON.stringify(mode)}`, {
+      hint: 'warn (the default) reports an image the registry does not have and goes on; require stops the bump; off asks no registry.',
+    });
+  }
   const pinDigest = read.flag('pin-digest');
   const requirePlatforms = read
     .many('require-platform')

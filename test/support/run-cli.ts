@@ -17,9 +17,13 @@ export interface CliResult {
 const HOME = join(tmpdir(), `image-bump-test-home-${process.getuid?.() ?? 'user'}`);
 mkdirSync(HOME, { recursive: true });
 
-/** Only PATH and an empty HOME from the host: no GIT_*, no CI variables, no user git config. */
+/**
+ * Only PATH and an empty HOME from the host: no GIT_*, no CI variables, no user git config. The images
+ * of most tests live on registries that do not exist, so the registry check (on by default) is off
+ * unless a test turns it on (test/registry/ does, against a real registry).
+ */
 export function baseEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, LANG: 'C.UTF-8' };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, LANG: 'C.UTF-8', IMAGE_BUMP_VERIFY_IMAGE: 'off' };
 }
 
 export async function runCli(
