@@ -12,6 +12,8 @@ export interface Challenge {
 
 const TOKEN = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
 const SPACE = /[ \t]*/y;
+/** Unquoted values are read up to the next comma or space: some servers leave a URL unquoted. */
+const BARE_VALUE = /[^\s,"]+/y;
 
 export function parseChallenges(header: string): Challenge[] {
   const challenges: Challenge[] = [];
@@ -42,7 +44,7 @@ export function parseChallenges(header: string): Challenge[] {
       }
       at++;
       skip(SPACE);
-      const value = header[at] === '"' ? quoted() : (skip(TOKEN) ?? '');
+      const value = header[at] === '"' ? quoted() : (skip(BARE_VALUE) ?? '');
       challenge.params[name.toLowerCase()] = value;
       skip(SPACE);
       if (header[at] !== ',') break;
