@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { guardProcessOutput } from '../failures/redact.js';
 
 /**
  * One HTTP exchange with a registry or its token service, and nothing more: no redirect is followed
@@ -46,6 +47,7 @@ export function exchange({
   maxBytes,
   ca,
 }: HttpRequest): Promise<HttpAnswer> {
+  guardProcessOutput();
   const shown = `${url.origin}${url.pathname}`;
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -1,0 +1,108 @@
+/**
+ * Small Node servers that answer like a registry in one particular way, for the faults a real registry
+ * does not produce on demand (5xx, silence, an untrusted certificate, malformed answers, redirects).
+ * Every request is recorded with its headers, so a test can see where credentials went.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Recorded {
+  method: string;
+  url: string;
+  authorization?: string;
+}
+
+export interface FakeRegistry {
+  /** host:port, as an image name writes it. */
+  host: string;
+  origin: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, requests: Recorded[]) => void;
+
+export async function startFakeRegistry(handler: Handler, tls?: { key: string; cert: string }): Promise<FakeRegistry> {
+  const requests: Recorded[] = [];
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+    handler(req, res, requests);
+  };
+  const server = tls ? createHttpsServer(tls, listener) : createHttpServer(listener);
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as import('node:net').AddressInfo;
+  const host = `127.0.0.1:${address.port}`;
+  return {
+    host,
+    origin: `${tls ? 'https' : 'http'}://${host}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A self-signed certificate for 127.0.0.1, made with openssl in a fresh directory. */
+export function selfSignedCertificate(): { key: string; cert: string; certFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-registry-tls-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
+}
+
+export const DIGEST_A = `sha256:${'a'.repeat(64)}`;
+export const DIGEST_B = `sha256:${'b'.repeat(64)}`;
+
+/** A manifest that exists, with its digest. */
+export function found(res: ServerResponse, digest = DIGEST_A): void {
+  res.writeHead(200, {
+    'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+    'Docker-Content-Digest': digest,
+    'Content-Length': '2',
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : '{}');
+}
+
+export function registryError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ errors: [{ code, message, detail: null }] });
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(body);
+}
