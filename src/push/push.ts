@@ -95,7 +95,7 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     const push = { mode, branch, attempts: attempt };
     if (plan.changed.length === 0) return unchangedOutcome(plan, push);
     const changes = changeList(plan.changed);
-    await run.verification?.verifyPlanned(changes.map((change) => change.newImage));
+    await run.verification?.verifyPlanned(changes);
     if (settings.dryRun)
       return {
         kind: 'dry-run',

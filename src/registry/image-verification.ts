@@ -53,6 +53,8 @@ export class ImageVerification {
   private readonly upFront: Promise<ImageSetting[]>;
   /** What was found, shown when the answers are awaited (not inside whatever log section is open then). */
   private lines: string[] = [];
+  /** The names of the image settings whose reference only the plan knows. */
+  private readonly deferred = new Set<string>();
 
   /** Starts asking at once; `images()` waits for the answers. */
   constructor(
@@ -78,9 +80,12 @@ export class ImageVerification {
     this.lines = [];
   }
 
-  /** Asks about every new image of the plan not asked about yet (those that kept a part from the file). */
-  async verifyPlanned(newImages: readonly string[]): Promise<void> {
-    const references = newImages.map(referenceOf).filter((reference) => !this.results.has(keyOf(reference)));
+  /** Asks about the new images of the plan that were not known before it (those that kept a part from the file). */
+  async verifyPlanned(changes: readonly { name: string; newImage: string }[]): Promise<void> {
+    const references = changes
+      .filter((change) => this.deferred.has(change.name))
+      .map((change) => referenceOf(change.newImage))
+      .filter((reference) => !this.results.has(keyOf(reference)));
     await Promise.all(references.map((reference) => this.verify(reference)));
     this.showFound();
   }
@@ -103,8 +108,10 @@ export class ImageVerification {
 
   private async verifySetting(setting: ImageSetting): Promise<ImageSetting> {
     // A part kept from the file, or a new name alone (kustomize keeps the tag the resources have), is known after the plan.
-    if ([setting.newName, setting.newTag, setting.digest].includes(PRESERVE) || !(setting.newTag || setting.digest))
+    if ([setting.newName, setting.newTag, setting.digest].includes(PRESERVE) || !(setting.newTag || setting.digest)) {
+      this.deferred.add(setting.name);
       return setting;
+    }
     const name = setting.newName ?? setting.name;
     const reference = referenceOf(
       name + (setting.newTag ? `:${setting.newTag}` : '') + (setting.digest ? `@${setting.digest}` : ''),
