@@ -68,7 +68,8 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
       verification,
     };
     try {
-      return await pushWithRetries(run);
+      const outcome = await pushWithRetries(run);
+      return verification ? { ...outcome, verified: verification.verified() } : outcome;
     } finally {
       // The expiry lookup never holds the bump up: answered by now, or abandoned (its request destroyed).
       if (expiryAnswer) reportExpiry(expiryAnswer, settings, output);

@@ -46,7 +46,9 @@ interface Reference {
 
 export class ImageVerification {
   private readonly sessions = new Map<string, RegistrySession>();
-  private readonly results = new Map<string, VerifiedImage>();
+  private readonly results: VerifiedImage[] = [];
+  /** The references asked about (and the pinned forms of them), so that none is asked twice. */
+  private readonly asked = new Set<string>();
   /** Tags resolved to a digest, asked again on a retry. */
   private readonly resolvedTags = new Map<string, { reference: Reference; digest: string }>();
   private readonly settings: RegistrySettings;
@@ -82,11 +84,14 @@ export class ImageVerification {
 
   /** Asks about the new images of the plan that were not known before it (those that kept a part from the file). */
   async verifyPlanned(changes: readonly { name: string; newImage: string }[]): Promise<void> {
-    const references = changes
-      .filter((change) => this.deferred.has(change.name))
-      .map((change) => referenceOf(change.newImage))
-      .filter((reference) => !this.results.has(keyOf(reference)));
-    await Promise.all(references.map((reference) => this.verify(reference)));
+    const references = new Map(
+      changes
+        .filter((change) => this.deferred.has(change.name))
+        .map((change) => referenceOf(change.newImage))
+        .filter((reference) => !this.asked.has(keyOf(reference)))
+        .map((reference) => [keyOf(reference), reference]),
+    );
+    await Promise.all([...references.values()].map((reference) => this.verify(reference)));
     this.showFound();
   }
 
@@ -103,7 +108,7 @@ export class ImageVerification {
   }
 
   verified(): VerifiedImage[] {
-    return [...new Map([...this.results.values()].map((result) => [result.image, result])).values()];
+    return [...this.results];
   }
 
   private async verifySetting(setting: ImageSetting): Promise<ImageSetting> {
@@ -118,11 +123,7 @@ export class ImageVerification {
     );
     const digest = await this.verify(reference);
     if (!this.settings.pinDigest || !digest || setting.digest) return setting;
-    this.results.set(keyOf({ ...reference, digest }), {
-      image: `${reference.shown}@${digest}`,
-      digest,
-      status: 'verified',
-    });
+    this.asked.add(keyOf({ ...reference, digest }));
     return { ...setting, digest };
   }
 
@@ -140,7 +141,8 @@ export class ImageVerification {
       if (this.settings.requirePlatforms.length > 0) await this.checkPlatforms(reference, digest ?? reference.tag!);
       this.lines.push(`${reference.shown}: in registry ${reference.registry}${digest ? ` as ${digest}` : ''}`);
     });
-    this.results.set(keyOf(reference), { image: reference.shown, digest, status: ok ? 'verified' : 'not-verified' });
+    this.asked.add(keyOf(reference));
+    this.results.push({ image: reference.shown, digest, status: ok ? 'verified' : 'not-verified' });
     return ok ? digest : undefined;
   }
 

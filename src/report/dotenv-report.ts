@@ -39,6 +39,12 @@ export function dotenvReport(outcome: Outcome | null): string {
       ['BUMP_MERGE_REQUEST_BRANCH', mergeRequest?.branch ?? ''],
       ['BUMP_MERGE_REQUEST_URL', mergeRequest?.url ?? ''],
     );
+    // verified: every new image was found; not-verified: the registry could not confirm one (warn mode).
+    if (outcome.verified)
+      variables.push([
+        'BUMP_IMAGE_VERIFIED',
+        outcome.verified.every((image) => image.status === 'verified') ? 'verified' : 'not-verified',
+      ]);
   }
   return redact(variables.map(([name, value]) => `${name}=${value.replace(/[\s"'#]+/g, '')}`).join('\n') + '\n');
 }

@@ -37,5 +37,15 @@ function outcomeRecord(outcome: Outcome) {
     })),
     mergeRequest: mergeRequest ? { branch: mergeRequest.branch, url: mergeRequest.url ?? null } : null,
     skippedDowngrades: outcome.kind === 'skipped-downgrade' ? outcome.downgrades : [],
+    // Only when the registries were asked: runs without the check keep their shape.
+    ...(outcome.verified
+      ? {
+          verifiedImages: outcome.verified.map(({ image, digest, status }) => ({
+            image,
+            digest: digest ?? null,
+            status,
+          })),
+        }
+      : {}),
   };
 }

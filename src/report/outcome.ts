@@ -1,10 +1,16 @@
 import type { PushMode } from '../settings/types.js';
+import type { VerifiedImage } from '../registry/image-verification.js';
 
 /**
  * What a run did, as data. The commit message, the text summary, `--json` and the dotenv report are
  * all built from this one record, so they cannot disagree.
  */
-export type Outcome =
+export type Outcome = OutcomeKindRecord & {
+  /** The new images as their registries answered (push with --verify-image warn or require). */
+  verified?: VerifiedImage[];
+};
+
+type OutcomeKindRecord =
   /** `edit`: the files below the working directory were changed. */
   | { kind: 'edited'; changes: Change[] }
   | { kind: 'pushed'; push: PushTarget; commit: string; changes: Change[] }

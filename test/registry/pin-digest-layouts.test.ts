@@ -1,5 +1,9 @@
 /** --pin-digest writes tag and digest together in every layout, byte for byte; `*` references are verified after the plan. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastLine } from '../support/run-cli.js';
 import { readServerFile } from '../support/gitops-repo.js';
 import { runCli } from '../support/run-cli.js';
 import { newProject, useGitLabServer } from '../support/test-server.js';
@@ -121,5 +125,54 @@ describe('references that keep a part from the file', () => {
     );
     expect(result.stdout).not.toMatch(/^Commit/m);
     expect(await read('manifests/overlays/prod/kustomization.yaml')).toBe(overlay('0.9.0', app));
+  });
+});
+
+describe('the outcome', () => {
+  it('lists each verified image with its digest in --json and says so in the dotenv report', async () => {
+    const app = `${registry.host}/team/app`;
+    const report = join(mkdtempSync(join(tmpdir(), 'pin-report-')), 'bump.env');
+    const { result } = await pushFiles({}, [
+      '--target-env',
+      'prod',
+      '--image',
+      `registry.example.com/team/app1=${app}:1.4.2`,
+      '--pin-digest',
+      '--json',
+      '--report',
+      report,
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const json = JSON.parse(lastLine(result.stdout)) as {
+      outcome: { verifiedImages: unknown; changes: { newImage: string }[] };
+    };
+    expect(json.outcome.verifiedImages).toEqual([{ image: `${app}:1.4.2`, digest: DIGEST_A, status: 'verified' }]);
+    expect(json.outcome.changes[0]!.newImage).toBe(`${app}:1.4.2@${DIGEST_A}`);
+    const dotenv = readFileSync(report, 'utf8');
+    expect(dotenv).toContain(`BUMP_NEW_IMAGE=${app}:1.4.2@${DIGEST_A}\n`);
+    expect(dotenv).toContain('BUMP_IMAGE_VERIFIED=verified\n');
+  });
+
+  it('says not-verified when warn mode went on without an answer', async () => {
+    const report = join(mkdtempSync(join(tmpdir(), 'pin-report-')), 'bump.env');
+    const { result } = await pushFiles(
+      {},
+      [
+        '--target-env',
+        'prod',
+        '--image',
+        `registry.example.com/team/app1=${registry.host}/team/app:6.6.6`,
+        '--json',
+        '--report',
+        report,
+      ],
+      'warn',
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const json = JSON.parse(lastLine(result.stdout)) as { outcome: { verifiedImages: unknown } };
+    expect(json.outcome.verifiedImages).toEqual([
+      { image: `${registry.host}/team/app:6.6.6`, digest: null, status: 'not-verified' },
+    ]);
+    expect(readFileSync(report, 'utf8')).toContain('BUMP_IMAGE_VERIFIED=not-verified\n');
   });
 });
