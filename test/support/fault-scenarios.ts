@@ -17,6 +17,7 @@ import { APP1, BUMP, escape, TOKEN_VARIABLE, writable, writeToken } from './scen
 export { APP1, escape };
 import { SECRET_SCENARIOS } from './fault-scenarios-secrets.js';
 import { JOB_TOKEN_SCENARIOS } from './fault-scenarios-jobtoken.js';
+import { REGISTRY_SCENARIOS } from './fault-scenarios-registry.js';
 
 /**
  * Where a scenario runs: `main` is shared by scenarios running at the same time; `quiet` must never
@@ -846,6 +847,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...SECRET_SCENARIOS,
   ...LIMIT_SCENARIOS,
   ...JOB_TOKEN_SCENARIOS,
+  ...REGISTRY_SCENARIOS,
 ];
 
 export interface Servers {
