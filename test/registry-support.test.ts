@@ -4,7 +4,9 @@
  * challenges) are the ones the registry client is written against.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
 import { startRegistry, type RunningRegistry } from './support/registry.js';
+import { createRegistryTokenIssuer } from './support/registry-tokens.js';
 import {
   ACCEPT_ANY_MANIFEST,
   deleteManifest,
@@ -115,5 +117,125 @@ describe('anonymous registry', () => {
     expect((await manifest('team/mutable', 'stable')).status).toBe(404);
     expect((await manifest('team/mutable', second.digest)).status).toBe(404);
     expect((await manifest('team/mutable', first.digest)).status).toBe(200);
+  });
+});
+
+describe('token-auth registry whose realm is the test GitLab', () => {
+  let gitlab: GitLabServer;
+  let registry: RunningRegistry;
+  let digest: string;
+  beforeAll(async () => {
+    gitlab = await startGitLabServer();
+    registry = await startRegistry({ auth: { kind: 'token', issuer: await gitlab.registryTokenIssuer() } });
+    digest = (await pushImage(registry, 'team/app', 'v1')).digest;
+    gitlab.addToken({
+      value: 'glpat-registry-read',
+      kind: 'personal',
+      scopes: ['read_registry'],
+      projects: ['team/app'],
+      role: 20,
+    });
+    gitlab.addToken({
+      value: 'glpat-other-project',
+      kind: 'personal',
+      scopes: ['read_registry'],
+      projects: ['team/other'],
+    });
+    gitlab.addToken({ value: 'glpat-repository-only', kind: 'personal', scopes: ['read_repository'] });
+    gitlab.addToken({ value: 'job-token-app', kind: 'job', scopes: [], pipelineProject: 'team/app' });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await gitlab?.close();
+  });
+
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  async function jwtAuth(scope: string, authorization?: string) {
+    const response = await fetch(
+      `${gitlab.url}/jwt/auth?service=container_registry&scope=${encodeURIComponent(scope)}`,
+      {
+        headers: authorization ? { Authorization: authorization } : {},
+      },
+    );
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+  const head = (name: string, reference: string, authorization?: string) =>
+    registryRequest(registry, 'HEAD', `/v2/${name}/manifests/${reference}`, {
+      headers: { Accept: ACCEPT_ANY_MANIFEST },
+      ...(authorization ? { authorization } : {}),
+    });
+
+  it('challenges an anonymous client with a Bearer realm at /jwt/auth, its service and the pull scope', async () => {
+    const response = await head('team/app', 'v1');
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe(
+      `Bearer realm="${gitlab.url}/jwt/auth",service="container_registry",scope="repository:team/app:pull"`,
+    );
+    const get = await registryRequest(registry, 'GET', '/v2/team/app/manifests/v1', {});
+    expect(JSON.parse(get.body.toString('utf8'))).toEqual({
+      errors: [
+        {
+          code: 'UNAUTHORIZED',
+          message: 'authentication required',
+          detail: [{ Type: 'repository', Class: '', Name: 'team/app', Action: 'pull' }],
+        },
+      ],
+    });
+  });
+
+  it('pulls with a token /jwt/auth gives for a read_registry token or the project job token', async () => {
+    for (const authorization of [basic('someone', 'glpat-registry-read'), basic('gitlab-ci-token', 'job-token-app')]) {
+      const answer = await jwtAuth('repository:team/app:pull', authorization);
+      expect(answer.status).toBe(200);
+      expect(Object.keys(answer.body)).toEqual(['token']);
+      const response = await head('team/app', 'v1', `Bearer ${String(answer.body.token)}`);
+      expect(response.status).toBe(200);
+      expect(response.headers['docker-content-digest']).toBe(digest);
+    }
+    const last = gitlab.requests.at(-1)!;
+    expect([last.path, last.status, last.tokenKind, last.credentials]).toEqual(['/jwt/auth', 200, 'job', true]);
+  });
+
+  it('signs with a kid the registry trusts: a token of another issuer is refused', async () => {
+    const stranger = await createRegistryTokenIssuer(`${gitlab.url}/jwt/auth`);
+    const own = await gitlab.registryTokenIssuer();
+    expect(stranger.keyId).not.toBe(own.keyId);
+    expect(own.keyId).toMatch(/^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
+    const access = [{ type: 'repository' as const, name: 'team/app', actions: ['pull'] }];
+    expect((await head('team/app', 'v1', `Bearer ${own.mint({ access })}`)).status).toBe(200);
+    expect((await head('team/app', 'v1', `Bearer ${stranger.mint({ access })}`)).status).toBe(401);
+  });
+
+  it('answers bad credentials with GitLab 401 and credentials without registry scope with 403', async () => {
+    const bad = await jwtAuth('repository:team/app:pull', basic('someone', 'wrong'));
+    expect(bad.status).toBe(401);
+    expect(bad.body).toEqual({
+      errors: [{ code: 'UNAUTHORIZED', message: expect.stringMatching(/^HTTP Basic: Access denied\./) }],
+    });
+    const noScope = await jwtAuth('repository:team/app:pull', basic('someone', 'glpat-repository-only'));
+    expect(noScope).toEqual({ status: 403, body: { errors: [{ code: 'DENIED', message: 'access forbidden' }] } });
+  });
+
+  it('gives a token without pull access to a caller who may not pull, which the registry refuses', async () => {
+    const answer = await jwtAuth('repository:team/app:pull', basic('someone', 'glpat-other-project'));
+    expect(answer.status).toBe(200);
+    const claims = JSON.parse(Buffer.from(String(answer.body.token).split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ iss: 'gitlab-issuer', aud: 'container_registry', access: [] });
+    const response = await head('team/app', 'v1', `Bearer ${String(answer.body.token)}`);
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe(
+      `Bearer realm="${gitlab.url}/jwt/auth",service="container_registry",scope="repository:team/app:pull",error="insufficient_scope"`,
+    );
+  });
+
+  it('refuses anonymous callers a private project (403) and lets them pull a public one', async () => {
+    expect(await jwtAuth('repository:team/app:pull')).toEqual({
+      status: 403,
+      body: { errors: [{ code: 'DENIED', message: 'access forbidden' }] },
+    });
+    gitlab.makeRegistryPublic('team/app');
+    const answer = await jwtAuth('repository:team/app:pull');
+    expect(answer.status).toBe(200);
+    expect((await head('team/app', 'v1', `Bearer ${String(answer.body.token)}`)).status).toBe(200);
   });
 });
