@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
-import { startRegistry, type RunningRegistry } from './support/registry.js';
+import { startRegistry, tlsAvailable, type RunningRegistry } from './support/registry.js';
 import { createRegistryTokenIssuer } from './support/registry-tokens.js';
 import {
   ACCEPT_ANY_MANIFEST,
@@ -237,5 +237,57 @@ describe('token-auth registry whose realm is the test GitLab', () => {
     const answer = await jwtAuth('repository:team/app:pull');
     expect(answer.status).toBe(200);
     expect((await head('team/app', 'v1', `Bearer ${String(answer.body.token)}`)).status).toBe(200);
+  });
+});
+
+describe('htpasswd (Basic) registry', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: { kind: 'basic', users: { pusher: 'registry-secret-1' } } });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('challenges with a Basic realm and serves the image to the right password only', async () => {
+    const pushed = await pushImage(registry, 'team/basic', 'v1');
+    const path = '/v2/team/basic/manifests/v1';
+    const headers = { Accept: ACCEPT_ANY_MANIFEST };
+    const anonymous = await registryRequest(registry, 'HEAD', path, { headers });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Basic realm="basic-realm"');
+    const wrong = `Basic ${Buffer.from('pusher:wrong').toString('base64')}`;
+    expect((await registryRequest(registry, 'HEAD', path, { headers, authorization: wrong })).status).toBe(401);
+    const right = await registryRequest(registry, 'HEAD', path, {
+      headers,
+      authorization: registry.adminAuthorization('team/basic'),
+    });
+    expect(right.status).toBe(200);
+    expect(right.headers['docker-content-digest']).toBe(pushed.digest);
+  });
+});
+
+const tls = tlsAvailable();
+describe.skipIf(!tls.available)(`TLS registry (${tls.available ? tls.address : tls.reason})`, () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ tls: true });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('serves HTTPS on a non-loopback address to a client trusting its CA, and fails one that does not', async () => {
+    expect(registry.url).toBe(`https://${registry.host}`);
+    expect(registry.host).not.toMatch(/^(127\.|localhost|\[::1\])/);
+    expect(registry.caFile).toBeDefined();
+    const pushed = await pushImage(registry, 'team/tls', 'v1');
+    const path = '/v2/team/tls/manifests/v1';
+    const headers = { Accept: ACCEPT_ANY_MANIFEST };
+    const trusted = await registryRequest(registry, 'HEAD', path, { headers });
+    expect(trusted.headers['docker-content-digest']).toBe(pushed.digest);
+    await expect(registryRequest({ url: registry.url }, 'HEAD', path, { headers })).rejects.toMatchObject({
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
   });
 });
