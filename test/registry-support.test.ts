@@ -228,6 +228,34 @@ describe('token-auth registry whose realm is the test GitLab', () => {
     );
   });
 
+  it('grants only the actions the caller may: push with write_registry, pull to an allowlisted job', async () => {
+    const grantedFor = async (scope: string, authorization: string) => {
+      const answer = await jwtAuth(scope, authorization);
+      const claims = JSON.parse(Buffer.from(String(answer.body.token).split('.')[1]!, 'base64url').toString('utf8'));
+      return (claims as { access: unknown[] }).access;
+    };
+    gitlab.addToken({
+      value: 'glpat-writer',
+      kind: 'project',
+      scopes: ['read_registry', 'write_registry'],
+      projects: ['team/app'],
+      role: 30,
+    });
+    gitlab.addToken({ value: 'job-token-other', kind: 'job', scopes: [], pipelineProject: 'team/release' });
+    expect(await grantedFor('repository:team/app:pull,push', basic('bot', 'glpat-writer'))).toEqual([
+      { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
+    ]);
+    expect(await grantedFor('repository:team/app:pull,push', basic('someone', 'glpat-registry-read'))).toEqual([
+      { type: 'repository', name: 'team/app', actions: ['pull'] },
+    ]);
+    const crossProject = 'repository:team/app/api:pull,push';
+    expect(await grantedFor(crossProject, basic('gitlab-ci-token', 'job-token-other'))).toEqual([]);
+    gitlab.configureJobToken('team/app', { allowlist: { 'team/release': { push: false } } });
+    expect(await grantedFor(crossProject, basic('gitlab-ci-token', 'job-token-other'))).toEqual([
+      { type: 'repository', name: 'team/app/api', actions: ['pull'] },
+    ]);
+  });
+
   it('refuses anonymous callers a private project (403) and lets them pull a public one', async () => {
     expect(await jwtAuth('repository:team/app:pull')).toEqual({
       status: 403,
