@@ -172,6 +172,16 @@ describe('setImages keeps everything it does not have to change', () => {
       `images:\n- name: app\n  newTag: v2\n  digest: sha256:${'c'.repeat(64)}\n`,
     );
   });
+  it('turns a block scalar into a plain one and keeps the comment on its header line', () => {
+    const src = 'images:\n- name: app\n  newTag: |-  # the release\n    1.0.0\n  newName: reg/app\n';
+    expect(edit(src, 'app=reg/app:2.0.0').text).toBe(
+      'images:\n- name: app\n  newTag: 2.0.0  # the release\n  newName: reg/app\n',
+    );
+    const crlf = src.replace(/\n/g, '\r\n').replace('|-  #', '>\t#');
+    expect(edit(crlf, 'app=reg/app:2.0.0').text).toBe(
+      'images:\n- name: app\n  newTag: 2.0.0\t# the release\n  newName: reg/app\n'.replace(/\n/g, '\r\n'),
+    );
+  });
 });
 
 describe('setImages refuses what it cannot edit safely', () => {

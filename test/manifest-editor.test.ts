@@ -439,6 +439,7 @@ describe('setManifestImages: values no reader may misread, anchors and aliases',
     expect(edit(pod('app'), 'app=1_000').text).toBe(pod('"1_000"'));
     expect(edit(pod('|-\n      app:1'), 'app:2').text).toBe(pod('app:2'));
     expect(edit(pod('>-\n      app:1').replace(/\n/g, '\r\n'), 'app:2').text).toBe(pod('app:2').replace(/\n/g, '\r\n'));
+    expect(edit(pod('|- # pinned\n      app:1'), 'app:2').text).toBe(pod('app:2 # pinned'));
   });
 
   it('leaves an empty or null image alone', () => {

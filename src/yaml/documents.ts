@@ -1,7 +1,5 @@
 import { isMap, isScalar, parseAllDocuments, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import { BumpError } from '../failures/errors.js';
-import type { TextEdit } from './text-edits.js';
-import { renderScalar } from './source.js';
 
 /** Every document of a (possibly multi-document) YAML file; the first error is a BumpError with file:line:column. */
 export function parseDocuments(text: string, file: string): Document.Parsed[] {
@@ -58,19 +56,4 @@ function childOf(node: Node | null | undefined, key: string): Node | null | unde
 export function kindOf(doc: Document.Parsed): string | undefined {
   const kind = childOf(doc.contents, 'kind');
   return isScalar(kind) && typeof kind.value === 'string' ? kind.value : undefined;
-}
-
-/**
- * Replaces a scalar's text with a new string value in the same quote style. A plain scalar whose new
- * value holds a flow indicator is double-quoted, because the scalar may sit inside `[...]` or `{...}`.
- * A block scalar (`|`, `>`) becomes a single-line scalar; the line break that ends its range is kept.
- */
-export function replaceScalar(text: string, node: Scalar, value: string): TextEdit {
-  const [start, end] = node.range!;
-  if (isBlockScalar(node)) {
-    const lineBreak = /\r?\n$/.exec(text.slice(start, end))?.[0] ?? '';
-    return { start, end, text: renderScalar(value) + lineBreak };
-  }
-  const plainUnsafe = node.type === Scalar.PLAIN && /[,[\]{}]/.test(value);
-  return { start, end, text: plainUnsafe ? JSON.stringify(value) : renderScalar(value, node.type) };
 }

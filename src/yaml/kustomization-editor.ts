@@ -26,7 +26,8 @@ import {
   positionOf,
   type TextEdit,
 } from './text-edits.js';
-import { parseSingleDocument, replaceScalar } from './documents.js';
+import { parseSingleDocument } from './documents.js';
+import { rewriteValue } from './scalar-rewrite.js';
 import { fillEmptyValue, insertPairs, pairEnd } from './pair-edits.js';
 import { plainReadsAs, renderScalar, scalarText } from './source.js';
 
@@ -353,7 +354,7 @@ function editEntry(source: Source, entry: YAMLMap, after: ImageFields): TextEdit
     } else if (isScalar(value) && value.range && !isNullScalar(value)) {
       if (!readsAs(value, wanted)) {
         assertNotShared(value, `\`${key}\` of ${scalarText(entry.get('name', true))}`, source);
-        edits.push(replaceScalar(text, value, wanted));
+        edits.push(rewriteValue(text, value, wanted));
       }
     } else {
       assertNotShared(value, `\`${key}\` of ${scalarText(entry.get('name', true))}`, source);

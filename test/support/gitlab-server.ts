@@ -39,6 +39,8 @@ import {
   type TokenKind,
   type TokenSpec,
 } from './gitlab-tokens.js';
+import { answerRegistryToken } from './gitlab-registry-auth.js';
+import { createRegistryTokenIssuer, type RegistryTokenIssuer } from './registry-tokens.js';
 import { backendEnv, configureRepo, findBareRepos, httpBackendPath } from './http-backend.js';
 import {
   HOOK_CONTEXT_VARIABLE,
@@ -135,6 +137,9 @@ export class GitLabServer {
   private readonly children = new Set<ChildProcess>();
   private readonly hookPath = `/-/test-hooks/${randomUUID()}`;
   private fault: Fault | null = null;
+  private registryIssuer: Promise<RegistryTokenIssuer> | undefined;
+  private resolvedRegistryIssuer: RegistryTokenIssuer | undefined;
+  private readonly publicRegistryProjects = new Set<string>();
   private faultRemaining = Infinity;
   private latencyMs = 0;
 
@@ -206,6 +211,24 @@ export class GitLabServer {
     const { allowlist, ...flags } = settings;
     Object.assign(current, flags);
     for (const [path, entry] of Object.entries(allowlist ?? {})) current.allowlist.set(path, entry);
+  }
+
+  /**
+   * Turns on the container registry's token service (`/jwt/auth`; 404 `registry not enabled` until
+   * then) and returns its issuer: what a registry's `auth.token` config needs (realm, service, issuer,
+   * certificate), and `mint()` for tokens without a round trip.
+   */
+  registryTokenIssuer(): Promise<RegistryTokenIssuer> {
+    this.registryIssuer ??= createRegistryTokenIssuer(`${this.url}/jwt/auth`).then((issuer) => {
+      this.resolvedRegistryIssuer = issuer;
+      return issuer;
+    });
+    return this.registryIssuer;
+  }
+
+  /** Lets anyone, anonymous included, pull from `project`'s container registry (a public project). */
+  makeRegistryPublic(project: string): void {
+    this.publicRegistryProjects.add(project);
   }
 
   /** Pushes that landed (post-receive ran), oldest first. */
@@ -309,6 +332,18 @@ export class GitLabServer {
       return fault.kind === 'endless' ? sendEndless(res, record.service) : sendTrickle(res, record.service);
     }
 
+    if (url.pathname === '/jwt/auth' && req.method === 'GET') {
+      const token = answerRegistryToken(req, res, url, {
+        gitlabUrl: this.url,
+        tokens: this.tokens,
+        issuer: this.resolvedRegistryIssuer,
+        publicProjects: this.publicRegistryProjects,
+        projectExists: (path) => this.projects.has(path) || existsSync(join(this.repoPath(path), 'HEAD')),
+        jobTokenSettings: (path) => this.state(path).jobToken,
+      });
+      if (token) record.tokenKind = token.kind;
+      return;
+    }
     if (route.kind === 'api') {
       record.tokenKind = answerApi(req, res, route.path, this.tokens)?.kind;
       return;

@@ -165,8 +165,8 @@ export function writtenNodeAt(
 
 /**
  * Checks that `after` is `before` with only the given source ranges replaced, each by one of the ways
- * a changed scalar may be written: plain, double- or single-quoted (plus the line break a block scalar
- * ended with), or left as it was (an alias of a value changed where its anchor is). Returns a description of the first difference, or undefined.
+ * a changed scalar may be written: plain, double- or single-quoted (plus the header comment and the
+ * line break a block scalar had), or left as it was (an alias of a value changed where its anchor is). Returns a description of the first difference, or undefined.
  */
 export function differenceOutside(
   before: string,
@@ -181,13 +181,15 @@ export function differenceOutside(
     const kept = before.slice(from, next ? next.range[0] : before.length);
     if (!after.startsWith(kept, at)) return false;
     if (!next) return at + kept.length === after.length;
-    const lineBreak = /\r?\n$/.exec(before.slice(next.range[0], next.range[1]))?.[0] ?? '';
     const original = before.slice(next.range[0], next.range[1]);
+    const lineBreak = /\r?\n$/.exec(original)?.[0] ?? '';
+    // A block scalar's header comment (`|- # why`) stays after the plain value that replaces it.
+    const headerComment = /^[|>][^\r\n]*?([ \t]+#[^\r\n]*)/.exec(original)?.[1] ?? '';
     // An alias whose anchor was rewritten in place stays as it was.
     const forms = [
       original,
       ...[next.value, JSON.stringify(next.value), `'${next.value.replace(/'/g, "''")}'`].map(
-        (form) => form + lineBreak,
+        (form) => form + headerComment + lineBreak,
       ),
     ];
     return forms.some(
