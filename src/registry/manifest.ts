@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { checkImageReference } from '../image/image-reference.js';
 import type { Platform } from '../settings/types.js';
 import { errorDetail, readJson, type RegistrySession } from './registry-session.js';
 
@@ -35,11 +37,12 @@ export async function headManifest(
     MANIFEST_BYTES,
   );
   if (head.status === 200) {
-    return {
-      kind: 'found',
-      digest: header(head.headers['docker-content-digest']),
-      mediaType: header(head.headers['content-type'])?.split(';')[0]?.trim(),
-    };
+    const digest =
+      header(head.headers['docker-content-digest']) ?? (await digestOfBody(session, repository, reference));
+    // The digest may be written into the files: only a well-formed one is taken.
+    if (digest !== undefined && checkImageReference(`image@${digest}`) !== null)
+      return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
+    return { kind: 'found', digest, mediaType: header(head.headers['content-type'])?.split(';')[0]?.trim() };
   }
   // A HEAD answer has no body: the registry's words are in the same request's GET answer.
   const get = await session.request('GET', repository, `manifests/${reference}`, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
@@ -47,6 +50,17 @@ export async function headManifest(
   if (head.status === 404) return { kind: 'missing', status: 404, detail };
   if (head.status === 401 || head.status === 403) return { kind: 'denied', status: head.status, detail };
   return { kind: 'failed', status: head.status, detail };
+}
+
+/** A registry that sends no Docker-Content-Digest: the manifest's digest is the sha256 of its bytes. */
+async function digestOfBody(
+  session: RegistrySession,
+  repository: string,
+  reference: string,
+): Promise<string | undefined> {
+  const get = await session.request('GET', repository, `manifests/${reference}`, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
+  if (get.status !== 200) return undefined;
+  return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
 }
 
 /**

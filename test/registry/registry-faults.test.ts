@@ -373,3 +373,33 @@ async function runCliLog(project: string, tip: string): Promise<string> {
   const { git } = await import('../support/git.js');
   return git(['log', '-1', '--format=%s', tip], { cwd: server.repoPath(project) });
 }
+
+describe('the digest a registry reports', () => {
+  it('is the sha256 of the manifest when the registry sends no Docker-Content-Digest', async () => {
+    const body = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}';
+    const registry = await fake((req, res) => {
+      res.writeHead(200, {
+        'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+        'Content-Length': body.length,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    });
+    const run = await bump(`${registry.host}/team/app:1.4.2`, ['--pin-digest']);
+    expect(run.result.exitCode, run.result.stderr).toBe(0);
+    const { createHash } = await import('node:crypto');
+    expect(run.result.stdout).toContain(`as sha256:${createHash('sha256').update(body).digest('hex')}`);
+  });
+
+  it('is refused when it is not a digest, so that nothing else is ever written into the files', async () => {
+    const registry = await fake((_req, res) => found(res, 'sha256:zz\nnewName: evil'.replace('\n', ' ')));
+    const image = `${registry.host}/team/app:1.4.2`;
+    expectRefused(
+      await bump(image, ['--pin-digest']),
+      new RegExp(
+        `^error: registry ${quote(registry.host)} failed while checking image ${quote(image)} \\(HTTP 200: the registry reported a Docker-Content-Digest that is no digest\\)$`,
+      ),
+      /Run the job again later/,
+      'registry-failed',
+    );
+  });
+});
