@@ -11,7 +11,7 @@ import type { DockerAuthConfig, RegistryLogin } from './types.js';
  */
 
 const HINT =
-  'DOCKER_AUTH_CONFIG is the JSON of a Docker config.json, e.g. {"auths":{"registry.example.com":{"auth":"<base64 of user:password>"}}}. Check the CI/CD variable (a File-type variable holds a path, not the JSON).';
+  'DOCKER_AUTH_CONFIG is the JSON of a Docker config.json, e.g. {"auths":{"registry.example.com":{"auth":"<base64 of user:password>"}}}, or (a File-type variable) the path of a file that holds it. Check the CI/CD variable.';
 
 const refuse = (where: string) => new UsageError(`DOCKER_AUTH_CONFIG ${where}`, { hint: HINT });
 
@@ -53,6 +53,11 @@ function readLogin(key: string, entry: unknown): RegistryLogin | undefined {
   const where = `auths[${JSON.stringify(key)}]`;
   if (!isObject(entry)) throw refuse(`${where} is not an object`);
   const source = `DOCKER_AUTH_CONFIG ${where}`;
+  // Tokens this job cannot use (an OAuth refresh token, a registry token) are still secrets.
+  for (const field of ['identitytoken', 'registrytoken'] as const) {
+    const token = entry[field];
+    if (typeof token === 'string') registerSecret(token);
+  }
   if (entry.auth !== undefined && entry.auth !== '') {
     if (typeof entry.auth !== 'string') throw refuse(`${where}.auth is not a string`);
     registerSecret(entry.auth);

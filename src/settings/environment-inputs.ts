@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { OutputSettings } from '../failures/output.js';
 import { BumpError } from '../failures/errors.js';
 import { registerSecret } from '../failures/redact.js';
@@ -96,7 +97,7 @@ export function readRegistryEnvironment(env: NodeJS.ProcessEnv, required: boolea
   const registry: RegistryEnvironment = { caFile: env.CI_SERVER_TLS_CA_FILE || undefined };
   if (env.DOCKER_AUTH_CONFIG) {
     try {
-      registry.authConfig = parseDockerAuthConfig(env.DOCKER_AUTH_CONFIG);
+      registry.authConfig = parseDockerAuthConfig(fileOrValue(env.DOCKER_AUTH_CONFIG));
     } catch (error) {
       if (required || !(error instanceof BumpError)) throw error;
       registry.authConfigProblem = error.message;
@@ -114,6 +115,16 @@ export function readRegistryEnvironment(env: NodeJS.ProcessEnv, required: boolea
     };
   }
   return registry;
+}
+
+/** A File-type CI/CD variable holds the path of a file with the value: the JSON is read from there. */
+function fileOrValue(value: string): string {
+  if (!value.startsWith('/') || value.includes('\n')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch {
+    return value; // not a readable file: refused as what it is, text that is not JSON
+  }
 }
 
 /** Before any input is read (and possibly echoed in an error), the token is already known to redaction. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/failures/errors.js';
 import { redact } from '../../src/failures/redact.js';
@@ -51,6 +54,15 @@ describe('DOCKER_AUTH_CONFIG', () => {
       }),
     );
     expect(redact(`a ${auth} b registry-secret-4711 c second-secret-0815`)).toBe('a [MASKED] b [MASKED] c [MASKED]');
+  });
+
+  it('registers identity and registry tokens too, which this job cannot use', () => {
+    parseDockerAuthConfig(
+      JSON.stringify({
+        auths: { 'r.example.com': { identitytoken: 'refresh-token-31337', registrytoken: 'registry-token-42042' } },
+      }),
+    );
+    expect(redact('refresh-token-31337 registry-token-42042')).toBe('[MASKED] [MASKED]');
   });
 
   it.each([
@@ -137,6 +149,18 @@ describe('the login for a registry', () => {
     );
     expect(loginFor('docker.io', helpers).note).toContain('docker-credential-desktop (credsStore)');
     expect(loginFor('docker.io', helpers).login).toBeUndefined();
+  });
+
+  it('reads the JSON from the file a File-type variable names', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'docker-auth-')), 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { 'r.example.com': { username: 'u', password: 'file-password-777' } } }),
+    );
+    expect(loginFor('r.example.com', env({ DOCKER_AUTH_CONFIG: file })).login).toMatchObject({
+      password: 'file-password-777',
+    });
+    expect(() => env({ DOCKER_AUTH_CONFIG: `${file}.missing` })).toThrow('DOCKER_AUTH_CONFIG is not valid JSON');
   });
 
   it('refuses a malformed DOCKER_AUTH_CONFIG when required, and keeps only the problem in warn mode', () => {
