@@ -1,3 +1,4 @@
+import { registerSecret } from '../failures/redact.js';
 import type { RegistryEnvironment, RegistryLogin } from '../settings/types.js';
 
 /**
@@ -21,4 +22,11 @@ export function loginFor(registry: string, env: RegistryEnvironment): LoginChoic
     : undefined;
   if (env.ciRegistry?.login && env.ciRegistry.host === registry) return { login: env.ciRegistry.login, note };
   return { note };
+}
+
+/** The Basic credentials of a login, registered with redaction before they are used. */
+export function basicAuthorization({ username, password }: RegistryLogin): string {
+  const encoded = Buffer.from(`${username}:${password}`).toString('base64');
+  registerSecret(encoded);
+  return `Basic ${encoded}`;
 }

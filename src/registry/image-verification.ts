@@ -18,7 +18,8 @@ import {
   untaggedImageError,
 } from './registry-errors.js';
 import { TransportError } from './registry-http.js';
-import { RegistrySession, TokenServiceError } from './registry-session.js';
+import { TokenServiceError } from './bearer-token.js';
+import { RegistrySession } from './registry-session.js';
 
 /**
  * The new images, asked of their registries before the edit: started beside the clone, for every

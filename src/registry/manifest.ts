@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { checkImageReference } from '../image/image-reference.js';
 import type { Platform } from '../settings/types.js';
-import { errorDetail, readJson, type RegistrySession } from './registry-session.js';
+import { errorDetail, readJson } from './registry-answer.js';
+import type { RegistrySession } from './registry-session.js';
 
 /** What a registry says about one manifest (`HEAD /v2/<name>/manifests/<tag or digest>`), and an index's platforms. */
 

@@ -1,8 +1,8 @@
-import { registerSecret } from '../failures/redact.js';
 import { apiHostOf, isLoopbackRegistry } from '../image/registry-name.js';
 import type { RegistryEnvironment, RegistryLogin } from '../settings/types.js';
+import { fetchBearerToken } from './bearer-token.js';
 import { parseChallenges, type Challenge } from './challenge.js';
-import { loginFor } from './credentials.js';
+import { basicAuthorization, loginFor } from './credentials.js';
 import { exchange, TransportError, type HttpAnswer } from './registry-http.js';
 import { trustedCas } from './trust.js';
 
@@ -16,17 +16,6 @@ import { trustedCas } from './trust.js';
 
 const MAX_REDIRECTS = 5;
 const TOKEN_ANSWER_BYTES = 1024 * 1024;
-
-/** The token service refused or failed: its status and what it said. */
-export class TokenServiceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly realm: string,
-    readonly detail: string,
-  ) {
-    super(`token service ${realm} answered HTTP ${status}${detail ? `: ${detail}` : ''}`);
-  }
-}
 
 export interface SessionOptions {
   deadlineMs: number;
@@ -71,7 +60,9 @@ export class RegistrySession {
     if (answer.status !== 401) return answer;
     const challenge = pickChallenge(String(answer.headers['www-authenticate'] ?? ''));
     if (challenge?.scheme === 'bearer' && challenge.params.realm) {
-      const token = await this.fetchToken(challenge, repository);
+      const token = await fetchBearerToken(challenge, repository, this.login, (url, authorization) =>
+        this.exchange('GET', url, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES),
+      );
       this.tokens.set(repository, token);
     } else if (challenge?.scheme === 'basic' && this.login && !this.basic) {
       this.basic = true;
@@ -148,33 +139,6 @@ export class RegistrySession {
       ca: this.ca,
     });
   }
-
-  /**
-   * The Bearer token for pulling `repository`: the realm is asked with the registry's service and the
-   * pull scope, with the login as Basic credentials when there is one, never over plain HTTP to a host
-   * that is not loopback.
-   */
-  private async fetchToken(challenge: Challenge, repository: string): Promise<string> {
-    const realm = new URL(challenge.params.realm!);
-    if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
-      throw new TokenServiceError(0, realm.href, 'the realm is not an http(s) URL');
-    if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
-    realm.searchParams.set('scope', `repository:${repository}:pull`);
-    const secure = realm.protocol === 'https:' || isLoopbackRegistry(realm.host);
-    const authorization = this.login && secure ? basicAuthorization(this.login) : undefined;
-    const shownRealm = `${realm.origin}${realm.pathname}`;
-    const answer = await this.exchange('GET', realm, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES);
-    const body = readJson(answer.body);
-    if (answer.status !== 200) throw new TokenServiceError(answer.status, shownRealm, errorDetail(body));
-    const token =
-      body && typeof body === 'object'
-        ? ((body as Record<string, unknown>).token ?? (body as Record<string, unknown>).access_token)
-        : undefined;
-    if (typeof token !== 'string' || token === '')
-      throw new TokenServiceError(answer.status, shownRealm, 'the answer holds no token');
-    registerSecret(token);
-    return token;
-  }
 }
 
 function pickChallenge(header: string): Challenge | undefined {
@@ -183,38 +147,4 @@ function pickChallenge(header: string): Challenge | undefined {
     challenges.find((challenge) => challenge.scheme === 'bearer') ??
     challenges.find((challenge) => challenge.scheme === 'basic')
   );
-}
-
-function basicAuthorization({ username, password }: RegistryLogin): string {
-  const encoded = Buffer.from(`${username}:${password}`).toString('base64');
-  registerSecret(encoded);
-  return `Basic ${encoded}`;
-}
-
-export function readJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The registry's own words from an error body: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}` (token services: `details`). */
-export function errorDetail(body: unknown): string {
-  if (!body || typeof body !== 'object') return '';
-  const record = body as Record<string, unknown>;
-  if (Array.isArray(record.errors)) {
-    return record.errors
-      .flatMap((error: unknown) => {
-        if (!error || typeof error !== 'object') return [];
-        const { code, message } = error as Record<string, unknown>;
-        return [[code, message].filter((part) => typeof part === 'string' && part !== '').join(': ')];
-      })
-      .filter(Boolean)
-      .slice(0, 3)
-      .join('; ')
-      .slice(0, 300);
-  }
-  const text = record.details ?? record.message ?? record.error;
-  return typeof text === 'string' ? text.slice(0, 300) : '';
 }

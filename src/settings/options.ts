@@ -217,7 +217,7 @@ export const OPTIONS = {
   'require-platform': {
     type: 'string',
     multiple: true,
-    value: 'OS/ARCH[/VARIANT]',
+    value: 'OS/ARCH',
     commands: push,
     description:
       'Refuse an image that lacks one of these platforms, e.g. linux/amd64,linux/arm64 (repeatable, or comma-separated). Implies --verify-image require.',
