@@ -133,7 +133,7 @@ export const OPTIONS = {
     value: 'SECONDS',
     commands: push,
     description:
-      'Give up on a server that sends nothing for this many seconds, and on any git step (clone, fetch, push) that takes longer in all: 1 to 86400 (default 60).',
+      'Give up on a server that sends nothing for this many seconds, and on any git step (clone, fetch, push) or registry request that takes longer in all: 1 to 86400 (default 60).',
   },
   mode: {
     type: 'string',
