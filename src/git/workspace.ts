@@ -37,6 +37,8 @@ export class GitWorkspace {
     url: string;
     branch?: string;
     paths: string[];
+    /** Directories whose files (not subdirectories) are checked out too, if they exist. */
+    filesOf?: string[];
     environment: GitEnvironment;
     timeoutMs: number;
     keepDir?: string;
@@ -66,7 +68,10 @@ export class GitWorkspace {
       // What `git sparse-checkout set --cone --sparse-index` writes, without git processes for it. With a
       // sparse index, the index lists the checked-out directories' files, not every file of the repository.
       await mkdir(join(dir, '.git', 'info'), { recursive: true });
-      await writeFile(join(dir, '.git', 'info', 'sparse-checkout'), conePatterns(options.paths).join('\n') + '\n');
+      await writeFile(
+        join(dir, '.git', 'info', 'sparse-checkout'),
+        conePatterns(options.paths, options.filesOf).join('\n') + '\n',
+      );
       await appendFile(join(dir, '.git', 'config'), SPARSE_CONFIG);
       await workspace.git.raw(['checkout']);
     } catch (error) {
