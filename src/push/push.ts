@@ -22,6 +22,7 @@ import { interruption, throwIfInterrupted } from '../git/signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { checkToken } from './token.js';
 import { isJobTokenVariable } from '../git/environment.js';
+import { RetryBackoff } from './retry-backoff.js';
 
 interface Run {
   settings: PushSettings;
@@ -71,8 +72,11 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
 async function pushWithRetries(run: Run): Promise<Outcome> {
   const { settings, output, remote, workspace, branch } = run;
   let mode = settings.mode;
+  const backoff = new RetryBackoff();
+  // When this attempt read the branch's tip (the window another writer's push can land in), and that tip.
+  let attemptStarted = performance.now();
+  let base: string | undefined;
   for (let attempt = 1; ; attempt++) {
-    const attemptStarted = performance.now();
     const { plan, unmatchedImages } = await output.section('edit', 'Edit', () =>
       applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
     );
@@ -123,13 +127,24 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
         output.info(
           `${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`,
         );
-        await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(
-          throwIfInterrupted,
-        );
+        await sleep(backoff.nextWaitMs(performance.now() - attemptStarted), undefined, {
+          signal: interruption,
+        }).catch(throwIfInterrupted);
         break;
     }
-    await remote.run('fetch', () => workspace.refresh(branch));
+    // Every way here made a commit on the tip it read: that tip is the commit's parent.
+    base ??= (await workspace.parentsOf('HEAD'))[0];
+    attemptStarted = performance.now();
+    const refreshed = await remote.run('fetch', () => workspace.refresh(branch));
+    backoff.observeLanded(landedSince(base, refreshed));
+    base = refreshed.tip;
   }
+}
+
+/** Commits that landed on the branch between `base` and the refreshed tip: 0, 1, or 2 for "more than one". */
+function landedSince(base: string | undefined, refreshed: { tip: string; parents: string[] }): number {
+  if (refreshed.tip === base) return 0;
+  return base !== undefined && refreshed.parents.includes(base) ? 1 : 2;
 }
 
 function pushToBranch({ settings, output, remote, workspace, branch }: Run): Promise<PushResult> {
@@ -206,17 +221,4 @@ function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings
   if ('unknown' in lookup) return output.debug(`token expiry unknown (${lookup.unknown}); carrying on`);
   const warning = expiryWarning(lookup, settings.tokenVariable, settings.expiryWarningDays);
   if (warning) output.warn(warning);
-}
-
-const MIN_ATTEMPT_MS = 50;
-const MAX_BACKOFF_MS = 8000;
-
-/**
- * Full-jitter exponential backoff in units of the last attempt's own duration: that is how long a writer
- * holds its window on the branch, so when many contend (and the server slows) the retries spread out
- * over as many such windows, instead of colliding again after a fixed few milliseconds.
- */
-function backoffMs(attempt: number, attemptMs: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(MIN_ATTEMPT_MS, attemptMs) * 2 ** Math.min(attempt - 1, 10));
-  return Math.round(Math.random() * ceiling);
 }
