@@ -37,6 +37,6 @@ export class RetryBackoff {
 const FIRST_WINDOW = 4;
 const GROWTH = 2;
 const CROWDED_GROWTH = 6;
-const MAX_WINDOW = 48;
+const MAX_WINDOW = 16;
 const MIN_ATTEMPT_MS = 50;
 const MAX_WAIT_MS = 30_000;
