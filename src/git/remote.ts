@@ -78,7 +78,8 @@ export class Remote {
     return `pushed with CI_JOB_TOKEN: GitLab starts no pipeline in ${where} for a push made with a job token`;
   }
 
-  clone(): Promise<GitWorkspace> {
+  /** `whileCloning` runs once git clone has started (CPU work that would otherwise wait for it). */
+  clone(whileCloning?: () => void): Promise<GitWorkspace> {
     return this.run('clone', () =>
       GitWorkspace.clone({
         url: this.url,
@@ -88,6 +89,7 @@ export class Remote {
         environment: gitEnvironment(this.environmentOptions),
         timeoutMs: this.settings.timeoutSeconds * 1000,
         keepDir: this.settings.keepWorkdir,
+        whileCloning,
       }),
     );
   }

@@ -39,6 +39,8 @@ export class GitWorkspace {
     paths: string[];
     /** Directories whose files (not subdirectories) are checked out too, if they exist. */
     filesOf?: string[];
+    /** Work for the CPU while the clone waits on the network: run once git clone has been started. */
+    whileCloning?: () => void;
     environment: GitEnvironment;
     timeoutMs: number;
     keepDir?: string;
@@ -53,7 +55,7 @@ export class GitWorkspace {
     );
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
-      await workspace.git.raw([
+      const cloning = workspace.git.raw([
         'clone',
         '--depth=1',
         '--filter=blob:none',
@@ -65,6 +67,9 @@ export class GitWorkspace {
         options.url,
         '.',
       ]);
+      // simple-git starts the process within the current microtasks: setImmediate comes after it.
+      if (options.whileCloning) setImmediate(options.whileCloning);
+      await cloning;
       // What `git sparse-checkout set --cone --sparse-index` writes, without git processes for it. With a
       // sparse index, the index lists the checked-out directories' files, not every file of the repository.
       await mkdir(join(dir, '.git', 'info'), { recursive: true });

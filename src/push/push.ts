@@ -13,7 +13,7 @@ import type { GitWorkspace } from '../git/workspace.js';
 import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
 import type { Outcome } from '../report/outcome.js';
 import type { Output } from '../failures/output.js';
-import { applyEdits } from './push-edit.js';
+import { applyEdits, warmUpEditing } from './push-edit.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from '../failures/redact.js';
 import { Remote, type PushResult } from '../git/remote.js';
@@ -47,7 +47,9 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   let expiryAnswer: Awaited<typeof expiry>;
   void expiry?.then((answer) => (expiryAnswer = answer));
   const remote = new Remote(settings, token, inputs);
-  const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
+  const cloning = output.section('clone', `Clone ${settings.project}`, () =>
+    remote.clone(() => warmUpEditing(settings.images)),
+  );
   const workspace = await cloning;
   try {
     const branch = settings.branch ?? (await workspace.currentBranch());
@@ -77,23 +79,33 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
   let attemptStarted = performance.now();
   let base: string | undefined;
   for (let attempt = 1; ; attempt++) {
-    const { plan, unmatchedImages } = await output.section('edit', 'Edit', () =>
+    const { plan, checkUnmatchedImages } = await output.section('edit', 'Edit', () =>
       applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
     );
-    run.unmatchedImages ??= unmatchedImages;
+    // Started once the commit is under way (or when there is none to make): it never holds the commit up.
+    const startImageCheck = (): void => {
+      run.unmatchedImages ??= checkUnmatchedImages?.();
+    };
     const push = { mode, branch, attempts: attempt };
-    if (plan.changed.length === 0) return unchangedOutcome(plan, push);
+    if (plan.changed.length === 0) {
+      startImageCheck();
+      return unchangedOutcome(plan, push);
+    }
     const changes = changeList(plan.changed);
-    if (settings.dryRun)
+    if (settings.dryRun) {
+      startImageCheck();
       return {
         kind: 'dry-run',
         push,
         changes,
         mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings) } : undefined,
       };
+    }
     const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
     const message = commitMessage(settings.messageTemplate, changes, trailers);
-    const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
+    const committing = output.section('commit', 'Commit', () => workspace.commitAll(message));
+    startImageCheck();
+    const commit = await committing;
     const result = mode === 'merge-request' ? await proposeMergeRequest(run, message) : await pushToBranch(run);
     switch (result.kind) {
       case 'pushed': {
