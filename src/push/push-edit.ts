@@ -15,8 +15,8 @@ import { setManifestImages } from '../yaml/manifest-editor.js';
 export interface AppliedEdits {
   plan: EditPlan;
   /**
-   * With `checkImages`: starts the check for entries that match no image. Started once the commit is
-   * under way, so that reading and parsing the base never holds up the commit's git process.
+   * With `checkImages`: starts the check for entries that match no image. Started once the push is
+   * under way, so that reading and parsing the base never holds up the edit or the commit.
    */
   checkUnmatchedImages?: () => Promise<string[]>;
 }

@@ -82,7 +82,8 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     const { plan, checkUnmatchedImages } = await output.section('edit', 'Edit', () =>
       applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
     );
-    // Started once the commit is under way (or when there is none to make): it never holds the commit up.
+    // Started once the push is under way (or when there is none to make): its reading and parsing never
+    // hold up the commit, nor the JS that reads the end of a git process.
     const startImageCheck = (): void => {
       run.unmatchedImages ??= checkUnmatchedImages?.();
     };
@@ -103,10 +104,10 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
     }
     const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
     const message = commitMessage(settings.messageTemplate, changes, trailers);
-    const committing = output.section('commit', 'Commit', () => workspace.commitAll(message));
+    const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
+    const pushing = mode === 'merge-request' ? proposeMergeRequest(run, message) : pushToBranch(run);
     startImageCheck();
-    const commit = await committing;
-    const result = mode === 'merge-request' ? await proposeMergeRequest(run, message) : await pushToBranch(run);
+    const result = await pushing;
     switch (result.kind) {
       case 'pushed': {
         const jobTokenNote = remote.jobTokenPushNote();
