@@ -181,14 +181,17 @@ describe('push', () => {
   });
 
   it('reads a base of many manifests for the unmatched-image check in one request, not one per file', async () => {
+    // A base where the checkout does not look for one (../base, ../../base), so that it is fetched.
     const uploadPackRequests = async (baseFiles: number) => {
       const apps = Array.from({ length: baseFiles }, (_, index) => `svc${String(index).padStart(2, '0')}`);
       const files: Record<string, string | null> = {
         'manifests/base/deployment.yaml': null,
-        'manifests/base/kustomization.yaml': `resources:\n${apps.map((app) => `  - ${app}.yaml\n`).join('')}`,
+        'manifests/base/kustomization.yaml': null,
+        [OVERLAY]: overlayKustomization('prod').replace('../../base', '../../../platform/workloads'),
+        'platform/workloads/kustomization.yaml': `resources:\n${apps.map((app) => `  - ${app}.yaml\n`).join('')}`,
       };
       for (const app of apps)
-        files[`manifests/base/${app}.yaml`] =
+        files[`platform/workloads/${app}.yaml`] =
           `kind: Deployment\nmetadata:\n  name: ${app}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${app}\n          image: ${REGISTRY}/${app}:v1.0.0\n`;
       const { project, token } = await newTestProject(server, 'gitops', { files });
       const before = server.requests.length;
@@ -204,7 +207,10 @@ describe('push', () => {
             request.project === project && request.method === 'POST' && request.service === 'git-upload-pack',
         ).length;
     };
-    expect(await uploadPackRequests(12)).toBe(await uploadPackRequests(1));
+    const many = await uploadPackRequests(12);
+    expect(many).toBe(await uploadPackRequests(1));
+    // The clone's ls-refs and fetch, the checkout's blobs, and the base's manifests.
+    expect(many).toBe(4);
   });
 
   it('still sets an image whose name matches nothing in the overlay’s resources, but warns with the names that exist', async () => {

@@ -3,6 +3,7 @@ import { readServerFile, REGISTRY } from './support/gitops-repo.js';
 import { requestKind, type RequestRecord } from './support/gitlab-server.js';
 import { chainLengthToLast } from './support/request-chain.js';
 import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
+import { conePatterns, usualBaseDirs } from '../src/git/sparse-cone.js';
 
 const server = useGitLabServer();
 const OVERLAY = 'manifests/overlays/prod/kustomization.yaml';
@@ -140,5 +141,33 @@ describe('round trips of one bump', () => {
     } finally {
       server.setLatency(0);
     }
+  });
+});
+
+describe('where the checkout looks for an overlay’s base', () => {
+  it('guesses ../base and ../../base, never above the root', () => {
+    expect(usualBaseDirs(['manifests/overlays/prod', 'apps/api/overlays/dev', 'prod', '.'])).toEqual([
+      'apps/api/base',
+      'apps/api/overlays/base',
+      'base',
+      'manifests/base',
+      'manifests/overlays/base',
+    ]);
+  });
+
+  it('checks out only the files directly in a guessed directory, and nothing more than a recursive path already takes', () => {
+    expect(conePatterns(['manifests/overlays/prod/'], ['manifests/base'])).toEqual([
+      '/*',
+      '!/*/',
+      '/manifests/',
+      '!/manifests/*/',
+      '/manifests/base/',
+      '!/manifests/base/*/',
+      '/manifests/overlays/',
+      '!/manifests/overlays/*/',
+      '/manifests/overlays/prod/',
+    ]);
+    expect(conePatterns(['manifests/'], ['manifests/base'])).toEqual(['/*', '!/*/', '/manifests/']);
+    expect(conePatterns(['manifests/overlays/prod/'])).not.toContain('/manifests/base/');
   });
 });
