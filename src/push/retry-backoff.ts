@@ -9,6 +9,7 @@
  *   but one lose the first round, and retrying within a single attempt's time only repeats the pile-up;
  * - it doubles after each further loss, and grows 6× instead when the last read of the branch showed
  *   more than one commit landed since the read before (the branch is crowded: many writers are waiting).
+ * It is at most 16 attempts' time (a wider one left the branch idle at the end of a crowded run) and 30 s.
  * A lone collision of two writers costs the loser about 2 attempts' time of waiting on average.
  */
 export class RetryBackoff {
