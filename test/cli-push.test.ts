@@ -67,7 +67,7 @@ describe('push', () => {
     );
   });
 
-  it('clones only what one bump needs: depth 1, no blobs outside the overlay', async () => {
+  it('clones only what one bump needs: depth 1, no blobs outside the overlay and its usual base', async () => {
     const { project, token } = await newProject();
     const workdir = join(mkdtempSync(join(tmpdir(), 'image-bump-keep-')), 'clone');
     const result = await runCli(pushArgs(project, '--image', `${REGISTRY}/app1:v1.1.0`, '--keep-workdir', workdir), {
@@ -75,10 +75,10 @@ describe('push', () => {
     });
     expect(result.exitCode).toBe(0);
     expect(await readFile(join(workdir, '.git', 'shallow'), 'utf8')).not.toBe('');
-    expect((await readdir(join(workdir, 'manifests'))).sort()).toEqual(['overlays']);
+    expect((await readdir(join(workdir, 'manifests'))).sort()).toEqual(['base', 'overlays']);
     expect(await readdir(join(workdir, 'manifests', 'overlays'))).toEqual(['prod']);
-    // Blobs of the other overlays were never fetched (the base's are read for the unmatched-image check),
-    // and the index does not list the files outside the overlay.
+    // The base's files come in the checkout's one fetch (the unmatched-image check reads them); blobs of
+    // the other overlays were never fetched, and the index does not list their files.
     const missing = await git(['rev-list', '--objects', '--missing=print', 'HEAD'], { cwd: workdir });
     expect(missing).toMatch(/^\?[0-9a-f]{40}$/m);
     const present = await git(
@@ -90,8 +90,10 @@ describe('push', () => {
       expect(missing, path).toContain(`?${blob}`);
     }
     const index = await git(['ls-files', '--sparse'], { cwd: workdir });
-    expect(index.split('\n')).toEqual(expect.arrayContaining(['manifests/base/', 'manifests/overlays/dev/', OVERLAY]));
-    expect(index).not.toContain('manifests/base/kustomization.yaml');
+    expect(index.split('\n')).toEqual(
+      expect.arrayContaining(['manifests/base/kustomization.yaml', 'manifests/overlays/dev/', OVERLAY]),
+    );
+    expect(index).not.toContain('manifests/overlays/dev/kustomization.yaml');
     expect(await git(['status', '--porcelain'], { cwd: workdir })).toBe('');
     const config = await readFile(join(workdir, '.git', 'config'), 'utf8');
     expect(config).not.toContain(token);
@@ -179,14 +181,17 @@ describe('push', () => {
   });
 
   it('reads a base of many manifests for the unmatched-image check in one request, not one per file', async () => {
+    // A base where the checkout does not look for one (../base, ../../base), so that it is fetched.
     const uploadPackRequests = async (baseFiles: number) => {
       const apps = Array.from({ length: baseFiles }, (_, index) => `svc${String(index).padStart(2, '0')}`);
       const files: Record<string, string | null> = {
         'manifests/base/deployment.yaml': null,
-        'manifests/base/kustomization.yaml': `resources:\n${apps.map((app) => `  - ${app}.yaml\n`).join('')}`,
+        'manifests/base/kustomization.yaml': null,
+        [OVERLAY]: overlayKustomization('prod').replace('../../base', '../../../platform/workloads'),
+        'platform/workloads/kustomization.yaml': `resources:\n${apps.map((app) => `  - ${app}.yaml\n`).join('')}`,
       };
       for (const app of apps)
-        files[`manifests/base/${app}.yaml`] =
+        files[`platform/workloads/${app}.yaml`] =
           `kind: Deployment\nmetadata:\n  name: ${app}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${app}\n          image: ${REGISTRY}/${app}:v1.0.0\n`;
       const { project, token } = await newTestProject(server, 'gitops', { files });
       const before = server.requests.length;
@@ -202,7 +207,10 @@ describe('push', () => {
             request.project === project && request.method === 'POST' && request.service === 'git-upload-pack',
         ).length;
     };
-    expect(await uploadPackRequests(12)).toBe(await uploadPackRequests(1));
+    const many = await uploadPackRequests(12);
+    expect(many).toBe(await uploadPackRequests(1));
+    // The clone's ls-refs and fetch, the checkout's blobs, and the base's manifests.
+    expect(many).toBe(4);
   });
 
   it('still sets an image whose name matches nothing in the overlay’s resources, but warns with the names that exist', async () => {

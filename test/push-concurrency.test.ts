@@ -4,6 +4,7 @@ import { branchTip, overlayKustomization, readServerFile, REGISTRY, serverLog } 
 import { git } from './support/git.js';
 import { lastLine } from './support/run-cli.js';
 import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
+import { RetryBackoff } from '../src/push/retry-backoff.js';
 
 const PROD = 'manifests/overlays/prod/kustomization.yaml';
 const server = useGitLabServer();
@@ -15,18 +16,28 @@ function tagOf(text: string, name: string): string | undefined {
 }
 
 describe('concurrent writers', () => {
-  it('lands every one of 8 simultaneous bumps of different apps, with a linear history', async () => {
+  it('lands every one of 8 simultaneous bumps of different apps, with a linear history and few attempts', async () => {
     const { project, env } = await newProject(server, 'race');
     const initial = await branchTip(server, project, 'main');
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/svc${i}:v1.0.${i}`),
+        push(project, env, '--target-env', 'prod', '--image', `${REGISTRY}/svc${i}:v1.0.${i}`, '--json'),
       ),
     );
     expect(
       results.map((r) => r.exitCode),
       results.map((r) => r.stderr).join('\n'),
     ).toEqual(Array(8).fill(0));
+    // All 8 read the same tip and 7 lose the first round. Retrying at once, they would take about 4.5
+    // push attempts each on average (half of those left lose each round); the retry wait spreads them
+    // over the branch so that most land on their second or third attempt.
+    const attempts = results.map(
+      (r) => (JSON.parse(lastLine(r.stdout)) as { outcome: { attempts: number } }).outcome.attempts,
+    );
+    expect(
+      attempts.reduce((sum, n) => sum + n, 0) / attempts.length,
+      `attempts: ${attempts.join(' ')}`,
+    ).toBeLessThanOrEqual(3);
     const file = await readServerFile(server, project, 'main', PROD);
     for (let i = 0; i < 8; i++) expect(tagOf(file, `${REGISTRY}/svc${i}`)).toBe(`v1.0.${i}`);
     const log = await serverLog(server, project, 'main');
@@ -116,6 +127,24 @@ describe('concurrent writers', () => {
     expect(result.stderr).toMatch(
       /^error: gave up after 1 push attempts: main kept moving \(last rejection: .*(failed to update ref|fetch first|non-fast-forward).*\)/,
     );
+  });
+});
+
+describe('the wait before a retry', () => {
+  it('opens at 4 attempts’ time, doubles after each loss, grows 6× on a crowded branch, and is capped', () => {
+    const longest = new RetryBackoff(() => 1);
+    expect(longest.nextWaitMs(100)).toBe(400);
+    longest.observeLanded(1);
+    expect(longest.nextWaitMs(100)).toBe(800);
+    longest.observeLanded(2);
+    expect(longest.nextWaitMs(100)).toBe(1600); // 8 × 6, but 16 attempts at most
+    longest.observeLanded(0);
+    expect(longest.nextWaitMs(100)).toBe(1600);
+    expect(longest.nextWaitMs(2500)).toBe(30_000); // and 30 s
+    // Drawn evenly below the ceiling (full jitter); an attempt counts as 50 ms at least.
+    expect(new RetryBackoff(() => 0.25).nextWaitMs(1000)).toBe(1000);
+    expect(new RetryBackoff(() => 0).nextWaitMs(1000)).toBe(0);
+    expect(new RetryBackoff(() => 1).nextWaitMs(5)).toBe(200);
   });
 });
 

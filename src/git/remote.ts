@@ -15,6 +15,7 @@ import { GitWorkspace, readsAsJobToken, type PushRequest } from './workspace.js'
 import { isRedirectRefusal, redirectError, redirectTarget } from './redirect.js';
 import type { PushEnvironment, PushSettings } from '../settings/types.js';
 import { sparsePaths } from '../settings/target-spec.js';
+import { usualBaseDirs } from './sparse-cone.js';
 
 /**
  * How a push ended. The ways a bump expects are named; only what nobody expects (git not reaching the
@@ -77,15 +78,18 @@ export class Remote {
     return `pushed with CI_JOB_TOKEN: GitLab starts no pipeline in ${where} for a push made with a job token`;
   }
 
-  clone(): Promise<GitWorkspace> {
+  /** `whileCloning` runs once git clone has started (CPU work that would otherwise wait for it). */
+  clone(whileCloning?: () => void): Promise<GitWorkspace> {
     return this.run('clone', () =>
       GitWorkspace.clone({
         url: this.url,
         branch: this.settings.branch,
         paths: sparsePaths(this.settings.targets),
+        filesOf: usualBaseDirs(this.settings.targets.kustomizations.map((target) => target.dir)),
         environment: gitEnvironment(this.environmentOptions),
         timeoutMs: this.settings.timeoutSeconds * 1000,
         keepDir: this.settings.keepWorkdir,
+        whileCloning,
       }),
     );
   }

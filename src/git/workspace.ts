@@ -37,6 +37,10 @@ export class GitWorkspace {
     url: string;
     branch?: string;
     paths: string[];
+    /** Directories whose files (not subdirectories) are checked out too, if they exist. */
+    filesOf?: string[];
+    /** Work for the CPU while the clone waits on the network: run once git clone has been started. */
+    whileCloning?: () => void;
     environment: GitEnvironment;
     timeoutMs: number;
     keepDir?: string;
@@ -51,7 +55,7 @@ export class GitWorkspace {
     );
     try {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
-      await workspace.git.raw([
+      const cloning = workspace.git.raw([
         'clone',
         '--depth=1',
         '--filter=blob:none',
@@ -63,10 +67,16 @@ export class GitWorkspace {
         options.url,
         '.',
       ]);
+      // simple-git starts the process within the current microtasks: setImmediate comes after it.
+      if (options.whileCloning) setImmediate(options.whileCloning);
+      await cloning;
       // What `git sparse-checkout set --cone --sparse-index` writes, without git processes for it. With a
       // sparse index, the index lists the checked-out directories' files, not every file of the repository.
       await mkdir(join(dir, '.git', 'info'), { recursive: true });
-      await writeFile(join(dir, '.git', 'info', 'sparse-checkout'), conePatterns(options.paths).join('\n') + '\n');
+      await writeFile(
+        join(dir, '.git', 'info', 'sparse-checkout'),
+        conePatterns(options.paths, options.filesOf).join('\n') + '\n',
+      );
       await appendFile(join(dir, '.git', 'config'), SPARSE_CONFIG);
       await workspace.git.raw(['checkout']);
     } catch (error) {
@@ -79,11 +89,14 @@ export class GitWorkspace {
   /**
    * Moves to the branch's current tip on the server (after another writer pushed first). Unfiltered:
    * the server leaves out every object the old tip already has, so this brings the trees and only the
-   * blobs that changed since, and the reset needs no second, on-demand fetch.
+   * blobs that changed since, and the reset needs no second, on-demand fetch. Resolves with the new tip
+   * and its parents as recorded in the commit (how many commits landed since the tip before, for the retry wait).
    */
-  async refresh(branch: string): Promise<void> {
+  async refresh(branch: string): Promise<{ tip: string; parents: string[] }> {
     await this.fetchTip(branch, '--no-filter');
     await this.git.raw(['reset', '--hard', `refs/remotes/origin/${branch}`]);
+    const tip = await this.head();
+    return { tip, parents: await this.parentsOf(tip) };
   }
 
   /** Fetches one branch's tip (commit and trees only) as refs/remotes/origin/<branch>. */

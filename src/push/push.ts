@@ -13,7 +13,7 @@ import type { GitWorkspace } from '../git/workspace.js';
 import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
 import type { Outcome } from '../report/outcome.js';
 import type { Output } from '../failures/output.js';
-import { applyEdits } from './push-edit.js';
+import { applyEdits, warmUpEditing } from './push-edit.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from '../failures/redact.js';
 import { Remote, type PushResult } from '../git/remote.js';
@@ -22,6 +22,7 @@ import { interruption, throwIfInterrupted } from '../git/signals.js';
 import { expiryWarning, lookUpExpiry } from './token-expiry.js';
 import { checkToken } from './token.js';
 import { isJobTokenVariable } from '../git/environment.js';
+import { RetryBackoff } from './retry-backoff.js';
 import { ImageVerification } from '../registry/image-verification.js';
 
 interface Run {
@@ -50,7 +51,9 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   // Asked beside the clone; a failed verification is the error shown even when the clone failed too.
   const verification = inputs.registry && new ImageVerification(settings, inputs.registry, output);
   const remote = new Remote(settings, token, inputs);
-  const cloning = output.section('clone', `Clone ${settings.project}`, () => remote.clone());
+  const cloning = output.section('clone', `Clone ${settings.project}`, () =>
+    remote.clone(() => warmUpEditing(settings.images)),
+  );
   const workspace = await cloning.catch(async (error: unknown) => {
     await verification?.images();
     throw error;
@@ -87,27 +90,41 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
 async function pushWithRetries(run: Run): Promise<Outcome> {
   const { settings, output, remote, workspace, branch } = run;
   let mode = settings.mode;
+  const backoff = new RetryBackoff();
+  // When this attempt read the branch's tip (the window another writer's push can land in), and that tip.
+  let attemptStarted = performance.now();
+  let base: string | undefined;
   for (let attempt = 1; ; attempt++) {
-    const attemptStarted = performance.now();
-    const { plan, unmatchedImages } = await output.section('edit', 'Edit', () =>
+    const { plan, checkUnmatchedImages } = await output.section('edit', 'Edit', () =>
       applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
     );
-    run.unmatchedImages ??= unmatchedImages;
+    // Started once the push is under way (or when there is none to make): its reading and parsing never
+    // hold up the commit, nor the JS that reads the end of a git process.
+    const startImageCheck = (): void => {
+      run.unmatchedImages ??= checkUnmatchedImages?.();
+    };
     const push = { mode, branch, attempts: attempt };
-    if (plan.changed.length === 0) return unchangedOutcome(plan, push);
+    if (plan.changed.length === 0) {
+      startImageCheck();
+      return unchangedOutcome(plan, push);
+    }
     const changes = changeList(plan.changed);
     await run.verification?.verifyPlanned(changes);
-    if (settings.dryRun)
+    if (settings.dryRun) {
+      startImageCheck();
       return {
         kind: 'dry-run',
         push,
         changes,
         mergeRequest: mode === 'merge-request' ? { branch: bumpBranchName(settings) } : undefined,
       };
+    }
     const trailers = mode === 'merge-request' ? [...settings.provenance, targetTrailer(branch)] : settings.provenance;
     const message = commitMessage(settings.messageTemplate, changes, trailers);
     const commit = await output.section('commit', 'Commit', () => workspace.commitAll(message));
-    const result = mode === 'merge-request' ? await proposeMergeRequest(run, message) : await pushToBranch(run);
+    const pushing = mode === 'merge-request' ? proposeMergeRequest(run, message) : pushToBranch(run);
+    startImageCheck();
+    const result = await pushing;
     switch (result.kind) {
       case 'pushed': {
         const jobTokenNote = remote.jobTokenPushNote();
@@ -137,17 +154,29 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
       case 'branch-moved':
       case 'lease-lost':
         if (attempt >= settings.maxAttempts) throw retriesExhaustedError(attempt, branch, result.rejection);
-        await run.verification?.recheckTags();
         output.info(
           `${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`,
         );
-        await sleep(backoffMs(attempt, performance.now() - attemptStarted), undefined, { signal: interruption }).catch(
-          throwIfInterrupted,
-        );
+        await sleep(backoff.nextWaitMs(performance.now() - attemptStarted), undefined, {
+          signal: interruption,
+        }).catch(throwIfInterrupted);
+        // The tags verified must still name what they named: the next push would deploy it.
+        await run.verification?.recheckTags();
         break;
     }
-    await remote.run('fetch', () => workspace.refresh(branch));
+    // Every way here made a commit on the tip it read: that tip is the commit's parent.
+    base ??= (await workspace.parentsOf('HEAD'))[0];
+    attemptStarted = performance.now();
+    const refreshed = await remote.run('fetch', () => workspace.refresh(branch));
+    backoff.observeLanded(landedSince(base, refreshed));
+    base = refreshed.tip;
   }
+}
+
+/** Commits that landed on the branch between `base` and the refreshed tip: 0, 1, or 2 for "more than one". */
+function landedSince(base: string | undefined, refreshed: { tip: string; parents: string[] }): number {
+  if (refreshed.tip === base) return 0;
+  return base !== undefined && refreshed.parents.includes(base) ? 1 : 2;
 }
 
 function pushToBranch({ settings, output, remote, workspace, branch }: Run): Promise<PushResult> {
@@ -224,17 +253,4 @@ function reportExpiry(lookup: Awaited<ReturnType<typeof lookUpExpiry>>, settings
   if ('unknown' in lookup) return output.debug(`token expiry unknown (${lookup.unknown}); carrying on`);
   const warning = expiryWarning(lookup, settings.tokenVariable, settings.expiryWarningDays);
   if (warning) output.warn(warning);
-}
-
-const MIN_ATTEMPT_MS = 50;
-const MAX_BACKOFF_MS = 8000;
-
-/**
- * Full-jitter exponential backoff in units of the last attempt's own duration: that is how long a writer
- * holds its window on the branch, so when many contend (and the server slows) the retries spread out
- * over as many such windows, instead of colliding again after a fixed few milliseconds.
- */
-function backoffMs(attempt: number, attemptMs: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(MIN_ATTEMPT_MS, attemptMs) * 2 ** Math.min(attempt - 1, 10));
-  return Math.round(Math.random() * ceiling);
 }
