@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { checkImageReference } from '../image/image-reference.js';
 import type { Platform } from '../settings/types.js';
 import { errorDetail, readJson } from './registry-answer.js';
@@ -30,38 +31,37 @@ export async function headManifest(
   repository: string,
   reference: string,
 ): Promise<ManifestAnswer> {
-  const head = await session.request(
-    'HEAD',
-    repository,
-    `manifests/${reference}`,
-    MANIFEST_MEDIA_TYPES,
-    MANIFEST_BYTES,
-  );
+  const path = `manifests/${reference}`;
+  const head = await session.request('HEAD', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
   if (head.status === 200) {
-    const digest =
-      header(head.headers['docker-content-digest']) ?? (await digestOfBody(session, repository, reference));
-    // The digest may be written into the files: only a well-formed one is taken.
-    if (digest !== undefined && checkImageReference(`image@${digest}`) !== null)
-      return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
-    return { kind: 'found', digest, mediaType: header(head.headers['content-type'])?.split(';')[0]?.trim() };
+    const digest = header(head.headers['docker-content-digest']) ?? (await digestOfBody(session, repository, path));
+    return found(digest, head.headers);
   }
-  // A HEAD answer has no body: the registry's words are in the same request's GET answer.
-  const get = await session.request('GET', repository, `manifests/${reference}`, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
+  // A HEAD answer has no body: the registry's words are in the GET answer. A proxy that refuses HEAD
+  // (405) but serves GET is answered by the GET, as Docker falls back to it.
+  const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
+  if (get.status === 200) return found(header(get.headers['docker-content-digest']) ?? sha256(get.body), get.headers);
   const detail = errorDetail(readJson(get.body));
   if (head.status === 404) return { kind: 'missing', status: 404, detail };
   if (head.status === 401 || head.status === 403) return { kind: 'denied', status: head.status, detail };
   return { kind: 'failed', status: head.status, detail };
 }
 
+function found(digest: string | undefined, headers: IncomingHttpHeaders): ManifestAnswer {
+  // The digest may be written into the files: only a well-formed one is taken.
+  if (digest !== undefined && checkImageReference(`image@${digest}`) !== null)
+    return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
+  return { kind: 'found', digest, mediaType: header(headers['content-type'])?.split(';')[0]?.trim() };
+}
+
 /** A registry that sends no Docker-Content-Digest: the manifest's digest is the sha256 of its bytes. */
-async function digestOfBody(
-  session: RegistrySession,
-  repository: string,
-  reference: string,
-): Promise<string | undefined> {
-  const get = await session.request('GET', repository, `manifests/${reference}`, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  if (get.status !== 200) return undefined;
-  return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
+async function digestOfBody(session: RegistrySession, repository: string, path: string): Promise<string | undefined> {
+  const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
+  return get.status === 200 ? sha256(get.body) : undefined;
+}
+
+function sha256(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 
 /**

@@ -390,6 +390,19 @@ describe('the digest a registry reports', () => {
     expect(run.result.stdout).toContain(`as sha256:${createHash('sha256').update(body).digest('hex')}`);
   });
 
+  it('comes from the GET when a proxy refuses HEAD (405), as Docker falls back to GET', async () => {
+    const registry = await fake((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(405);
+        return res.end();
+      }
+      found(res, DIGEST_B);
+    });
+    const run = await bump(`${registry.host}/team/app:1.4.2`, ['--pin-digest']);
+    expect(run.result.exitCode, run.result.stderr).toBe(0);
+    expect(run.result.stdout).toContain(`as ${DIGEST_B}`);
+  });
+
   it('is refused when it is not a digest, so that nothing else is ever written into the files', async () => {
     const registry = await fake((_req, res) => found(res, 'sha256:zz\nnewName: evil'.replace('\n', ' ')));
     const image = `${registry.host}/team/app:1.4.2`;
