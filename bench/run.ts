@@ -6,6 +6,9 @@
  *   npm run bench                  20,000 files (~140 MB) and 200,000 files, 7 runs each
  *   npm run bench -- --quick       2,000 and 20,000 files, 3 runs (for development)
  *
+ * Variant 1v runs the CLI with --verify-image require against the real distribution registry (token
+ * auth through the server's /jwt/auth, the same latency added by a proxy), to price the verification.
+ *
  * Options: --runs N; --files N; --scale N (the large repository has N × files; 0 skips it);
  * --large-job-runs N (variant 3 on the large repository only in the first N rounds, default 3: each
  * such run checks out 200,000 files); --writers N and --same-app N (the concurrency runs);
@@ -36,6 +39,7 @@ import { CLI } from '../test/support/run-cli.js';
 import { check, count, mb, median, ms, ratio, seconds, sum, table } from './format.js';
 import { childrenCpuSeconds, cpuTimes } from './machine.js';
 import { readBenchOptions } from './options.js';
+import { startBenchRegistry, type BenchRegistry } from './registry.js';
 import { APP_COUNT, appImage, appName, BRANCH, buildRepo, type BuiltRepo } from './repo.js';
 import {
   describeRequest,
@@ -94,11 +98,13 @@ const bundle = join(scratch, 'image-bump.mjs');
 copyFileSync(options.cli, bundle);
 const bench: BenchEnv = { scratch, cli: bundle, home, timeoutMs: 10 * 60_000 };
 let server: GitLabServer | undefined;
+let registry: BenchRegistry | undefined;
 let closing: Promise<void> | undefined;
 
 function cleanUp(): Promise<void> {
   closing ??= (async () => {
     await killRunning();
+    await registry?.stop().catch(() => {});
     await server?.close().catch(() => {});
     rmSync(scratch, { recursive: true, force: true });
   })();
@@ -129,11 +135,23 @@ async function createRepo(gitlab: GitLabServer, project: string, files: number, 
   await gitlab.createProject(project, { defaultBranch: BRANCH });
   const built = await buildRepo(gitlab.repoPath(project), files, 60 * 60_000);
   const token = `glpat-bench-${project.replace(/\W/g, '-')}-7f3a9c`;
-  gitlab.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
+  gitlab.addToken({
+    value: token,
+    kind: 'project',
+    scopes: ['write_repository', 'read_registry'],
+    projects: [project],
+    role: 30,
+  });
   echo(
     `built ${project}: ${count(files)} filler files in ${built.commits} commits, tip ${mb(built.tipBytes)}, pack ${mb(built.packBytes)}, in ${built.seconds.toFixed(1)} s`,
   );
-  return { label, project, token, built, target: { serverUrl: gitlab.url, project, token, overlay: OVERLAY } };
+  return {
+    label,
+    project,
+    token,
+    built,
+    target: { serverUrl: gitlab.url, project, token, overlay: OVERLAY, registryHost: registry?.host },
+  };
 }
 
 /** A new project sharing `source`'s objects (alternates) at its current tip: a copy in milliseconds. */
@@ -143,7 +161,13 @@ async function forkRepo(gitlab: GitLabServer, source: Repo, project: string): Pr
   const tip = await git(['rev-parse', `refs/heads/${BRANCH}`], { cwd: gitlab.repoPath(source.project) });
   await git(['update-ref', `refs/heads/${BRANCH}`, tip], { cwd: gitDir });
   const token = `glpat-bench-${project.replace(/\W/g, '-')}-7f3a9c`;
-  gitlab.addToken({ value: token, kind: 'project', scopes: ['write_repository'], projects: [project], role: 30 });
+  gitlab.addToken({
+    value: token,
+    kind: 'project',
+    scopes: ['write_repository', 'read_registry'],
+    projects: [project],
+    role: 30,
+  });
   return { ...source, project, token, target: { ...source.target, project, token } };
 }
 
@@ -173,9 +197,11 @@ async function measure(
   latencyMs: number,
 ): Promise<{ times: Times; requests: Requests }> {
   gitlab.setLatency(latencyMs);
-  const times: Times = { cli: [], floor: [], job: [] };
+  registry?.setLatency(latencyMs);
+  const times: Times = { cli: [], verified: [], floor: [], job: [] };
   const requests: Requests = {
     cli: { total: [], critical: [] },
+    verified: { total: [], critical: [] },
     floor: { total: [], critical: [] },
     job: { total: [], critical: [] },
   };
@@ -188,11 +214,14 @@ async function measure(
     const shown: string[] = [];
     for (const variant of order) {
       const tag = nextTag();
+      // Variant 1v gives its app a newName (the bench registry), which the sed of 2 and 3 would not expect.
+      const app = variant === 'verified' ? 2 : 1;
+      if (variant === 'verified') await registry!.push(`${repo.project}/${appName(app)}`, tag);
       const since = gitlab.requests.length;
-      const result = await runVariant(variant, bench, repo.target, appName(1), tag, { cliArgs: options.cliArgs });
+      const result = await runVariant(variant, bench, repo.target, appName(app), tag, { cliArgs: options.cliArgs });
       const counted = roundTrips(gitlab.requests.slice(since));
       if (result.exitCode !== 0) throw failure(`${variant} on ${repo.project}`, result);
-      const landed = tagsIn(await serverOverlay(gitlab, repo.project)).get(appImage(1));
+      const landed = tagsIn(await serverOverlay(gitlab, repo.project)).get(appImage(app));
       if (landed !== tag)
         throw new Error(`${variant} on ${repo.project}: expected ${tag} on the server, found ${landed}`);
       if (round >= 0) {
@@ -535,6 +564,14 @@ function timingReport(
     ),
     ...pad,
   ]);
+  rows.push([
+    '1v / 1, verified / unverified (target ≤ 1.10×)',
+    ...results.map(
+      (r) =>
+        `${ratio(median(r.times.verified), median(r.times.cli))} ${check(median(r.times.verified) / median(r.times.cli) <= 1.1)}`,
+    ),
+    ...pad,
+  ]);
   const requestsCell = (r: (typeof results)[number], kind: 'critical' | 'total', slack: number) => {
     const cli = median(r.requests.cli[kind]);
     const floor = median(r.requests.floor[kind]);
@@ -590,6 +627,7 @@ async function main(): Promise<void> {
   mkdirSync(join(scratch, 'tmp'));
   server = await startGitLabServer();
   const gitlab = server;
+  registry = await startBenchRegistry(gitlab);
 
   const repos = [await createRepo(gitlab, 'team/gitops', options.files, `${count(options.files)} files`)];
   if (options.scale > 0 && (options.timing || options.analysis)) {

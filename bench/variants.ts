@@ -3,6 +3,7 @@
  * (so each pays for exactly one shell) in a fresh directory, with an environment built from nothing:
  *
  * 1. `cli`: gitops-image-bump push, the built bundle, as a process;
+ * 1v. `verified`: the same with `--verify-image require`, the new image in a token-auth registry;
  * 2. `floor`: the same minimal clone with plain git (blobless, depth 1, cone sparse checkout of the one
  *    overlay with a sparse index, auto-maintenance off as in the CLI), sed, commit, push;
  * 3. `job`: the usual hand-written job: `git clone --depth 20` with a full checkout, sed, commit, push.
@@ -15,10 +16,11 @@ import { basicAuth } from '../test/support/git.js';
 import { REGISTRY } from '../test/support/gitops-repo.js';
 import { BRANCH } from './repo.js';
 
-export type VariantName = 'cli' | 'floor' | 'job';
-export const VARIANTS: readonly VariantName[] = ['cli', 'floor', 'job'];
+export type VariantName = 'cli' | 'verified' | 'floor' | 'job';
+export const VARIANTS: readonly VariantName[] = ['cli', 'verified', 'floor', 'job'];
 export const VARIANT_TITLES: Record<VariantName, string> = {
   cli: '1. `gitops-image-bump push`',
+  verified: '1v. the same, `--verify-image require` (token-auth registry, same latency)',
   floor: '2. raw-git floor (blobless, depth 1, cone sparse checkout, sparse index)',
   job: '3. hand-written job (`clone --depth 20`, full checkout)',
 };
@@ -30,6 +32,8 @@ export interface Target {
   project: string;
   token: string;
   overlay: string;
+  /** Variant 1v: the registry (host:port) holding `<project>/<app>:<tag>`, logged in to as CI_REGISTRY. */
+  registryHost?: string;
 }
 
 export interface BenchEnv {
@@ -128,8 +132,14 @@ export async function runVariant(
   try {
     const started = performance.now();
     switch (variant) {
-      case 'cli': {
-        const env = processEnv(bench, { GITLAB_PUSHER_TOKEN: target.token, ...extraEnv });
+      case 'cli':
+      case 'verified': {
+        const registry = variant === 'verified' ? verifiedRegistry(target) : undefined;
+        const env = processEnv(bench, {
+          GITLAB_PUSHER_TOKEN: target.token,
+          ...(registry && { CI_REGISTRY: registry, CI_REGISTRY_USER: 'bench', CI_REGISTRY_PASSWORD: target.token }),
+          ...extraEnv,
+        });
         const args = [
           'push',
           '--server-url',
@@ -139,7 +149,8 @@ export async function runVariant(
           '--target-env',
           target.overlay,
           '--image',
-          `${REGISTRY}/${app}:${tag}`,
+          registry ? `${REGISTRY}/${app}=${registry}/${target.project}/${app}:${tag}` : `${REGISTRY}/${app}:${tag}`,
+          ...(registry ? ['--verify-image', 'require'] : []),
         ];
         args.push('--author-name', AUTHOR.name, '--author-email', AUTHOR.email, ...(options.cliArgs ?? []));
         return finish(
@@ -179,6 +190,11 @@ export async function runVariant(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function verifiedRegistry(target: Target): string {
+  if (!target.registryHost) throw new Error('bench: the verified variant needs the registry');
+  return target.registryHost;
 }
 
 /** A fresh, empty directory under the scratch space (an empty HOME, a trace directory). */
