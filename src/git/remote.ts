@@ -78,8 +78,8 @@ export class Remote {
     return `pushed with CI_JOB_TOKEN: GitLab starts no pipeline in ${where} for a push made with a job token`;
   }
 
-  /** `whileCloning` runs once git clone has started (CPU work that would otherwise wait for it). */
-  clone(whileCloning?: () => void): Promise<GitWorkspace> {
+  /** `whileCloning` runs once git clone has started (CPU work that would otherwise wait for it); `stop` ends it early. */
+  clone(whileCloning?: () => void, stop?: AbortSignal): Promise<GitWorkspace> {
     return this.run('clone', () =>
       GitWorkspace.clone({
         url: this.url,
@@ -90,6 +90,7 @@ export class Remote {
         timeoutMs: this.settings.timeoutSeconds * 1000,
         keepDir: this.settings.keepWorkdir,
         whileCloning,
+        stop,
       }),
     );
   }

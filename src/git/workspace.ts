@@ -41,6 +41,8 @@ export class GitWorkspace {
     filesOf?: string[];
     /** Work for the CPU while the clone waits on the network: run once git clone has been started. */
     whileCloning?: () => void;
+    /** Stops the clone's git when aborted (the run already knows it will fail). */
+    stop?: AbortSignal;
     environment: GitEnvironment;
     timeoutMs: number;
     keepDir?: string;
@@ -50,7 +52,7 @@ export class GitWorkspace {
       : await mkdtemp(join(tmpdir(), 'image-bump-'));
     const workspace = new GitWorkspace(
       dir,
-      gitIn(dir, options.environment, options.timeoutMs),
+      gitIn(dir, options.environment, options.timeoutMs, options.stop),
       options.keepDir ? undefined : trackDirectory(dir),
     );
     try {
@@ -315,11 +317,12 @@ const TIMED_OUT = 124;
  * One simple-git instance per git process (they are cheap): its output handler is the only way to read the
  * stderr of a git that succeeded (a push's `remote:` lines), and it is per instance.
  */
-function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git {
+function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number, stop?: AbortSignal): Git {
   // The environment holds the credential from here on: whatever debug switch prints it is redacted.
   guardProcessOutput();
   const limitMs = timeoutMs + LOW_SPEED_FIRST_MS;
   const limit = `${(limitMs / 1000).toFixed(3)}s`;
+  const abort = stop ? AbortSignal.any([interruption, stop]) : interruption;
   const run = async (args: string[]) => {
     throwIfInterrupted();
     assertGnuTimeout(environment.env.PATH);
@@ -328,7 +331,7 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number): Git
     const git = simpleGit({
       baseDir: dir,
       binary: 'timeout',
-      abort: interruption,
+      abort,
       allowEnvironment: environment.allowed,
       unsafe: {
         allowUnsafeConfigEnvCount: true,

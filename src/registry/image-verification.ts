@@ -71,6 +71,14 @@ export class ImageVerification {
     this.upFront.catch(() => undefined); // awaited by images(); never an unhandled rejection meanwhile
   }
 
+  /** Resolves as soon as the check up front has failed (the run will stop); never settles otherwise. */
+  get failed(): Promise<void> {
+    return this.upFront.then(
+      () => new Promise<void>(() => undefined),
+      () => undefined,
+    );
+  }
+
   /** The image settings to edit with (each pinned to its digest with --pin-digest), once every registry answered. */
   async images(): Promise<ImageSetting[]> {
     const images = await this.upFront;

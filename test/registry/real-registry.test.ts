@@ -113,6 +113,21 @@ describe('anonymous registry', () => {
     expect(run.moved).toBe(false);
   });
 
+  it('stops the clone as soon as the registry says the image is missing, instead of letting it finish', async () => {
+    gitlab.setLatency(1500); // the clone alone: three answers, 4.5 s
+    try {
+      const started = Date.now();
+      const run = await bump(`${anonymous.host}/team/never-pushed:1.0.0`);
+      const seconds = (Date.now() - started) / 1000;
+      expect(run.result.exitCode).toBe(1);
+      expect(errorLine(run.result)).toMatch(/^error: image \S+team\/never-pushed:1\.0\.0 is not in registry /);
+      expect(seconds).toBeLessThan(3.5);
+      expect(run.moved).toBe(false);
+    } finally {
+      gitlab.setLatency(0);
+    }
+  });
+
   it('refuses an image a cleanup policy deleted', async () => {
     const image = await pushImage(anonymous, 'team/cleaned', '1.0.0');
     await deleteManifest(anonymous, 'team/cleaned', image.digest);
