@@ -48,14 +48,17 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
       : undefined;
   let expiryAnswer: Awaited<typeof expiry>;
   void expiry?.then((answer) => (expiryAnswer = answer));
-  // Asked beside the clone; a failed verification is the error shown even when the clone failed too.
-  const verification = inputs.registry && new ImageVerification(settings, inputs.registry, output);
-  const remote = new Remote(settings, token, inputs);
-  // A failed check ends the run: the clone stops at once instead of finishing first.
+  // Asked beside the clone; a failed verification is the error shown even when the clone failed too, and
+  // it ends the run: the clone stops at once instead of finishing first.
   const stopClone = new AbortController();
-  void verification?.failed.then(() => stopClone.abort());
+  const verification =
+    inputs.registry && new ImageVerification(settings, inputs.registry, output, () => stopClone.abort());
+  const remote = new Remote(settings, token, inputs);
   const cloning = output.section('clone', `Clone ${settings.project}`, () =>
-    remote.clone(() => warmUpEditing(settings.images), stopClone.signal),
+    remote.clone(() => {
+      void verification?.start();
+      warmUpEditing(settings.images);
+    }, stopClone.signal),
   );
   const workspace = await cloning.catch(async (error: unknown) => {
     await verification?.images();

@@ -53,35 +53,39 @@ export class ImageVerification {
   /** Tags resolved to a digest, asked again on a retry. */
   private readonly resolvedTags = new Map<string, { reference: Reference; digest: string }>();
   private readonly settings: RegistrySettings;
-  private readonly upFront: Promise<ImageSetting[]>;
+  private upFront?: Promise<ImageSetting[]>;
   /** What was found, shown when the answers are awaited (not inside whatever log section is open then). */
   private lines: string[] = [];
   /** The names of the image settings whose reference only the plan knows. */
   private readonly deferred = new Set<string>();
 
-  /** Starts asking at once; `images()` waits for the answers. */
+  /** `start()` starts asking, `images()` waits for the answers; `onFailure` is called once the check up front has failed. */
   constructor(
     private readonly push: Pick<PushSettings, 'images' | 'registry' | 'timeoutSeconds'>,
     private readonly env: RegistryEnvironment,
     private readonly output: Output,
+    private readonly onFailure: () => void = () => undefined,
   ) {
     this.settings = push.registry;
     if (env.authConfigProblem) output.warn(`${env.authConfigProblem}; the registries are asked without it`);
-    this.upFront = Promise.all(push.images.map((image) => this.verifySetting(image)));
-    this.upFront.catch(() => undefined); // awaited by images(); never an unhandled rejection meanwhile
   }
 
-  /** Resolves as soon as the check up front has failed (the run will stop); never settles otherwise. */
-  get failed(): Promise<void> {
-    return this.upFront.then(
-      () => new Promise<void>(() => undefined),
-      () => undefined,
-    );
+  /**
+   * Asks about every image named in full (once). Started when the clone's git is already running: the
+   * first HTTPS connection of the process loads Node's root certificates (about 20 ms of CPU), which
+   * would otherwise delay the clone's start.
+   */
+  start(): Promise<ImageSetting[]> {
+    if (!this.upFront) {
+      this.upFront = Promise.all(this.push.images.map((image) => this.verifySetting(image)));
+      this.upFront.catch(() => this.onFailure()); // images() is where the error is thrown
+    }
+    return this.upFront;
   }
 
   /** The image settings to edit with (each pinned to its digest with --pin-digest), once every registry answered. */
   async images(): Promise<ImageSetting[]> {
-    const images = await this.upFront;
+    const images = await this.start();
     this.showFound();
     return images;
   }
