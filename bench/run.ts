@@ -479,9 +479,10 @@ function describeProbe(probe: Probe): string {
   let busyUntil = probe.preloaded;
   let inGit = 0;
   for (const spawn of probe.spawns) {
-    const args = spawn.args.filter(
-      (a, i, all) => !/extraHeader/i.test(a) && !(a === '-c' && /extraHeader/i.test(all[i + 1] ?? '')),
-    );
+    // Git runs under GNU `timeout` (`timeout --kill-after=2 62s git …`); `-c name=value` pairs (the
+    // credential header among them) are configuration, not the command.
+    const gitArgs = /(^|\/)timeout$/.test(spawn.command) ? spawn.args.slice(spawn.args.indexOf('git') + 1) : spawn.args;
+    const args = gitArgs.filter((a, i, all) => a !== '-c' && all[i - 1] !== '-c' && !/extraHeader/i.test(a));
     const end = spawn.end ?? spawn.start;
     const overlaps = spawn.start < busyUntil;
     rows.push([
