@@ -10,8 +10,8 @@ import { trustedCas } from './trust.js';
  * Speaking to one registry: over HTTPS (a registry on localhost or 127.0.0.0/8 that does not speak TLS,
  * over plain HTTP, as Docker does), answering its `WWW-Authenticate` challenge (a Bearer token from its
  * realm for `repository:<name>:pull`, or Basic), and following a redirect only without credentials when
- * it leads to another origin. Tokens are kept per repository for the run and registered with redaction
- * as soon as they arrive.
+ * it leads to another origin (whose challenge is never answered). Tokens are kept per repository for the
+ * run and registered with redaction as soon as they arrive.
  */
 
 const MAX_REDIRECTS = 5;
@@ -56,8 +56,11 @@ export class RegistrySession {
     maxBytes: number,
   ): Promise<HttpAnswer> {
     const path = `/v2/${repository}/${rest}`;
-    let answer = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
-    if (answer.status !== 401) return answer;
+    const first = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
+    const answer = first.answer;
+    // A challenge is answered only when the registry itself made it: a host a redirect led to could
+    // otherwise name any realm and receive the login.
+    if (answer.status !== 401 || !first.fromRegistry) return answer;
     const challenge = pickChallenge(String(answer.headers['www-authenticate'] ?? ''));
     if (challenge?.scheme === 'bearer' && challenge.params.realm) {
       const token = await fetchBearerToken(challenge, repository, this.login, (url, authorization) =>
@@ -67,8 +70,7 @@ export class RegistrySession {
     } else if (challenge?.scheme === 'basic' && this.login && !this.basic) {
       this.basic = true;
     } else return answer;
-    answer = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
-    return answer;
+    return (await this.send(method, path, accept, maxBytes, this.authorizationFor(repository))).answer;
   }
 
   private authorizationFor(repository: string): string | undefined {
@@ -84,15 +86,16 @@ export class RegistrySession {
     accept: readonly string[],
     maxBytes: number,
     authorization: string | undefined,
-  ): Promise<HttpAnswer> {
+  ): Promise<{ answer: HttpAnswer; fromRegistry: boolean }> {
     const headers = { Accept: accept.join(', '), 'User-Agent': 'gitops-image-bump' };
-    const origin = await this.origin();
+    const origin = new URL(await this.origin());
     let url = new URL(path, origin);
     for (let hop = 0; ; hop++) {
-      const sameOrigin = url.origin === new URL(origin).origin;
-      const answer = await this.exchange(method, url, headers, sameOrigin ? authorization : undefined, maxBytes);
+      const fromRegistry = url.origin === origin.origin;
+      const answer = await this.exchange(method, url, headers, fromRegistry ? authorization : undefined, maxBytes);
       const location = answer.headers.location;
-      if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS) return answer;
+      if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS)
+        return { answer, fromRegistry };
       url = new URL(location, url);
       this.options.debug(`registry ${this.registry}: redirected to ${url.origin}${url.pathname}`);
     }

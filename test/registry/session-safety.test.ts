@@ -1,0 +1,95 @@
+/**
+ * The registry check against small Node servers, driven through ImageVerification directly (no clone):
+ * where credentials may go, malformed redirects, answers without a digest.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOutput } from '../../src/failures/output.js';
+import { parseImageArg } from '../../src/image/image-arg.js';
+import { ImageVerification } from '../../src/registry/image-verification.js';
+import type { RegistryEnvironment, RegistrySettings } from '../../src/settings/types.js';
+import { registryError, startFakeRegistry, type FakeRegistry, type Handler } from './fake-registry.js';
+
+const registries: FakeRegistry[] = [];
+afterEach(async () => {
+  await Promise.all(registries.splice(0).map((registry) => registry.close()));
+});
+
+async function fake(handler: Handler, tls?: { key: string; cert: string }): Promise<FakeRegistry> {
+  const registry = await startFakeRegistry(handler, tls);
+  registries.push(registry);
+  return registry;
+}
+
+const USER = 'deployer';
+const PASSWORD = 'session-safety-password-7731';
+const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+
+function loginFor(host: string): RegistryEnvironment {
+  return {
+    authConfig: {
+      auths: { [host]: { username: USER, password: PASSWORD, source: `DOCKER_AUTH_CONFIG auths["${host}"]` } },
+      helperHosts: {},
+    },
+  };
+}
+
+interface Run {
+  images?: string[];
+  error?: Error;
+  stdout: string;
+  stderr: string;
+  verified: ReturnType<ImageVerification['verified']>;
+}
+
+/** Verifies `image` (as the new image of setting `app`) and reports what happened and what was printed. */
+async function verify(
+  image: string,
+  registry: Partial<RegistrySettings> = {},
+  env: RegistryEnvironment = {},
+): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const output = createOutput(
+    { inCi: false, noColor: true, debug: false },
+    { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } },
+  );
+  const verification = new ImageVerification(
+    {
+      images: [parseImageArg(`app=${image}`)],
+      registry: { verifyImage: 'require', pinDigest: false, requirePlatforms: [], ...registry },
+      timeoutSeconds: 5,
+    },
+    env,
+    output,
+  );
+  try {
+    const settings = await verification.images();
+    const images = settings.map((s) => `${s.newName ?? s.name}:${s.newTag ?? ''}${s.digest ? `@${s.digest}` : ''}`);
+    return { images, stdout, stderr, verified: verification.verified() };
+  } catch (error) {
+    return { error: error as Error, stdout, stderr, verified: verification.verified() };
+  }
+}
+
+describe('credentials go only to the registry', () => {
+  it('a 401 challenge from a host a redirect led to is not answered: its realm never sees the login', async () => {
+    const elsewhere = await fake((req, res) => {
+      if (req.url?.startsWith('/token')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ token: 'stolen' }));
+      }
+      registryError(res, 401, 'UNAUTHORIZED', 'authentication required', {
+        'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="x"`,
+      });
+    });
+    const registry = await fake((req, res) => {
+      res.writeHead(307, { Location: `${elsewhere.origin}${req.url}` });
+      res.end();
+    });
+    const run = await verify(`${registry.host}/team/app:1.4.2`, {}, loginFor(registry.host));
+    expect(run.error?.message).toMatch(/refused to show image .* \(HTTP 401: UNAUTHORIZED: authentication required\)$/);
+    expect(elsewhere.requests.filter((r) => r.url.startsWith('/token'))).toEqual([]);
+    expect(elsewhere.requests.map((r) => r.authorization)).not.toContain(BASIC);
+    expect(elsewhere.requests.every((r) => r.authorization === undefined)).toBe(true);
+  });
+});
