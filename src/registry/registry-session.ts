@@ -96,7 +96,7 @@ export class RegistrySession {
       const location = answer.headers.location;
       if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS)
         return { answer, fromRegistry };
-      url = new URL(location, url);
+      url = redirectTarget(location, url);
       this.options.debug(`registry ${this.registry}: redirected to ${url.origin}${url.pathname}`);
     }
   }
@@ -142,6 +142,27 @@ export class RegistrySession {
       ca: this.ca,
     });
   }
+}
+
+/**
+ * Where a redirect leads: HTTPS, or plain HTTP from a plain-HTTP (loopback) registry to a loopback host;
+ * never from HTTPS down to HTTP. Anything else is a transport failure, not an error of this program.
+ */
+function redirectTarget(location: string, from: URL): URL {
+  const refuse = (why: string) => new TransportError('network', `${from.origin}${from.pathname}`, why);
+  let target: URL;
+  try {
+    target = new URL(location, from);
+  } catch {
+    throw refuse('the registry redirected to a location that is no URL');
+  }
+  if (target.protocol === 'https:') return target;
+  if (target.protocol !== 'http:')
+    throw refuse(`the registry redirected to a URL that is not HTTPS (${target.protocol})`);
+  if (from.protocol === 'https:') throw refuse('the registry redirected from HTTPS to plain HTTP');
+  if (!isLoopbackRegistry(target.host))
+    throw refuse(`the registry redirected to plain HTTP on ${target.host}, which is not loopback`);
+  return target;
 }
 
 function pickChallenge(header: string): Challenge | undefined {

@@ -7,7 +7,14 @@ import { createOutput } from '../../src/failures/output.js';
 import { parseImageArg } from '../../src/image/image-arg.js';
 import { ImageVerification } from '../../src/registry/image-verification.js';
 import type { RegistryEnvironment, RegistrySettings } from '../../src/settings/types.js';
-import { registryError, startFakeRegistry, type FakeRegistry, type Handler } from './fake-registry.js';
+import {
+  found,
+  registryError,
+  selfSignedCertificate,
+  startFakeRegistry,
+  type FakeRegistry,
+  type Handler,
+} from './fake-registry.js';
 
 const registries: FakeRegistry[] = [];
 afterEach(async () => {
@@ -91,5 +98,43 @@ describe('credentials go only to the registry', () => {
     expect(elsewhere.requests.filter((r) => r.url.startsWith('/token'))).toEqual([]);
     expect(elsewhere.requests.map((r) => r.authorization)).not.toContain(BASIC);
     expect(elsewhere.requests.every((r) => r.authorization === undefined)).toBe(true);
+  });
+});
+
+describe('a redirect that cannot be followed is a failure of the registry, not of the program', () => {
+  const redirecting = (location: string) =>
+    fake((_req, res) => {
+      res.writeHead(302, { Location: location });
+      res.end();
+    });
+
+  for (const [what, location, detail] of [
+    ['no URL', 'http://[bad', 'the registry redirected to a location that is no URL'],
+    ['another scheme', 'ftp://127.0.0.1/v2/team/app', 'the registry redirected to a URL that is not HTTPS (ftp:)'],
+  ] as const)
+    it(`to ${what}: a warning in warn mode, and the run goes on`, async () => {
+      const registry = await redirecting(location);
+      const image = `${registry.host}/team/app:1.4.2`;
+      const run = await verify(image, { verifyImage: 'warn' });
+      expect(run.error).toBeUndefined();
+      expect(run.images).toEqual([image]);
+      expect(run.verified).toEqual([{ image, digest: undefined, status: 'not-verified' }]);
+      expect(run.stderr).toContain(`cannot reach registry ${registry.host} for image ${image}: ${detail}`);
+    });
+
+  it('from HTTPS to plain HTTP: refused, and the plain-HTTP host is never asked', async () => {
+    const elsewhere = await fake((_req, res) => found(res));
+    const tls = selfSignedCertificate();
+    const registry = await fake((req, res) => {
+      res.writeHead(307, { Location: `${elsewhere.origin}${req.url}` });
+      res.end();
+    }, tls);
+    const run = await verify(
+      `${registry.host}/team/app:1.4.2`,
+      {},
+      { ...loginFor(registry.host), caFile: tls.certFile },
+    );
+    expect(run.error?.message).toMatch(/: the registry redirected from HTTPS to plain HTTP$/);
+    expect(elsewhere.requests).toEqual([]);
   });
 });
