@@ -114,7 +114,8 @@ export class ImageVerification {
       [...this.resolvedTags.values()].map(({ reference, digest }) =>
         this.policy(reference, async () => {
           const now = await this.ask(reference, { ...reference, digest: undefined });
-          if (now.digest && now.digest !== digest) throw tagMovedError(reference.shown, digest, now.digest);
+          if (!now.digest) throw noDigestError(reference);
+          if (now.digest !== digest) throw tagMovedError(reference.shown, digest, now.digest);
         }),
       ),
     );
@@ -147,6 +148,8 @@ export class ImageVerification {
       if (!reference.tag && !reference.digest) throw untaggedImageError(reference.shown);
       const byTag = reference.tag !== undefined && (this.settings.pinDigest || !reference.digest);
       const found = await this.ask(reference, byTag ? { ...reference, digest: undefined } : reference);
+      // Pinning (or comparing with the digest given) needs the digest the tag names now.
+      if (byTag && this.settings.pinDigest && !found.digest) throw noDigestError(reference);
       digest = found.digest ?? reference.digest;
       if (byTag && reference.digest && digest && digest !== reference.digest)
         throw digestMismatchError(reference.shown, reference.digest, digest);
@@ -222,6 +225,10 @@ export class ImageVerification {
 function referenceOf(image: string): Reference {
   const { name, tag, digest } = splitImage(image);
   return { shown: image, ...registryNameOf(name), tag: tag || undefined, digest: digest || undefined };
+}
+
+function noDigestError(reference: Reference): BumpError {
+  return registryFailedError(reference.shown, reference.registry, 200, 'the registry reported no digest');
 }
 
 /** The registry's identity of a reference: by digest when it has one (the bytes deployed), else by tag. */

@@ -8,6 +8,7 @@ import { parseImageArg } from '../../src/image/image-arg.js';
 import { ImageVerification } from '../../src/registry/image-verification.js';
 import type { RegistryEnvironment, RegistrySettings } from '../../src/settings/types.js';
 import {
+  DIGEST_A,
   found,
   registryError,
   selfSignedCertificate,
@@ -46,6 +47,7 @@ interface Run {
   stdout: string;
   stderr: string;
   verified: ReturnType<ImageVerification['verified']>;
+  verification: ImageVerification;
 }
 
 /** Verifies `image` (as the new image of setting `app`) and reports what happened and what was printed. */
@@ -72,9 +74,9 @@ async function verify(
   try {
     const settings = await verification.images();
     const images = settings.map((s) => `${s.newName ?? s.name}:${s.newTag ?? ''}${s.digest ? `@${s.digest}` : ''}`);
-    return { images, stdout, stderr, verified: verification.verified() };
+    return { images, stdout, stderr, verified: verification.verified(), verification };
   } catch (error) {
-    return { error: error as Error, stdout, stderr, verified: verification.verified() };
+    return { error: error as Error, stdout, stderr, verified: verification.verified(), verification };
   }
 }
 
@@ -136,5 +138,43 @@ describe('a redirect that cannot be followed is a failure of the registry, not o
     );
     expect(run.error?.message).toMatch(/: the registry redirected from HTTPS to plain HTTP$/);
     expect(elsewhere.requests).toEqual([]);
+  });
+});
+
+describe('the digest', () => {
+  /** HEAD 200 without Docker-Content-Digest, and a GET that fails: the image is there, its digest unknown. */
+  const noDigest = (res: import('node:http').ServerResponse) => {
+    if (res.req.method === 'HEAD') {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' });
+      return res.end();
+    }
+    registryError(res, 503, 'UNAVAILABLE', 'try later');
+  };
+
+  it('--pin-digest fails when the registry reports none (it pinned nothing, silently)', async () => {
+    const registry = await fake((_req, res) => noDigest(res));
+    const image = `${registry.host}/team/app:1.4.2`;
+    const run = await verify(image, { pinDigest: true });
+    expect(run.error?.message).toBe(
+      `registry ${registry.host} failed while checking image ${image} (HTTP 200: the registry reported no digest)`,
+    );
+    // Without pinning, the image being there is enough.
+    const plain = await verify(image);
+    expect(plain.error).toBeUndefined();
+    expect(plain.verified).toEqual([{ image, digest: undefined, status: 'verified' }]);
+  });
+
+  it('a tag asked again on a retry fails when the registry reports none now', async () => {
+    let heads = 0;
+    const registry = await fake((req, res) => {
+      if (req.method === 'HEAD' && ++heads === 1) return found(res, DIGEST_A);
+      noDigest(res);
+    });
+    const image = `${registry.host}/team/app:1.4.2`;
+    const run = await verify(image, { pinDigest: true });
+    expect(run.images).toEqual([`${image}@${DIGEST_A}`]);
+    await expect(run.verification.recheckTags()).rejects.toThrow(
+      `registry ${registry.host} failed while checking image ${image} (HTTP 200: the registry reported no digest)`,
+    );
   });
 });
