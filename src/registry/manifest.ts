@@ -5,7 +5,10 @@ import type { Platform } from '../settings/types.js';
 import { errorDetail, readJson } from './registry-answer.js';
 import type { RegistrySession } from './registry-session.js';
 
-/** What a registry says about one manifest (`HEAD /v2/<name>/manifests/<tag or digest>`), and an index's platforms. */
+/**
+ * What a registry says about one manifest (`HEAD /v2/<name>/manifests/<tag or digest>`, and a `GET` when the
+ * HEAD gave no digest or failed), and the platforms of an index or image.
+ */
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -33,18 +36,19 @@ export async function headManifest(
 ): Promise<ManifestAnswer> {
   const path = `manifests/${reference}`;
   const head = await session.request('HEAD', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  if (head.status === 200) {
-    const digest = header(head.headers['docker-content-digest']) ?? (await digestOfBody(session, repository, path));
-    return found(digest, head.headers);
-  }
-  // A HEAD answer has no body: the registry's words are in the GET answer. A proxy that refuses HEAD
-  // (405) but serves GET is answered by the GET, as Docker falls back to it.
+  const headDigest = head.status === 200 ? header(head.headers['docker-content-digest']) : undefined;
+  if (headDigest !== undefined) return found(headDigest, head.headers);
+  // The GET decides: a registry that sends no Docker-Content-Digest (the digest is the sha256 of the
+  // bytes), a proxy that refuses HEAD (405) but serves GET (Docker falls back to it), and a failure,
+  // whose words are only in a GET answer (a HEAD answer has no body).
   const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
   if (get.status === 200) return found(header(get.headers['docker-content-digest']) ?? sha256(get.body), get.headers);
+  // The registry has it (HEAD 200), but told no digest: enough to verify, not to pin.
+  if (head.status === 200) return found(undefined, head.headers);
   const detail = errorDetail(readJson(get.body));
-  if (head.status === 404) return { kind: 'missing', status: 404, detail };
-  if (head.status === 401 || head.status === 403) return { kind: 'denied', status: head.status, detail };
-  return { kind: 'failed', status: head.status, detail };
+  if (get.status === 404) return { kind: 'missing', status: 404, detail };
+  if (get.status === 401 || get.status === 403) return { kind: 'denied', status: get.status, detail };
+  return { kind: 'failed', status: get.status, detail };
 }
 
 function found(digest: string | undefined, headers: IncomingHttpHeaders): ManifestAnswer {
@@ -52,12 +56,6 @@ function found(digest: string | undefined, headers: IncomingHttpHeaders): Manife
   if (digest !== undefined && checkImageReference(`image@${digest}`) !== null)
     return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
   return { kind: 'found', digest, mediaType: header(headers['content-type'])?.split(';')[0]?.trim() };
-}
-
-/** A registry that sends no Docker-Content-Digest: the manifest's digest is the sha256 of its bytes. */
-async function digestOfBody(session: RegistrySession, repository: string, path: string): Promise<string | undefined> {
-  const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  return get.status === 200 ? sha256(get.body) : undefined;
 }
 
 function sha256(body: Buffer): string {

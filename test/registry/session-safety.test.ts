@@ -177,4 +177,19 @@ describe('the digest', () => {
       `registry ${registry.host} failed while checking image ${image} (HTTP 200: the registry reported no digest)`,
     );
   });
+
+  it('a proxy that refuses HEAD (405) and a GET that finds nothing (404): the image is missing', async () => {
+    const registry = await fake((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(405);
+        return res.end();
+      }
+      registryError(res, 404, 'MANIFEST_UNKNOWN', 'manifest unknown');
+    });
+    const image = `${registry.host}/team/app:1.4.2`;
+    const run = await verify(image);
+    expect(run.error?.message).toBe(
+      `image ${image} is not in registry ${registry.host} (HTTP 404: MANIFEST_UNKNOWN: manifest unknown)`,
+    );
+  });
 });
