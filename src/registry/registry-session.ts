@@ -38,7 +38,7 @@ export class RegistrySession {
     this.login = choice.login;
     if (choice.note) options.debug(choice.note);
     options.debug(`registry ${registry}: ${this.login ? `login from ${this.login.source}` : 'anonymous'}`);
-    this.ca = trustedCas(registry, env.caFile);
+    this.ca = trustedCas(registry, env);
     this.scheme = isLoopbackRegistry(registry) ? undefined : 'https:';
   }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOutput } from '../../src/failures/output.js';
 import { parseImageArg } from '../../src/image/image-arg.js';
 import { ImageVerification } from '../../src/registry/image-verification.js';
+import { readRegistryEnvironment } from '../../src/settings/environment-inputs.js';
 import type { RegistryEnvironment, RegistrySettings } from '../../src/settings/types.js';
 import {
   DIGEST_A,
@@ -191,5 +192,21 @@ describe('the digest', () => {
     expect(run.error?.message).toBe(
       `image ${image} is not in registry ${registry.host} (HTTP 404: MANIFEST_UNKNOWN: manifest unknown)`,
     );
+  });
+});
+
+describe('trust', () => {
+  it("a registry whose CA is in NODE_EXTRA_CA_CERTS is trusted when the job's CA file is there too", async () => {
+    const registryTls = selfSignedCertificate();
+    const gitlabTls = selfSignedCertificate();
+    const registry = await fake((_req, res) => found(res), registryTls);
+    const env = readRegistryEnvironment(
+      { CI_SERVER_TLS_CA_FILE: gitlabTls.certFile, NODE_EXTRA_CA_CERTS: registryTls.certFile },
+      true,
+    );
+    const image = `${registry.host}/team/app:1.4.2`;
+    const run = await verify(image, {}, env);
+    expect(run.error).toBeUndefined();
+    expect(run.verified).toEqual([{ image, digest: DIGEST_A, status: 'verified' }]);
   });
 });
