@@ -26,7 +26,11 @@ export function parseDockerAuthConfig(raw: string): DockerAuthConfig {
     throw refuse(`is not valid JSON${jsonErrorPlace(raw, error)}`);
   }
   if (!isObject(parsed)) throw refuse('is not a JSON object');
-  const config: DockerAuthConfig = { auths: {}, helperHosts: {} };
+  // Without a prototype: a registry named like an Object property ("constructor") finds nothing.
+  const config: DockerAuthConfig = {
+    auths: Object.create(null) as DockerAuthConfig['auths'],
+    helperHosts: Object.create(null) as DockerAuthConfig['helperHosts'],
+  };
   if (parsed.auths !== undefined) {
     if (!isObject(parsed.auths)) throw refuse('"auths" is not an object');
     for (const [key, entry] of Object.entries(parsed.auths)) {
