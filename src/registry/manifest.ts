@@ -53,9 +53,13 @@ export async function headManifest(
 
 function found(digest: string | undefined, headers: IncomingHttpHeaders): ManifestAnswer {
   // The digest may be written into the files: only a well-formed one is taken.
-  if (digest !== undefined && checkImageReference(`image@${digest}`) !== null)
+  if (digest !== undefined && !isDigest(digest))
     return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
   return { kind: 'found', digest, mediaType: header(headers['content-type'])?.split(';')[0]?.trim() };
+}
+
+function isDigest(text: string): boolean {
+  return checkImageReference(`image@${text}`) === null;
 }
 
 function sha256(body: Buffer): string {
@@ -88,6 +92,8 @@ export async function platformsOf(
   }
   const configDigest = body?.config?.digest;
   if (typeof configDigest !== 'string') return { failed: 'the manifest is neither an index nor an image manifest' };
+  // It goes into the path of a request that carries the credentials: only a well-formed digest.
+  if (!isDigest(configDigest)) return { failed: 'the manifest names an image config digest that is no digest' };
   const config = await session.request(
     'GET',
     repository,

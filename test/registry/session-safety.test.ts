@@ -210,3 +210,23 @@ describe('trust', () => {
     expect(run.verified).toEqual([{ image, digest: DIGEST_A, status: 'verified' }]);
   });
 });
+
+describe('--require-platform', () => {
+  it('asks for the image config only by a well-formed digest (it goes into a path sent with the credentials)', async () => {
+    const registry = await fake((req, res) => {
+      if (req.url?.includes('/blobs/')) return found(res);
+      if (req.method === 'HEAD') return found(res);
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' });
+      res.end(JSON.stringify({ schemaVersion: 2, config: { digest: '../../../../other/repo/manifests/x?y=' } }));
+    });
+    const image = `${registry.host}/team/app:1.4.2`;
+    const run = await verify(image, { requirePlatforms: [{ os: 'linux', architecture: 'amd64' }] });
+    expect(run.error?.message).toBe(
+      `cannot read the platforms of image ${image}: the manifest names an image config digest that is no digest`,
+    );
+    expect(registry.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'HEAD /v2/team/app/manifests/1.4.2',
+      `GET /v2/team/app/manifests/${DIGEST_A}`,
+    ]);
+  });
+});
