@@ -54,8 +54,11 @@ export class ImageVerification {
   private readonly resolvedTags = new Map<string, { reference: Reference; digest: string }>();
   private readonly settings: RegistrySettings;
   private upFront?: Promise<ImageSetting[]>;
-  /** What was found, shown when the answers are awaited (not inside whatever log section is open then). */
-  private lines: string[] = [];
+  /**
+   * What was found, and warn mode's failures, shown when the answers are awaited (not inside whatever log
+   * section is open when they arrive).
+   */
+  private lines: { warning: boolean; text: string }[] = [];
   /** The names of the image settings whose reference only the plan knows. */
   private readonly deferred = new Set<string>();
 
@@ -91,7 +94,10 @@ export class ImageVerification {
   }
 
   private showFound(): void {
-    for (const line of this.lines) this.output.info(line);
+    for (const { warning, text } of this.lines) {
+      if (warning) this.output.warn(text);
+      else this.output.info(text);
+    }
     this.lines = [];
   }
 
@@ -119,6 +125,7 @@ export class ImageVerification {
         }),
       ),
     );
+    this.showFound();
   }
 
   verified(): VerifiedImage[] {
@@ -155,7 +162,10 @@ export class ImageVerification {
         throw digestMismatchError(reference.shown, reference.digest, digest);
       if (byTag && found.digest) this.resolvedTags.set(keyOf(reference), { reference, digest: found.digest });
       if (this.settings.requirePlatforms.length > 0) await this.checkPlatforms(reference, digest ?? reference.tag!);
-      this.lines.push(`${reference.shown}: in registry ${reference.registry}${digest ? ` as ${digest}` : ''}`);
+      this.lines.push({
+        warning: false,
+        text: `${reference.shown}: in registry ${reference.registry}${digest ? ` as ${digest}` : ''}`,
+      });
     });
     this.asked.add(keyOf(reference));
     this.results.push({ image: reference.shown, digest, status: ok ? 'verified' : 'not-verified' });
@@ -170,7 +180,7 @@ export class ImageVerification {
     } catch (error) {
       const failure = this.explain(reference, error);
       if (this.settings.verifyImage === 'require') throw failure;
-      this.output.warn(`${failure.message} (--verify-image warn: going on)`);
+      this.lines.push({ warning: true, text: `${failure.message} (--verify-image warn: going on)` });
       return false;
     }
   }

@@ -230,3 +230,30 @@ describe('--require-platform', () => {
     ]);
   });
 });
+
+describe('warn mode', () => {
+  it('holds its warnings until the answers are awaited, with the found lines (not inside the clone section)', async () => {
+    const registry = await fake((_req, res) => registryError(res, 404, 'MANIFEST_UNKNOWN', 'manifest unknown'));
+    const image = `${registry.host}/team/app:1.4.2`;
+    let stderr = '';
+    const output = createOutput(
+      { inCi: false, noColor: true, debug: false },
+      { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text) } },
+    );
+    const verification = new ImageVerification(
+      {
+        images: [parseImageArg(`app=${image}`)],
+        registry: { verifyImage: 'warn', pinDigest: false, requirePlatforms: [] },
+        timeoutSeconds: 5,
+      },
+      {},
+      output,
+    );
+    await verification.start();
+    expect(stderr).toBe('');
+    await verification.images();
+    expect(stderr).toBe(
+      `warning: image ${image} is not in registry ${registry.host} (HTTP 404: MANIFEST_UNKNOWN: manifest unknown) (--verify-image warn: going on)\n`,
+    );
+  });
+});
