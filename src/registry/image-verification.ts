@@ -50,6 +50,8 @@ export class ImageVerification {
   private readonly results: VerifiedImage[] = [];
   /** The references asked about (and the pinned forms of them), so that none is asked twice. */
   private readonly asked = new Set<string>();
+  /** Every reference verified, by its name, tag and digest as written. */
+  private readonly verifying = new Map<string, Promise<string | undefined>>();
   /** Tags resolved to a digest, asked again on a retry. */
   private readonly resolvedTags = new Map<string, { reference: Reference; digest: string }>();
   private readonly settings: RegistrySettings;
@@ -149,7 +151,18 @@ export class ImageVerification {
   }
 
   /** The digest the registry reports for the reference, or undefined when it could not be verified (warn mode). */
-  private async verify(reference: Reference): Promise<string | undefined> {
+  private verify(reference: Reference): Promise<string | undefined> {
+    // The same reference named twice (two settings with one new image) is asked once.
+    const key = `${reference.registry}/${reference.repository}:${reference.tag ?? ''}@${reference.digest ?? ''}`;
+    let answer = this.verifying.get(key);
+    if (!answer) {
+      answer = this.verifyOnce(reference);
+      this.verifying.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async verifyOnce(reference: Reference): Promise<string | undefined> {
     let digest: string | undefined;
     const ok = await this.policy(reference, async () => {
       if (!reference.tag && !reference.digest) throw untaggedImageError(reference.shown);

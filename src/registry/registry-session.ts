@@ -23,10 +23,12 @@ export interface SessionOptions {
 }
 
 export class RegistrySession {
-  private scheme: 'https:' | 'http:' | undefined;
   private readonly login: RegistryLogin | undefined;
   private readonly ca: string[] | undefined;
-  private readonly tokens = new Map<string, string>();
+  /** Asked once for the requests in parallel (a failure is asked again by the next request). */
+  private originAnswer: Promise<string> | undefined;
+  /** One token exchange per repository for the requests in parallel. */
+  private readonly tokens = new Map<string, Promise<string>>();
   private basic = false;
 
   constructor(
@@ -39,7 +41,6 @@ export class RegistrySession {
     if (choice.note) options.debug(choice.note);
     options.debug(`registry ${registry}: ${this.login ? `login from ${this.login.source}` : 'anonymous'}`);
     this.ca = trustedCas(registry, env);
-    this.scheme = isLoopbackRegistry(registry) ? undefined : 'https:';
   }
 
   /** Whether a login is used, for messages. */
@@ -56,26 +57,38 @@ export class RegistrySession {
     maxBytes: number,
   ): Promise<HttpAnswer> {
     const path = `/v2/${repository}/${rest}`;
-    const first = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
+    const sentWith = await this.authorizationFor(repository);
+    const first = await this.send(method, path, accept, maxBytes, sentWith);
     const answer = first.answer;
     // A challenge is answered only when the registry itself made it: a host a redirect led to could
     // otherwise name any realm and receive the login.
     if (answer.status !== 401 || !first.fromRegistry) return answer;
     const challenge = pickChallenge(String(answer.headers['www-authenticate'] ?? ''));
-    if (challenge?.scheme === 'bearer' && challenge.params.realm) {
-      const token = await fetchBearerToken(challenge, repository, this.login, (url, authorization) =>
-        this.exchange('GET', url, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES),
-      );
-      this.tokens.set(repository, token);
-    } else if (challenge?.scheme === 'basic' && this.login && !this.basic) {
-      this.basic = true;
-    } else return answer;
-    return (await this.send(method, path, accept, maxBytes, this.authorizationFor(repository))).answer;
+    // A request in parallel may have got a token (or taken up Basic) since this one was sent: then that
+    // is tried, and no other asked for.
+    if ((await this.authorizationFor(repository)) === sentWith) {
+      if (challenge?.scheme === 'bearer' && challenge.params.realm)
+        this.tokens.set(repository, this.fetchToken(challenge, repository));
+      else if (challenge?.scheme === 'basic' && this.login && !this.basic) this.basic = true;
+      else return answer;
+    }
+    return (await this.send(method, path, accept, maxBytes, await this.authorizationFor(repository))).answer;
   }
 
-  private authorizationFor(repository: string): string | undefined {
+  private fetchToken(challenge: Challenge, repository: string): Promise<string> {
+    const token = fetchBearerToken(challenge, repository, this.login, (url, authorization) =>
+      this.exchange('GET', url, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES),
+    );
+    // A refusal fails the requests waiting for it; the next request asks again.
+    token.catch(() => {
+      if (this.tokens.get(repository) === token) this.tokens.delete(repository);
+    });
+    return token;
+  }
+
+  private async authorizationFor(repository: string): Promise<string | undefined> {
     const token = this.tokens.get(repository);
-    if (token) return `Bearer ${token}`;
+    if (token) return `Bearer ${await token}`;
     if (this.basic && this.login) return basicAuthorization(this.login);
     return undefined;
   }
@@ -102,9 +115,20 @@ export class RegistrySession {
   }
 
   /** The registry's origin; for a loopback registry, HTTPS when it answers TLS, else plain HTTP. */
-  private async origin(): Promise<string> {
-    const host = apiHostOf(this.registry);
-    if (this.scheme) return `${this.scheme}//${host}`;
+  private origin(): Promise<string> {
+    if (!this.originAnswer) {
+      const answer = isLoopbackRegistry(this.registry)
+        ? this.probeLoopback(apiHostOf(this.registry))
+        : Promise.resolve(`https://${apiHostOf(this.registry)}`);
+      answer.catch(() => {
+        if (this.originAnswer === answer) this.originAnswer = undefined;
+      });
+      this.originAnswer = answer;
+    }
+    return this.originAnswer;
+  }
+
+  private async probeLoopback(host: string): Promise<string> {
     try {
       await exchange({
         method: 'GET',
@@ -114,15 +138,14 @@ export class RegistrySession {
         maxBytes: TOKEN_ANSWER_BYTES,
         ca: this.ca,
       });
-      this.scheme = 'https:';
+      return `https://${host}`;
     } catch (error) {
       if (!(error instanceof TransportError) || error.problem !== 'plain-http') throw error;
-      this.scheme = 'http:';
       this.options.debug(
         `registry ${this.registry}: no TLS on a loopback registry, speaking plain HTTP as Docker does`,
       );
+      return `http://${host}`;
     }
-    return `${this.scheme}//${host}`;
   }
 
   private exchange(

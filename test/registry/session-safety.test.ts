@@ -53,7 +53,7 @@ interface Run {
 
 /** Verifies `image` (as the new image of setting `app`) and reports what happened and what was printed. */
 async function verify(
-  image: string,
+  image: string | string[],
   registry: Partial<RegistrySettings> = {},
   env: RegistryEnvironment = {},
 ): Promise<Run> {
@@ -65,7 +65,7 @@ async function verify(
   );
   const verification = new ImageVerification(
     {
-      images: [parseImageArg(`app=${image}`)],
+      images: [image].flat().map((one, index) => parseImageArg(`app${index}=${one}`)),
       registry: { verifyImage: 'require', pinDigest: false, requirePlatforms: [], ...registry },
       timeoutSeconds: 5,
     },
@@ -255,5 +255,40 @@ describe('warn mode', () => {
     expect(stderr).toBe(
       `warning: image ${image} is not in registry ${registry.host} (HTTP 404: MANIFEST_UNKNOWN: manifest unknown) (--verify-image warn: going on)\n`,
     );
+  });
+});
+
+describe('requests in parallel', () => {
+  it('share one token exchange per repository and one scheme probe, and ask a reference named twice once', async () => {
+    const tls = selfSignedCertificate();
+    const TOKEN = 'one-token-for-all-9d1f';
+    const registry = await fake((req, res) => {
+      if (req.url?.startsWith('/token')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ token: TOKEN }));
+      }
+      if (req.url === '/v2/') {
+        res.writeHead(200);
+        return res.end('{}');
+      }
+      if (req.headers.authorization === `Bearer ${TOKEN}`) return found(res);
+      registryError(res, 401, 'UNAUTHORIZED', 'authentication required', {
+        'WWW-Authenticate': `Bearer realm="https://${req.headers.host}/token",service="fake"`,
+      });
+    }, tls);
+    const image = (tag: string) => `${registry.host}/team/app:${tag}`;
+    const run = await verify(
+      [image('1.0.0'), image('2.0.0'), image('3.0.0'), image('1.0.0')],
+      {},
+      {
+        caFile: tls.certFile,
+      },
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.verified.map((one) => one.image)).toEqual([image('1.0.0'), image('2.0.0'), image('3.0.0')]);
+    const asked = registry.requests.map((r) => `${r.method} ${r.url.replace(/\?.*/, '')}`);
+    expect(asked.filter((line) => line === 'GET /token')).toHaveLength(1);
+    expect(asked.filter((line) => line === 'GET /v2/')).toHaveLength(1);
+    expect(asked.filter((line) => line === 'HEAD /v2/team/app/manifests/1.0.0')).toHaveLength(2);
   });
 });
