@@ -1,6 +1,6 @@
 import { BumpError } from '../failures/errors.js';
 import type { Output } from '../failures/output.js';
-import { PRESERVE, splitImage, type ImageSetting } from '../image/image-arg.js';
+import { describeImage, knownOnlyFromFiles, splitImage, type ImageSetting } from '../image/image-arg.js';
 import { registryNameOf } from '../image/registry-name.js';
 import type { PushSettings, RegistryEnvironment, RegistrySettings } from '../settings/types.js';
 import { formatPlatform } from '../settings/platforms.js';
@@ -135,15 +135,11 @@ export class ImageVerification {
   }
 
   private async verifySetting(setting: ImageSetting): Promise<ImageSetting> {
-    // A part kept from the file, or a new name alone (kustomize keeps the tag the resources have), is known after the plan.
-    if ([setting.newName, setting.newTag, setting.digest].includes(PRESERVE) || !(setting.newTag || setting.digest)) {
+    if (knownOnlyFromFiles(setting)) {
       this.deferred.add(setting.name);
       return setting;
     }
-    const name = setting.newName ?? setting.name;
-    const reference = referenceOf(
-      name + (setting.newTag ? `:${setting.newTag}` : '') + (setting.digest ? `@${setting.digest}` : ''),
-    );
+    const reference = referenceOf(describeImage(setting.name, setting));
     const digest = await this.verify(reference);
     if (!this.settings.pinDigest || !digest || setting.digest) return setting;
     this.asked.add(keyOf({ ...reference, digest }));
