@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { guardProcessOutput } from '../failures/redact.js';
+import { withoutQuery } from '../failures/url-shown.js';
 
 /**
  * One HTTP exchange with a registry or its token service, and nothing more: no redirect is followed
@@ -48,7 +49,7 @@ export function exchange({
   ca,
 }: HttpRequest): Promise<HttpAnswer> {
   guardProcessOutput();
-  const shown = `${url.origin}${url.pathname}`;
+  const shown = withoutQuery(url);
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (problem: TransportProblem, detail: string) => {

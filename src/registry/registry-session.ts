@@ -1,3 +1,4 @@
+import { withoutQuery } from '../failures/url-shown.js';
 import { apiHostOf, isLoopbackRegistry } from '../image/registry-name.js';
 import type { RegistryEnvironment, RegistryLogin } from '../settings/types.js';
 import { fetchBearerToken } from './bearer-token.js';
@@ -110,7 +111,7 @@ export class RegistrySession {
       if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS)
         return { answer, fromRegistry };
       url = redirectTarget(location, url);
-      this.options.debug(`registry ${this.registry}: redirected to ${url.origin}${url.pathname}`);
+      this.options.debug(`registry ${this.registry}: redirected to ${withoutQuery(url)}`);
     }
   }
 
@@ -172,7 +173,7 @@ export class RegistrySession {
  * never from HTTPS down to HTTP. Anything else is a transport failure, not an error of this program.
  */
 function redirectTarget(location: string, from: URL): URL {
-  const refuse = (why: string) => new TransportError('network', `${from.origin}${from.pathname}`, why);
+  const refuse = (why: string) => new TransportError('network', withoutQuery(from), why);
   let target: URL;
   try {
     target = new URL(location, from);
