@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { checkImageReference } from '../image/image-reference.js';
 import type { Platform } from '../settings/types.js';
 import { errorDetail, readJson } from './registry-answer.js';
@@ -21,7 +20,7 @@ export const MANIFEST_MEDIA_TYPES = [
 const MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export type ManifestAnswer =
-  | { kind: 'found'; digest?: string; mediaType?: string }
+  | { kind: 'found'; digest?: string }
   /** 404: the registry's error code and message (MANIFEST_UNKNOWN, NAME_UNKNOWN, …). */
   | { kind: 'missing'; status: number; detail: string }
   /** 401 or 403 after the challenge was answered: the login may not pull it (or there was none). */
@@ -37,25 +36,25 @@ export async function headManifest(
   const path = `manifests/${reference}`;
   const head = await session.request('HEAD', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
   const headDigest = head.status === 200 ? header(head.headers['docker-content-digest']) : undefined;
-  if (headDigest !== undefined) return found(headDigest, head.headers);
+  if (headDigest !== undefined) return found(headDigest);
   // The GET decides: a registry that sends no Docker-Content-Digest (the digest is the sha256 of the
   // bytes), a proxy that refuses HEAD (405) but serves GET (Docker falls back to it), and a failure,
   // whose words are only in a GET answer (a HEAD answer has no body).
   const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  if (get.status === 200) return found(header(get.headers['docker-content-digest']) ?? sha256(get.body), get.headers);
+  if (get.status === 200) return found(header(get.headers['docker-content-digest']) ?? sha256(get.body));
   // The registry has it (HEAD 200), but told no digest: enough to verify, not to pin.
-  if (head.status === 200) return found(undefined, head.headers);
+  if (head.status === 200) return found(undefined);
   const detail = errorDetail(readJson(get.body));
   if (get.status === 404) return { kind: 'missing', status: 404, detail };
   if (get.status === 401 || get.status === 403) return { kind: 'denied', status: get.status, detail };
   return { kind: 'failed', status: get.status, detail };
 }
 
-function found(digest: string | undefined, headers: IncomingHttpHeaders): ManifestAnswer {
+function found(digest: string | undefined): ManifestAnswer {
   // The digest may be written into the files: only a well-formed one is taken.
   if (digest !== undefined && !isDigest(digest))
     return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
-  return { kind: 'found', digest, mediaType: header(headers['content-type'])?.split(';')[0]?.trim() };
+  return { kind: 'found', digest };
 }
 
 function isDigest(text: string): boolean {
