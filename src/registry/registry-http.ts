@@ -61,7 +61,7 @@ export function exchange({
     };
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
-      { method, headers, ca, timeout: deadlineMs },
+      { method, headers, ca },
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -81,7 +81,6 @@ export function exchange({
     );
     if (authorization) request.setHeader('Authorization', authorization);
     const deadline = setTimeout(() => fail('timeout', `no complete answer within ${deadlineMs / 1000} s`), deadlineMs);
-    request.on('timeout', () => fail('timeout', `no answer within ${deadlineMs / 1000} s`));
     request.on('error', (error: NodeJS.ErrnoException) => fail(...classify(error)));
     request.end();
   });
