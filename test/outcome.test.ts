@@ -315,6 +315,28 @@ describe('one outcome, three renderings', () => {
   });
 });
 
+describe('BUMP_IMAGE_VERIFIED', () => {
+  const nothing: Outcome = { kind: 'nothing-to-change', push: DIRECT, current: [], changes: [] };
+  it('says verified only when images were asked about and all were found, and is left out when none was asked', () => {
+    const image = `${R}/app:v1.1.0`;
+    expect(dotenvReport({ ...nothing, verified: [{ image, status: 'verified' }] })).toContain(
+      'BUMP_IMAGE_VERIFIED=verified\n',
+    );
+    expect(
+      dotenvReport({
+        ...nothing,
+        verified: [
+          { image, status: 'verified' },
+          { image: `${R}/api:v2.0.0`, status: 'not-verified' },
+        ],
+      }),
+    ).toContain('BUMP_IMAGE_VERIFIED=not-verified\n');
+    expect(dotenvReport({ ...nothing, verified: [] })).not.toContain('BUMP_IMAGE_VERIFIED');
+    // The JSON lists what was asked: nothing.
+    expect(JSON.parse(jsonSummary({ ...nothing, verified: [] }))).toMatchObject({ outcome: { verifiedImages: [] } });
+  });
+});
+
 describe('the change list', () => {
   it('holds the changed images of every file, in order, and is what the commit message lists', () => {
     const edit = (shown: string, dir: string, changes: FileEdit['changes']): FileEdit => ({

@@ -134,11 +134,11 @@ describe('the wait before a retry', () => {
   it('opens at 4 attempts’ time, doubles after each loss, grows 6× on a crowded branch, and is capped', () => {
     const longest = new RetryBackoff(() => 1);
     expect(longest.nextWaitMs(100)).toBe(400);
-    longest.observeLanded(1);
+    longest.observeCrowded(false);
     expect(longest.nextWaitMs(100)).toBe(800);
-    longest.observeLanded(2);
+    longest.observeCrowded(true);
     expect(longest.nextWaitMs(100)).toBe(1600); // 8 × 6, but 16 attempts at most
-    longest.observeLanded(0);
+    longest.observeCrowded(false);
     expect(longest.nextWaitMs(100)).toBe(1600);
     expect(longest.nextWaitMs(2500)).toBe(30_000); // and 30 s
     // Drawn evenly below the ceiling (full jitter); an attempt counts as 50 ms at least.

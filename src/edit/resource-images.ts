@@ -6,6 +6,7 @@
 import { readFile as readFileFromDisk, realpath } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { isRecord } from '../failures/record.js';
 import { splitImage } from '../image/image-arg.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 import { liesBelow, normalizeBelowRoot } from '../settings/relative-path.js';
@@ -193,8 +194,4 @@ function isRemote(entry: string): boolean {
 
 function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

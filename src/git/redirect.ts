@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BumpError } from '../failures/errors.js';
+import { withoutQuery } from '../failures/url-shown.js';
 
 /**
  * git runs with `http.followRedirects=false` (see git-environment.ts): a redirect is a failure, reported
@@ -58,9 +59,4 @@ export function redirectError(repoUrl: string, target: string | undefined): Bump
       hint: FIX,
     });
   return new BumpError(`the server answered ${repoUrl} with a redirect; no redirect is followed`, { hint: FIX });
-}
-
-function withoutQuery(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }

@@ -40,7 +40,7 @@ export function usualBaseDirs(overlayDirs: readonly string[]): string[] {
   for (const dir of overlayDirs) {
     const parts = segments(dir);
     for (const up of [1, 2]) {
-      if (parts.length - up < 0 || parts.length === 0) continue;
+      if (parts.length - up < 0) continue;
       const base = [...parts.slice(0, parts.length - up), 'base'].join('/');
       if (base !== parts.join('/')) guesses.add(base);
     }

@@ -91,14 +91,12 @@ export class GitWorkspace {
   /**
    * Moves to the branch's current tip on the server (after another writer pushed first). Unfiltered:
    * the server leaves out every object the old tip already has, so this brings the trees and only the
-   * blobs that changed since, and the reset needs no second, on-demand fetch. Resolves with the new tip
-   * and its parents as recorded in the commit (how many commits landed since the tip before, for the retry wait).
+   * blobs that changed since, and the reset needs no second, on-demand fetch. Resolves with the new tip.
    */
-  async refresh(branch: string): Promise<{ tip: string; parents: string[] }> {
+  async refresh(branch: string): Promise<string> {
     await this.fetchTip(branch, '--no-filter');
     await this.git.raw(['reset', '--hard', `refs/remotes/origin/${branch}`]);
-    const tip = await this.head();
-    return { tip, parents: await this.parentsOf(tip) };
+    return this.head();
   }
 
   /** Fetches one branch's tip (commit and trees only) as refs/remotes/origin/<branch>. */

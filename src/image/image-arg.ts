@@ -102,6 +102,14 @@ export function applySetting(existing: ImageFields | undefined, setting: ImageSe
   return result;
 }
 
+/**
+ * Whether the new image is known only once the files are read: a part kept from the file ("*"), or a new
+ * name alone (kustomize keeps the tag the resources have).
+ */
+export function knownOnlyFromFiles(setting: ImageSetting): boolean {
+  return FIELDS.some((field) => setting[field] === PRESERVE) || !(setting.newTag || setting.digest);
+}
+
 /** The full image reference the entry now points at, for messages: (newName ?? name) + (newTag ? ':'+newTag : '') + (digest ? '@'+digest : ''). */
 export function describeImage(name: string, fields: ImageFields): string {
   return (

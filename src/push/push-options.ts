@@ -1,19 +1,14 @@
+import { singleLine } from '../failures/single-line.js';
 import type { MergeRequestSettings } from '../settings/types.js';
-
-/** GitLab reads push option values as single lines: anything else would cut the option short. */
-export function singleLine(text: string, limit = 1000): string {
-  const flat = text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/\s{2,}/g, ' ')
-    .trim();
-  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
-}
 
 export function ciOptions(skipCi: boolean): string[] {
   return skipCi ? ['ci.skip'] : [];
 }
 
-/** The push options that make GitLab open (or update) the merge request in the same push. */
+/**
+ * The push options that make GitLab open (or update) the merge request in the same push. GitLab reads
+ * their values as single lines: anything else would cut the option short.
+ */
 export function mergeRequestOptions(
   settings: MergeRequestSettings,
   target: string,

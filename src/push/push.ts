@@ -99,7 +99,10 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
   const backoff = new RetryBackoff();
   // When this attempt read the branch's tip (the window another writer's push can land in), and that tip.
   let attemptStarted = performance.now();
-  let base: string | undefined;
+  // The tip the last attempt built on, and whether more than one commit landed before it: that only
+  // sizes the next wait, so both are read off the window (during the wait, beside the edit).
+  let base: Promise<string | undefined> | undefined;
+  let crowded = Promise.resolve(false);
   for (let attempt = 1; ; attempt++) {
     const { plan, checkUnmatchedImages } = await output.section('edit', 'Edit', () =>
       applyEdits(settings, output, workspace, run.unmatchedImages === undefined),
@@ -163,6 +166,8 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
         output.info(
           `${branch} moved on the server (attempt ${attempt}); fetching the new tip and applying the change again`,
         );
+        base ??= parentOf(workspace, commit);
+        backoff.observeCrowded(await crowded);
         await sleep(backoff.nextWaitMs(performance.now() - attemptStarted), undefined, {
           signal: interruption,
         }).catch(throwIfInterrupted);
@@ -171,18 +176,30 @@ async function pushWithRetries(run: Run): Promise<Outcome> {
         break;
     }
     // Every way here made a commit on the tip it read: that tip is the commit's parent.
-    base ??= (await workspace.parentsOf('HEAD'))[0];
+    base ??= parentOf(workspace, commit);
     attemptStarted = performance.now();
-    const refreshed = await remote.run('fetch', () => workspace.refresh(branch));
-    backoff.observeLanded(landedSince(base, refreshed));
-    base = refreshed.tip;
+    const tip = await remote.run('fetch', () => workspace.refresh(branch));
+    crowded = moreThanOneLanded(workspace, await base, tip);
+    base = Promise.resolve(tip);
   }
 }
 
-/** Commits that landed on the branch between `base` and the refreshed tip: 0, 1, or 2 for "more than one". */
-function landedSince(base: string | undefined, refreshed: { tip: string; parents: string[] }): number {
-  if (refreshed.tip === base) return 0;
-  return base !== undefined && refreshed.parents.includes(base) ? 1 : 2;
+/** The first parent of a commit, or undefined when it cannot be read (it only sizes a wait). */
+function parentOf(workspace: GitWorkspace, commit: string): Promise<string | undefined> {
+  return workspace.parentsOf(commit).then(
+    ([parent]) => parent,
+    () => undefined,
+  );
+}
+
+/** Whether more than one commit landed on the branch between `base` and `tip` (false when unknown). */
+function moreThanOneLanded(workspace: GitWorkspace, base: string | undefined, tip: string): Promise<boolean> {
+  if (tip === base) return Promise.resolve(false);
+  if (base === undefined) return Promise.resolve(true);
+  return workspace.parentsOf(tip).then(
+    (parents) => !parents.includes(base),
+    () => false,
+  );
 }
 
 function pushToBranch({ settings, output, remote, workspace, branch }: Run): Promise<PushResult> {

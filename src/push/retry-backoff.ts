@@ -18,9 +18,9 @@ export class RetryBackoff {
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  /** What the latest read of the branch showed: how many commits landed since the read before it. */
-  observeLanded(commits: number): void {
-    this.crowded = commits > 1;
+  /** What the latest read of the branch showed: whether more than one commit landed since the read before it. */
+  observeCrowded(crowded: boolean): void {
+    this.crowded = crowded;
   }
 
   /** The wait (ms) after a lost attempt that took `attemptMs`. */

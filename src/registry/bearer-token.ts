@@ -1,4 +1,5 @@
 import { registerSecret } from '../failures/redact.js';
+import { withoutQuery } from '../failures/url-shown.js';
 import { isLoopbackRegistry } from '../image/registry-name.js';
 import type { RegistryLogin } from '../settings/types.js';
 import type { Challenge } from './challenge.js';
@@ -34,7 +35,7 @@ export async function fetchBearerToken(
   } catch {
     throw new TokenServiceError(0, 'the realm', 'the challenge names no URL as its realm');
   }
-  const shownRealm = `${realm.origin}${realm.pathname}`;
+  const shownRealm = withoutQuery(realm);
   if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
     throw new TokenServiceError(0, shownRealm, 'the realm is not an http(s) URL');
   if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);

@@ -14,14 +14,20 @@ export interface LoginChoice {
 
 export function loginFor(registry: string, env: RegistryEnvironment): LoginChoice {
   const config = env.authConfig;
-  const fromConfig = config?.auths[registry];
+  const fromConfig = ownEntry(config?.auths, registry);
   if (fromConfig) return { login: fromConfig };
-  const helper = config?.helperHosts[registry] ?? config?.credsStore;
+  const hostHelper = ownEntry(config?.helperHosts, registry);
+  const helper = hostHelper ?? config?.credsStore;
   const note = helper
-    ? `DOCKER_AUTH_CONFIG keeps the login for ${registry} in docker-credential-${helper} (${config?.helperHosts[registry] ? 'credHelpers' : 'credsStore'}), a program this job cannot run`
+    ? `DOCKER_AUTH_CONFIG keeps the login for ${registry} in docker-credential-${helper} (${hostHelper ? 'credHelpers' : 'credsStore'}), a program this job cannot run`
     : undefined;
   if (env.ciRegistry?.login && env.ciRegistry.host === registry) return { login: env.ciRegistry.login, note };
   return { note };
+}
+
+/** An entry of the map itself, never one its prototype lends (a registry named "constructor"). */
+function ownEntry<T>(map: Record<string, T> | undefined, key: string): T | undefined {
+  return map && Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 /** The Basic credentials of a login, registered with redaction before they are used. */

@@ -1,6 +1,6 @@
 import { BumpError } from '../failures/errors.js';
 import type { Output } from '../failures/output.js';
-import { PRESERVE, splitImage, type ImageSetting } from '../image/image-arg.js';
+import { describeImage, knownOnlyFromFiles, splitImage, type ImageSetting } from '../image/image-arg.js';
 import { registryNameOf } from '../image/registry-name.js';
 import type { PushSettings, RegistryEnvironment, RegistrySettings } from '../settings/types.js';
 import { formatPlatform } from '../settings/platforms.js';
@@ -50,12 +50,17 @@ export class ImageVerification {
   private readonly results: VerifiedImage[] = [];
   /** The references asked about (and the pinned forms of them), so that none is asked twice. */
   private readonly asked = new Set<string>();
+  /** Every reference verified, by its name, tag and digest as written. */
+  private readonly verifying = new Map<string, Promise<string | undefined>>();
   /** Tags resolved to a digest, asked again on a retry. */
   private readonly resolvedTags = new Map<string, { reference: Reference; digest: string }>();
   private readonly settings: RegistrySettings;
   private upFront?: Promise<ImageSetting[]>;
-  /** What was found, shown when the answers are awaited (not inside whatever log section is open then). */
-  private lines: string[] = [];
+  /**
+   * What was found, and warn mode's failures, shown when the answers are awaited (not inside whatever log
+   * section is open when they arrive).
+   */
+  private lines: { warning: boolean; text: string }[] = [];
   /** The names of the image settings whose reference only the plan knows. */
   private readonly deferred = new Set<string>();
 
@@ -91,7 +96,10 @@ export class ImageVerification {
   }
 
   private showFound(): void {
-    for (const line of this.lines) this.output.info(line);
+    for (const { warning, text } of this.lines) {
+      if (warning) this.output.warn(text);
+      else this.output.info(text);
+    }
     this.lines = [];
   }
 
@@ -114,10 +122,12 @@ export class ImageVerification {
       [...this.resolvedTags.values()].map(({ reference, digest }) =>
         this.policy(reference, async () => {
           const now = await this.ask(reference, { ...reference, digest: undefined });
-          if (now.digest && now.digest !== digest) throw tagMovedError(reference.shown, digest, now.digest);
+          if (!now.digest) throw noDigestError(reference);
+          if (now.digest !== digest) throw tagMovedError(reference.shown, digest, now.digest);
         }),
       ),
     );
+    this.showFound();
   }
 
   verified(): VerifiedImage[] {
@@ -125,15 +135,11 @@ export class ImageVerification {
   }
 
   private async verifySetting(setting: ImageSetting): Promise<ImageSetting> {
-    // A part kept from the file, or a new name alone (kustomize keeps the tag the resources have), is known after the plan.
-    if ([setting.newName, setting.newTag, setting.digest].includes(PRESERVE) || !(setting.newTag || setting.digest)) {
+    if (knownOnlyFromFiles(setting)) {
       this.deferred.add(setting.name);
       return setting;
     }
-    const name = setting.newName ?? setting.name;
-    const reference = referenceOf(
-      name + (setting.newTag ? `:${setting.newTag}` : '') + (setting.digest ? `@${setting.digest}` : ''),
-    );
+    const reference = referenceOf(describeImage(setting.name, setting));
     const digest = await this.verify(reference);
     if (!this.settings.pinDigest || !digest || setting.digest) return setting;
     this.asked.add(keyOf({ ...reference, digest }));
@@ -141,18 +147,34 @@ export class ImageVerification {
   }
 
   /** The digest the registry reports for the reference, or undefined when it could not be verified (warn mode). */
-  private async verify(reference: Reference): Promise<string | undefined> {
+  private verify(reference: Reference): Promise<string | undefined> {
+    // The same reference named twice (two settings with one new image) is asked once.
+    const key = `${reference.registry}/${reference.repository}:${reference.tag ?? ''}@${reference.digest ?? ''}`;
+    let answer = this.verifying.get(key);
+    if (!answer) {
+      answer = this.verifyOnce(reference);
+      this.verifying.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async verifyOnce(reference: Reference): Promise<string | undefined> {
     let digest: string | undefined;
     const ok = await this.policy(reference, async () => {
       if (!reference.tag && !reference.digest) throw untaggedImageError(reference.shown);
       const byTag = reference.tag !== undefined && (this.settings.pinDigest || !reference.digest);
       const found = await this.ask(reference, byTag ? { ...reference, digest: undefined } : reference);
+      // Pinning (or comparing with the digest given) needs the digest the tag names now.
+      if (byTag && this.settings.pinDigest && !found.digest) throw noDigestError(reference);
       digest = found.digest ?? reference.digest;
       if (byTag && reference.digest && digest && digest !== reference.digest)
         throw digestMismatchError(reference.shown, reference.digest, digest);
       if (byTag && found.digest) this.resolvedTags.set(keyOf(reference), { reference, digest: found.digest });
       if (this.settings.requirePlatforms.length > 0) await this.checkPlatforms(reference, digest ?? reference.tag!);
-      this.lines.push(`${reference.shown}: in registry ${reference.registry}${digest ? ` as ${digest}` : ''}`);
+      this.lines.push({
+        warning: false,
+        text: `${reference.shown}: in registry ${reference.registry}${digest ? ` as ${digest}` : ''}`,
+      });
     });
     this.asked.add(keyOf(reference));
     this.results.push({ image: reference.shown, digest, status: ok ? 'verified' : 'not-verified' });
@@ -167,7 +189,7 @@ export class ImageVerification {
     } catch (error) {
       const failure = this.explain(reference, error);
       if (this.settings.verifyImage === 'require') throw failure;
-      this.output.warn(`${failure.message} (--verify-image warn: going on)`);
+      this.lines.push({ warning: true, text: `${failure.message} (--verify-image warn: going on)` });
       return false;
     }
   }
@@ -222,6 +244,10 @@ export class ImageVerification {
 function referenceOf(image: string): Reference {
   const { name, tag, digest } = splitImage(image);
   return { shown: image, ...registryNameOf(name), tag: tag || undefined, digest: digest || undefined };
+}
+
+function noDigestError(reference: Reference): BumpError {
+  return registryFailedError(reference.shown, reference.registry, 200, 'the registry reported no digest');
 }
 
 /** The registry's identity of a reference: by digest when it has one (the bytes deployed), else by tag. */

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { checkImageReference } from '../image/image-reference.js';
 import type { Platform } from '../settings/types.js';
 import { errorDetail, readJson } from './registry-answer.js';
 import type { RegistrySession } from './registry-session.js';
 
-/** What a registry says about one manifest (`HEAD /v2/<name>/manifests/<tag or digest>`), and an index's platforms. */
+/**
+ * What a registry says about one manifest (`HEAD /v2/<name>/manifests/<tag or digest>`, and a `GET` when the
+ * HEAD gave no digest or failed), and the platforms of an index or image.
+ */
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -18,7 +20,7 @@ export const MANIFEST_MEDIA_TYPES = [
 const MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export type ManifestAnswer =
-  | { kind: 'found'; digest?: string; mediaType?: string }
+  | { kind: 'found'; digest?: string }
   /** 404: the registry's error code and message (MANIFEST_UNKNOWN, NAME_UNKNOWN, …). */
   | { kind: 'missing'; status: number; detail: string }
   /** 401 or 403 after the challenge was answered: the login may not pull it (or there was none). */
@@ -33,31 +35,30 @@ export async function headManifest(
 ): Promise<ManifestAnswer> {
   const path = `manifests/${reference}`;
   const head = await session.request('HEAD', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  if (head.status === 200) {
-    const digest = header(head.headers['docker-content-digest']) ?? (await digestOfBody(session, repository, path));
-    return found(digest, head.headers);
-  }
-  // A HEAD answer has no body: the registry's words are in the GET answer. A proxy that refuses HEAD
-  // (405) but serves GET is answered by the GET, as Docker falls back to it.
+  const headDigest = head.status === 200 ? header(head.headers['docker-content-digest']) : undefined;
+  if (headDigest !== undefined) return found(headDigest);
+  // The GET decides: a registry that sends no Docker-Content-Digest (the digest is the sha256 of the
+  // bytes), a proxy that refuses HEAD (405) but serves GET (Docker falls back to it), and a failure,
+  // whose words are only in a GET answer (a HEAD answer has no body).
   const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  if (get.status === 200) return found(header(get.headers['docker-content-digest']) ?? sha256(get.body), get.headers);
+  if (get.status === 200) return found(header(get.headers['docker-content-digest']) ?? sha256(get.body));
+  // The registry has it (HEAD 200), but told no digest: enough to verify, not to pin.
+  if (head.status === 200) return found(undefined);
   const detail = errorDetail(readJson(get.body));
-  if (head.status === 404) return { kind: 'missing', status: 404, detail };
-  if (head.status === 401 || head.status === 403) return { kind: 'denied', status: head.status, detail };
-  return { kind: 'failed', status: head.status, detail };
+  if (get.status === 404) return { kind: 'missing', status: 404, detail };
+  if (get.status === 401 || get.status === 403) return { kind: 'denied', status: get.status, detail };
+  return { kind: 'failed', status: get.status, detail };
 }
 
-function found(digest: string | undefined, headers: IncomingHttpHeaders): ManifestAnswer {
+function found(digest: string | undefined): ManifestAnswer {
   // The digest may be written into the files: only a well-formed one is taken.
-  if (digest !== undefined && checkImageReference(`image@${digest}`) !== null)
+  if (digest !== undefined && !isDigest(digest))
     return { kind: 'failed', status: 200, detail: 'the registry reported a Docker-Content-Digest that is no digest' };
-  return { kind: 'found', digest, mediaType: header(headers['content-type'])?.split(';')[0]?.trim() };
+  return { kind: 'found', digest };
 }
 
-/** A registry that sends no Docker-Content-Digest: the manifest's digest is the sha256 of its bytes. */
-async function digestOfBody(session: RegistrySession, repository: string, path: string): Promise<string | undefined> {
-  const get = await session.request('GET', repository, path, MANIFEST_MEDIA_TYPES, MANIFEST_BYTES);
-  return get.status === 200 ? sha256(get.body) : undefined;
+function isDigest(text: string): boolean {
+  return checkImageReference(`image@${text}`) === null;
 }
 
 function sha256(body: Buffer): string {
@@ -90,6 +91,8 @@ export async function platformsOf(
   }
   const configDigest = body?.config?.digest;
   if (typeof configDigest !== 'string') return { failed: 'the manifest is neither an index nor an image manifest' };
+  // It goes into the path of a request that carries the credentials: only a well-formed digest.
+  if (!isDigest(configDigest)) return { failed: 'the manifest names an image config digest that is no digest' };
   const config = await session.request(
     'GET',
     repository,

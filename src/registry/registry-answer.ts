@@ -1,3 +1,5 @@
+import { singleLine } from '../failures/single-line.js';
+
 /** What a registry or its token service said, read from an answer's body for messages. */
 
 export function readJson(body: Buffer): unknown {
@@ -27,10 +29,5 @@ export function errorDetail(body: unknown): string {
       .slice(0, 3)
       .join('; ');
   } else text = record.details ?? record.message ?? record.error;
-  return typeof text === 'string'
-    ? text
-        .replace(/[\p{Cc}\s]+/gu, ' ')
-        .trim()
-        .slice(0, 300)
-    : '';
+  return typeof text === 'string' ? singleLine(text, 300) : '';
 }

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { guardProcessOutput } from '../failures/redact.js';
+import { withoutQuery } from '../failures/url-shown.js';
 
 /**
  * One HTTP exchange with a registry or its token service, and nothing more: no redirect is followed
@@ -48,7 +49,7 @@ export function exchange({
   ca,
 }: HttpRequest): Promise<HttpAnswer> {
   guardProcessOutput();
-  const shown = `${url.origin}${url.pathname}`;
+  const shown = withoutQuery(url);
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (problem: TransportProblem, detail: string) => {
@@ -60,7 +61,7 @@ export function exchange({
     };
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
-      { method, headers, ca, timeout: deadlineMs },
+      { method, headers, ca },
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -80,7 +81,6 @@ export function exchange({
     );
     if (authorization) request.setHeader('Authorization', authorization);
     const deadline = setTimeout(() => fail('timeout', `no complete answer within ${deadlineMs / 1000} s`), deadlineMs);
-    request.on('timeout', () => fail('timeout', `no answer within ${deadlineMs / 1000} s`));
     request.on('error', (error: NodeJS.ErrnoException) => fail(...classify(error)));
     request.end();
   });

@@ -1,3 +1,4 @@
+import { withoutQuery } from '../failures/url-shown.js';
 import { apiHostOf, isLoopbackRegistry } from '../image/registry-name.js';
 import type { RegistryEnvironment, RegistryLogin } from '../settings/types.js';
 import { fetchBearerToken } from './bearer-token.js';
@@ -10,8 +11,8 @@ import { trustedCas } from './trust.js';
  * Speaking to one registry: over HTTPS (a registry on localhost or 127.0.0.0/8 that does not speak TLS,
  * over plain HTTP, as Docker does), answering its `WWW-Authenticate` challenge (a Bearer token from its
  * realm for `repository:<name>:pull`, or Basic), and following a redirect only without credentials when
- * it leads to another origin. Tokens are kept per repository for the run and registered with redaction
- * as soon as they arrive.
+ * it leads to another origin (whose challenge is never answered). Tokens are kept per repository for the
+ * run and registered with redaction as soon as they arrive.
  */
 
 const MAX_REDIRECTS = 5;
@@ -23,10 +24,12 @@ export interface SessionOptions {
 }
 
 export class RegistrySession {
-  private scheme: 'https:' | 'http:' | undefined;
   private readonly login: RegistryLogin | undefined;
   private readonly ca: string[] | undefined;
-  private readonly tokens = new Map<string, string>();
+  /** Asked once for the requests in parallel (a failure is asked again by the next request). */
+  private originAnswer: Promise<string> | undefined;
+  /** One token exchange per repository for the requests in parallel. */
+  private readonly tokens = new Map<string, Promise<string>>();
   private basic = false;
 
   constructor(
@@ -38,8 +41,7 @@ export class RegistrySession {
     this.login = choice.login;
     if (choice.note) options.debug(choice.note);
     options.debug(`registry ${registry}: ${this.login ? `login from ${this.login.source}` : 'anonymous'}`);
-    this.ca = trustedCas(registry, env.caFile);
-    this.scheme = isLoopbackRegistry(registry) ? undefined : 'https:';
+    this.ca = trustedCas(registry, env);
   }
 
   /** Whether a login is used, for messages. */
@@ -56,24 +58,38 @@ export class RegistrySession {
     maxBytes: number,
   ): Promise<HttpAnswer> {
     const path = `/v2/${repository}/${rest}`;
-    let answer = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
-    if (answer.status !== 401) return answer;
+    const sentWith = await this.authorizationFor(repository);
+    const first = await this.send(method, path, accept, maxBytes, sentWith);
+    const answer = first.answer;
+    // A challenge is answered only when the registry itself made it: a host a redirect led to could
+    // otherwise name any realm and receive the login.
+    if (answer.status !== 401 || !first.fromRegistry) return answer;
     const challenge = pickChallenge(String(answer.headers['www-authenticate'] ?? ''));
-    if (challenge?.scheme === 'bearer' && challenge.params.realm) {
-      const token = await fetchBearerToken(challenge, repository, this.login, (url, authorization) =>
-        this.exchange('GET', url, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES),
-      );
-      this.tokens.set(repository, token);
-    } else if (challenge?.scheme === 'basic' && this.login && !this.basic) {
-      this.basic = true;
-    } else return answer;
-    answer = await this.send(method, path, accept, maxBytes, this.authorizationFor(repository));
-    return answer;
+    // A request in parallel may have got a token (or taken up Basic) since this one was sent: then that
+    // is tried, and no other asked for.
+    if ((await this.authorizationFor(repository)) === sentWith) {
+      if (challenge?.scheme === 'bearer' && challenge.params.realm)
+        this.tokens.set(repository, this.fetchToken(challenge, repository));
+      else if (challenge?.scheme === 'basic' && this.login && !this.basic) this.basic = true;
+      else return answer;
+    }
+    return (await this.send(method, path, accept, maxBytes, await this.authorizationFor(repository))).answer;
   }
 
-  private authorizationFor(repository: string): string | undefined {
+  private fetchToken(challenge: Challenge, repository: string): Promise<string> {
+    const token = fetchBearerToken(challenge, repository, this.login, (url, authorization) =>
+      this.exchange('GET', url, { Accept: 'application/json' }, authorization, TOKEN_ANSWER_BYTES),
+    );
+    // A refusal fails the requests waiting for it; the next request asks again.
+    token.catch(() => {
+      if (this.tokens.get(repository) === token) this.tokens.delete(repository);
+    });
+    return token;
+  }
+
+  private async authorizationFor(repository: string): Promise<string | undefined> {
     const token = this.tokens.get(repository);
-    if (token) return `Bearer ${token}`;
+    if (token) return `Bearer ${await token}`;
     if (this.basic && this.login) return basicAuthorization(this.login);
     return undefined;
   }
@@ -84,24 +100,36 @@ export class RegistrySession {
     accept: readonly string[],
     maxBytes: number,
     authorization: string | undefined,
-  ): Promise<HttpAnswer> {
+  ): Promise<{ answer: HttpAnswer; fromRegistry: boolean }> {
     const headers = { Accept: accept.join(', '), 'User-Agent': 'gitops-image-bump' };
-    const origin = await this.origin();
+    const origin = new URL(await this.origin());
     let url = new URL(path, origin);
     for (let hop = 0; ; hop++) {
-      const sameOrigin = url.origin === new URL(origin).origin;
-      const answer = await this.exchange(method, url, headers, sameOrigin ? authorization : undefined, maxBytes);
+      const fromRegistry = url.origin === origin.origin;
+      const answer = await this.exchange(method, url, headers, fromRegistry ? authorization : undefined, maxBytes);
       const location = answer.headers.location;
-      if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS) return answer;
-      url = new URL(location, url);
-      this.options.debug(`registry ${this.registry}: redirected to ${url.origin}${url.pathname}`);
+      if (answer.status < 300 || answer.status >= 400 || !location || hop >= MAX_REDIRECTS)
+        return { answer, fromRegistry };
+      url = redirectTarget(location, url);
+      this.options.debug(`registry ${this.registry}: redirected to ${withoutQuery(url)}`);
     }
   }
 
   /** The registry's origin; for a loopback registry, HTTPS when it answers TLS, else plain HTTP. */
-  private async origin(): Promise<string> {
-    const host = apiHostOf(this.registry);
-    if (this.scheme) return `${this.scheme}//${host}`;
+  private origin(): Promise<string> {
+    if (!this.originAnswer) {
+      const answer = isLoopbackRegistry(this.registry)
+        ? this.probeLoopback(apiHostOf(this.registry))
+        : Promise.resolve(`https://${apiHostOf(this.registry)}`);
+      answer.catch(() => {
+        if (this.originAnswer === answer) this.originAnswer = undefined;
+      });
+      this.originAnswer = answer;
+    }
+    return this.originAnswer;
+  }
+
+  private async probeLoopback(host: string): Promise<string> {
     try {
       await exchange({
         method: 'GET',
@@ -111,15 +139,14 @@ export class RegistrySession {
         maxBytes: TOKEN_ANSWER_BYTES,
         ca: this.ca,
       });
-      this.scheme = 'https:';
+      return `https://${host}`;
     } catch (error) {
       if (!(error instanceof TransportError) || error.problem !== 'plain-http') throw error;
-      this.scheme = 'http:';
       this.options.debug(
         `registry ${this.registry}: no TLS on a loopback registry, speaking plain HTTP as Docker does`,
       );
+      return `http://${host}`;
     }
-    return `${this.scheme}//${host}`;
   }
 
   private exchange(
@@ -139,6 +166,27 @@ export class RegistrySession {
       ca: this.ca,
     });
   }
+}
+
+/**
+ * Where a redirect leads: HTTPS, or plain HTTP from a plain-HTTP (loopback) registry to a loopback host;
+ * never from HTTPS down to HTTP. Anything else is a transport failure, not an error of this program.
+ */
+function redirectTarget(location: string, from: URL): URL {
+  const refuse = (why: string) => new TransportError('network', withoutQuery(from), why);
+  let target: URL;
+  try {
+    target = new URL(location, from);
+  } catch {
+    throw refuse('the registry redirected to a location that is no URL');
+  }
+  if (target.protocol === 'https:') return target;
+  if (target.protocol !== 'http:')
+    throw refuse(`the registry redirected to a URL that is not HTTPS (${target.protocol})`);
+  if (from.protocol === 'https:') throw refuse('the registry redirected from HTTPS to plain HTTP');
+  if (!isLoopbackRegistry(target.host))
+    throw refuse(`the registry redirected to plain HTTP on ${target.host}, which is not loopback`);
+  return target;
 }
 
 function pickChallenge(header: string): Challenge | undefined {

@@ -40,7 +40,8 @@ export function dotenvReport(outcome: Outcome | null): string {
       ['BUMP_MERGE_REQUEST_URL', mergeRequest?.url ?? ''],
     );
     // verified: every new image was found; not-verified: the registry could not confirm one (warn mode).
-    if (outcome.verified)
+    // Left out when no image was asked about (only images the plan knew, and it changed nothing).
+    if (outcome.verified && outcome.verified.length > 0)
       variables.push([
         'BUMP_IMAGE_VERIFIED',
         outcome.verified.every((image) => image.status === 'verified') ? 'verified' : 'not-verified',

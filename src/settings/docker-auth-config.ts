@@ -1,4 +1,5 @@
 import { UsageError } from '../failures/errors.js';
+import { isRecord } from '../failures/record.js';
 import { registerSecret } from '../failures/redact.js';
 import { registryOfAuthKey } from '../image/registry-name.js';
 import type { DockerAuthConfig, RegistryLogin } from './types.js';
@@ -15,9 +16,6 @@ const HINT =
 
 const refuse = (where: string) => new UsageError(`DOCKER_AUTH_CONFIG ${where}`, { hint: HINT });
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 export function parseDockerAuthConfig(raw: string): DockerAuthConfig {
   let parsed: unknown;
   try {
@@ -25,17 +23,21 @@ export function parseDockerAuthConfig(raw: string): DockerAuthConfig {
   } catch (error) {
     throw refuse(`is not valid JSON${jsonErrorPlace(raw, error)}`);
   }
-  if (!isObject(parsed)) throw refuse('is not a JSON object');
-  const config: DockerAuthConfig = { auths: {}, helperHosts: {} };
+  if (!isRecord(parsed)) throw refuse('is not a JSON object');
+  // Without a prototype: a registry named like an Object property ("constructor") finds nothing.
+  const config: DockerAuthConfig = {
+    auths: Object.create(null) as DockerAuthConfig['auths'],
+    helperHosts: Object.create(null) as DockerAuthConfig['helperHosts'],
+  };
   if (parsed.auths !== undefined) {
-    if (!isObject(parsed.auths)) throw refuse('"auths" is not an object');
+    if (!isRecord(parsed.auths)) throw refuse('"auths" is not an object');
     for (const [key, entry] of Object.entries(parsed.auths)) {
       const login = readLogin(key, entry);
       if (login) config.auths[registryOfAuthKey(key)] ??= login;
     }
   }
   if (parsed.credHelpers !== undefined) {
-    if (!isObject(parsed.credHelpers)) throw refuse('"credHelpers" is not an object');
+    if (!isRecord(parsed.credHelpers)) throw refuse('"credHelpers" is not an object');
     for (const [key, helper] of Object.entries(parsed.credHelpers)) {
       if (typeof helper !== 'string') throw refuse(`credHelpers[${JSON.stringify(key)}] is not a string`);
       config.helperHosts[registryOfAuthKey(key)] = helper;
@@ -51,7 +53,7 @@ export function parseDockerAuthConfig(raw: string): DockerAuthConfig {
 /** An `auths` entry's login, or undefined for an entry without one (`{}` is what `docker login` with a helper leaves). */
 function readLogin(key: string, entry: unknown): RegistryLogin | undefined {
   const where = `auths[${JSON.stringify(key)}]`;
-  if (!isObject(entry)) throw refuse(`${where} is not an object`);
+  if (!isRecord(entry)) throw refuse(`${where} is not an object`);
   const source = `DOCKER_AUTH_CONFIG ${where}`;
   // Tokens this job cannot use (an OAuth refresh token, a registry token) are still secrets.
   for (const field of ['identitytoken', 'registrytoken'] as const) {

@@ -8,7 +8,8 @@ import type { PushEnvironment, PushSettings, RegistryEnvironment, RegistrySettin
 
 /**
  * Everything a run takes from the process environment besides its options, read here only: the
- * output's switches, the token (by the name the settings hold), the CA file and what git may see.
+ * output's switches, the token (by the name the settings hold), the CA files, what git may see, and
+ * the registry logins.
  */
 
 /**
@@ -89,12 +90,16 @@ export function readPushEnvironment(
 }
 
 /**
- * The registry logins, each secret registered with redaction as it is read. A DOCKER_AUTH_CONFIG that
+ * The registry logins, each secret registered with redaction as it is read, and the CA files the
+ * registries are checked against. A DOCKER_AUTH_CONFIG that
  * cannot be read is refused (exit 2) when verification is required; in warn mode the run goes on
  * without it, so that a pipeline whose variable was never meant for this tool does not start failing.
  */
 export function readRegistryEnvironment(env: NodeJS.ProcessEnv, required: boolean): RegistryEnvironment {
-  const registry: RegistryEnvironment = { caFile: env.CI_SERVER_TLS_CA_FILE || undefined };
+  const registry: RegistryEnvironment = {
+    caFile: env.CI_SERVER_TLS_CA_FILE || undefined,
+    nodeExtraCaFile: env.NODE_EXTRA_CA_CERTS || undefined,
+  };
   if (env.DOCKER_AUTH_CONFIG) {
     try {
       registry.authConfig = parseDockerAuthConfig(fileOrValue(env.DOCKER_AUTH_CONFIG));

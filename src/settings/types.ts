@@ -122,4 +122,6 @@ export interface RegistryEnvironment {
   ciRegistry?: { host: string; login?: RegistryLogin };
   /** CI_SERVER_TLS_CA_FILE, trusted for registries too. */
   caFile?: string;
+  /** NODE_EXTRA_CA_CERTS: Node adds it to its own CAs, which a CA list of the registry's replaces. */
+  nodeExtraCaFile?: string;
 }

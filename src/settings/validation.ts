@@ -6,7 +6,7 @@ import { splitList } from './option-reader.js';
 import { normalizeRelativePath, relativePathProblem } from './relative-path.js';
 import { parsePlatform } from './platforms.js';
 import type { PushSettings, RegistrySettings } from './types.js';
-import { PRESERVE, type ImageSetting } from '../image/image-arg.js';
+import { knownOnlyFromFiles, type ImageSetting } from '../image/image-arg.js';
 
 /** The rules a value must meet before anything is cloned; each refusal says what is wrong and how to fix it. */
 
@@ -239,13 +239,7 @@ export function readRegistrySettings(read: Reader, images: readonly ImageSetting
     });
   }
   if (pinDigest) {
-    const kept = images.find(
-      (image) =>
-        image.newName === PRESERVE ||
-        image.newTag === PRESERVE ||
-        image.digest === PRESERVE ||
-        !(image.newTag || image.digest),
-    );
+    const kept = images.find(knownOnlyFromFiles);
     if (kept) {
       throw new UsageError(
         `${read.source('pin-digest')} needs each new tag in the argument, but the one for ${JSON.stringify(kept.name)} ${kept.newTag || kept.digest ? 'keeps a "*" from the file' : 'gives no tag'}`,

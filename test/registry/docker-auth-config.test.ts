@@ -7,6 +7,7 @@ import { redact } from '../../src/failures/redact.js';
 import { parseDockerAuthConfig } from '../../src/settings/docker-auth-config.js';
 import { loginFor } from '../../src/registry/credentials.js';
 import { readRegistryEnvironment } from '../../src/settings/environment-inputs.js';
+import { registryNameOf } from '../../src/image/registry-name.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -149,6 +150,18 @@ describe('the login for a registry', () => {
     );
     expect(loginFor('docker.io', helpers).note).toContain('docker-credential-desktop (credsStore)');
     expect(loginFor('docker.io', helpers).login).toBeUndefined();
+  });
+
+  it('is none for a registry named like an Object property (Constructor/app reads as registry "constructor")', () => {
+    const config = env({
+      DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { 'r.example.com': { username: 'u', password: 'p-41' } } }),
+    });
+    expect(registryNameOf('Constructor/app').registry).toBe('constructor');
+    for (const registry of ['constructor', 'toString', 'hasOwnProperty', '__proto__'])
+      expect(loginFor(registry, config)).toEqual({});
+    // "__proto__" as a key is a registry name like any other.
+    const proto = env({ DOCKER_AUTH_CONFIG: '{"auths":{"__proto__":{"username":"u","password":"p-42"}}}' });
+    expect(loginFor('__proto__', proto).login).toMatchObject({ password: 'p-42' });
   });
 
   it('reads the JSON from the file a File-type variable names', () => {

@@ -16,20 +16,33 @@ describe('the CAs a registry is checked against', () => {
   writeFileSync(caFile, PEM('gitlab-ca'));
 
   it("are Node's own (the defaults) when nothing else is there", () => {
-    expect(trustedCas('registry.example.com', undefined, certsDir)).toBeUndefined();
-    expect(trustedCas('registry.example.com', join(certsDir, 'missing.pem'), certsDir)).toBeUndefined();
+    expect(trustedCas('registry.example.com', {}, certsDir)).toBeUndefined();
+    expect(trustedCas('registry.example.com', { caFile: join(certsDir, 'missing.pem') }, certsDir)).toBeUndefined();
   });
 
   it("add the job's CA file and Docker's certs.d/<host:port>/*.crt to Node's roots", () => {
-    expect(trustedCas('registry.example.com', caFile, certsDir)).toEqual([...rootCertificates, PEM('gitlab-ca')]);
-    expect(trustedCas('registry.example.com:5000', caFile, certsDir)).toEqual([
+    expect(trustedCas('registry.example.com', { caFile }, certsDir)).toEqual([...rootCertificates, PEM('gitlab-ca')]);
+    expect(trustedCas('registry.example.com:5000', { caFile }, certsDir)).toEqual([
       ...rootCertificates,
       PEM('gitlab-ca'),
       PEM('registry-ca'),
     ]);
-    expect(trustedCas('registry.example.com:5000', undefined, certsDir)).toEqual([
+    expect(trustedCas('registry.example.com:5000', {}, certsDir)).toEqual([...rootCertificates, PEM('registry-ca')]);
+  });
+
+  it('keep NODE_EXTRA_CA_CERTS, which Node drops once a list replaces its defaults, and only then', () => {
+    const nodeExtraCaFile = join(certsDir, 'node-extra.pem');
+    writeFileSync(nodeExtraCaFile, PEM('node-extra'));
+    expect(trustedCas('registry.example.com', { nodeExtraCaFile }, certsDir)).toBeUndefined();
+    expect(trustedCas('registry.example.com', { caFile, nodeExtraCaFile }, certsDir)).toEqual([
+      ...rootCertificates,
+      PEM('gitlab-ca'),
+      PEM('node-extra'),
+    ]);
+    expect(trustedCas('registry.example.com:5000', { nodeExtraCaFile }, certsDir)).toEqual([
       ...rootCertificates,
       PEM('registry-ca'),
+      PEM('node-extra'),
     ]);
   });
 });
