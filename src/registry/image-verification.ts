@@ -20,6 +20,7 @@ import {
 import { TransportError } from './registry-http.js';
 import { TokenServiceError } from './bearer-token.js';
 import { RegistrySession } from './registry-session.js';
+import type { Challenge } from './challenge.js';
 
 /**
  * The new images, asked of their registries before the edit: started beside the clone, for every
@@ -66,7 +67,7 @@ export class ImageVerification {
 
   /** `start()` starts asking, `images()` waits for the answers; `onFailure` is called once the check up front has failed. */
   constructor(
-    private readonly push: Pick<PushSettings, 'images' | 'registry' | 'timeoutSeconds'>,
+    private readonly push: Pick<PushSettings, 'images' | 'registry' | 'timeoutSeconds' | 'serverUrl'>,
     private readonly env: RegistryEnvironment,
     private readonly output: Output,
     private readonly onFailure: () => void = () => undefined,
@@ -234,11 +235,20 @@ export class ImageVerification {
       session = new RegistrySession(registry, this.env, {
         deadlineMs: this.push.timeoutSeconds * 1000,
         debug: (line) => this.output.debug(line),
+        expectedChallenge: registry === this.env.ciRegistry?.host ? gitLabRegistryChallenge(this.push.serverUrl) : undefined,
       });
       this.sessions.set(registry, session);
     }
     return session;
   }
+}
+
+/**
+ * GitLab's own registry ($CI_REGISTRY) sends every client to the instance's `/jwt/auth` for a token of
+ * service `container_registry`: asked first, the token saves the registry's round trip that would say so.
+ */
+function gitLabRegistryChallenge(serverUrl: string): Challenge {
+  return { scheme: 'bearer', params: { realm: `${serverUrl.replace(/\/+$/, '')}/jwt/auth`, service: 'container_registry' } };
 }
 
 function referenceOf(image: string): Reference {

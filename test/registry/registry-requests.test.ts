@@ -26,7 +26,7 @@ afterAll(async () => {
   await gitlab?.close();
 });
 
-async function verifiedBump(ciRegistry: string) {
+async function verifiedBump(ciRegistry: string, password?: string) {
   const { project, token, env } = await newProject(gitlab, 'requests', {
     token: { scopes: ['write_repository', 'read_registry'] },
   });
@@ -47,7 +47,14 @@ async function verifiedBump(ciRegistry: string) {
       '--verify-image',
       'require',
     ],
-    { env: { ...env, CI_REGISTRY: ciRegistry, CI_REGISTRY_USER: 'project_bot', CI_REGISTRY_PASSWORD: token } },
+    {
+      env: {
+        ...env,
+        CI_REGISTRY: ciRegistry,
+        CI_REGISTRY_USER: 'project_bot',
+        CI_REGISTRY_PASSWORD: password ?? token,
+      },
+    },
   );
   return {
     result,
@@ -66,11 +73,21 @@ describe('registry requests per verified image', () => {
     ]);
   });
 
-  it("another registry: asked first without a token, its challenge names the token service", async () => {
+  it('another registry: asked first without a token, its challenge names the token service', async () => {
     const run = await verifiedBump('registry.gitlab.invalid');
     // Anonymous: this project's registry is private, so the token service refuses and the check fails.
     expect(run.result.exitCode).toBe(1);
     expect(run.registryRequests.map((r) => r.method)).toEqual(['HEAD']);
     expect(run.tokenRequests).toBe(1);
+  });
+
+  it('a refused guess is no answer: the challenge is followed, and its refusal is the error', async () => {
+    const run = await verifiedBump(proxy.host, 'not-a-valid-token-4d1c');
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.stderr).toMatch(
+      /^error: the token service \S+\/jwt\/auth of registry \S+ gave no token to pull image /m,
+    );
+    expect(run.tokenRequests).toBe(2);
+    expect(run.registryRequests.map((r) => r.method)).toEqual(['HEAD']);
   });
 });
