@@ -57,7 +57,8 @@ export function registryFailedError(image: string, registry: string, status: num
 }
 
 const TRANSPORT_HINTS: Record<TransportProblem, string> = {
-  timeout: 'The registry (or a firewall dropping packets) did not answer within --timeout seconds.',
+  timeout:
+    'The registry (or a firewall dropping packets) did not answer in time: it must take the connection within 10 s and answer within --timeout seconds.',
   'unknown-host': 'Check the registry host in the image name; the job must resolve it in DNS.',
   refused: 'Nothing listens on that host and port: check the registry host and port in the image name.',
   network: 'The connection to the registry broke off.',

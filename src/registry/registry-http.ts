@@ -28,6 +28,12 @@ export class TransportError extends Error {
   }
 }
 
+/**
+ * A registry that has not even taken the connection by then is unreachable (a firewall dropping packets):
+ * with the default --verify-image warn, such a runner would otherwise wait the whole --timeout per job.
+ */
+const CONNECT_DEADLINE_MS = 10_000;
+
 export interface HttpRequest {
   method: 'GET' | 'HEAD';
   url: URL;
@@ -81,6 +87,13 @@ export function exchange({
     );
     if (authorization) request.setHeader('Authorization', authorization);
     const deadline = setTimeout(() => fail('timeout', `no complete answer within ${deadlineMs / 1000} s`), deadlineMs);
+    const connectMs = Math.min(deadlineMs, CONNECT_DEADLINE_MS);
+    request.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const connecting = setTimeout(() => fail('timeout', `no connection within ${connectMs / 1000} s`), connectMs);
+      socket.once('connect', () => clearTimeout(connecting));
+      request.once('close', () => clearTimeout(connecting));
+    });
     request.on('error', (error: NodeJS.ErrnoException) => fail(...classify(error)));
     request.end();
   });

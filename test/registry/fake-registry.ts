@@ -3,7 +3,7 @@
  * does not produce on demand (5xx, silence, an untrusted certificate, malformed answers, redirects).
  * Every request is recorded with its headers, so a test can see where credentials went.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -105,4 +105,26 @@ export function registryError(
   const body = JSON.stringify({ errors: [{ code, message, detail: null }] });
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(body);
+}
+
+/**
+ * A port that never takes a connection, as a firewall dropping packets looks to a client: a listening
+ * socket whose accept queue is full and never accepted from, so the kernel drops every further SYN.
+ * Node accepts every connection itself, so a small Python process holds the socket.
+ */
+export async function startUnacceptingPort(): Promise<{ port: number; close(): void }> {
+  const script = [
+    'import socket, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'port = s.getsockname()[1]',
+    'fill = [socket.socket() for _ in range(3)]',
+    'for c in fill: c.setblocking(False); c.connect_ex(("127.0.0.1", port))',
+    'time.sleep(0.2); print(port, flush=True); time.sleep(300)',
+  ].join('\n');
+  const child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  return { port, close: () => child.kill() };
 }

@@ -17,6 +17,7 @@ import {
   registryError,
   selfSignedCertificate,
   startFakeRegistry,
+  startUnacceptingPort,
   type FakeRegistry,
   type Handler,
 } from './fake-registry.js';
@@ -184,9 +185,26 @@ describe('a registry that cannot confirm the image stops the bump (--verify-imag
       new RegExp(
         `^error: cannot reach registry ${quote(registry.host)} for image ${quote(image)}: no (complete )?answer within 2 s$`,
       ),
-      /did not answer within --timeout seconds.*not through HTTP\(S\)_PROXY/,
+      /did not answer in time: .*within --timeout seconds.*not through HTTP\(S\)_PROXY/,
       'registry-unreachable',
     );
+  });
+
+  it('a registry that never takes the connection holds a warn run up 10 s, not the whole --timeout', async () => {
+    const unaccepting = await startUnacceptingPort();
+    try {
+      const image = `127.0.0.1:${unaccepting.port}/team/app:1.4.2`;
+      const started = performance.now();
+      const run = await bump(image, ['--timeout', '60'], { IMAGE_BUMP_VERIFY_IMAGE: 'warn' });
+      expect(performance.now() - started).toBeLessThan(25_000);
+      expect(run.result.exitCode, run.result.stderr).toBe(0);
+      expect(run.result.stderr).toContain(
+        `warning: cannot reach registry 127.0.0.1:${unaccepting.port} for image ${image}: no connection within 10 s (--verify-image warn: going on)`,
+      );
+      expect(run.tipAfter).not.toBe(run.tipBefore);
+    } finally {
+      unaccepting.close();
+    }
   });
 
   it('an unknown host', async () => {

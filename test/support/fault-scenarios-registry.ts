@@ -232,7 +232,7 @@ export const REGISTRY_SCENARIOS: readonly Scenario[] = [
     expect: () =>
       refused(
         new RegExp(`^cannot reach registry ${HOST} for image ${image('silent')}: no (complete )?answer within 2 s$`),
-        /did not answer within --timeout seconds/,
+        /did not answer in time: it must take the connection within 10 s and answer within --timeout seconds/,
         'registry-unreachable',
       ),
   },
