@@ -235,7 +235,8 @@ export class ImageVerification {
       session = new RegistrySession(registry, this.env, {
         deadlineMs: this.push.timeoutSeconds * 1000,
         debug: (line) => this.output.debug(line),
-        expectedChallenge: registry === this.env.ciRegistry?.host ? gitLabRegistryChallenge(this.push.serverUrl) : undefined,
+        expectedChallenge:
+          registry === this.env.ciRegistry?.host ? gitLabRegistryChallenge(this.push.serverUrl) : undefined,
       });
       this.sessions.set(registry, session);
     }
@@ -248,7 +249,10 @@ export class ImageVerification {
  * service `container_registry`: asked first, the token saves the registry's round trip that would say so.
  */
 function gitLabRegistryChallenge(serverUrl: string): Challenge {
-  return { scheme: 'bearer', params: { realm: `${serverUrl.replace(/\/+$/, '')}/jwt/auth`, service: 'container_registry' } };
+  return {
+    scheme: 'bearer',
+    params: { realm: `${serverUrl.replace(/\/+$/, '')}/jwt/auth`, service: 'container_registry' },
+  };
 }
 
 function referenceOf(image: string): Reference {
