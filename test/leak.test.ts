@@ -51,13 +51,17 @@ afterAll(async () => {
   rmSync(SHIM_ROOT, { recursive: true, force: true });
 });
 
-/** A `git` first on PATH that records, per process, its arguments and its environment (NUL-separated), then becomes the real git. */
+/**
+ * A `git` first on PATH that records, per process, its environment and its arguments (NUL-separated),
+ * then becomes the real git. The arguments are written last: a git stopped before it ran (a run that
+ * already failed stops its clone) leaves no record rather than one without its environment.
+ */
 function gitShim(index: number): string {
   const dir = join(SHIM_ROOT, String(index));
   mkdirSync(join(dir, 'log'), { recursive: true });
   writeFileSync(
     join(dir, 'git'),
-    `#!/bin/sh\nfor arg in "$@"; do printf '%s\\0' "$arg"; done > '${dir}/log/argv-'$$\nenv -0 > '${dir}/log/env-'$$\nexec '${realGit}' "$@"\n`,
+    `#!/bin/sh\nenv -0 > '${dir}/log/env-'$$\nfor arg in "$@"; do printf '%s\\0' "$arg"; done > '${dir}/log/argv-'$$\nexec '${realGit}' "$@"\n`,
   );
   chmodSync(join(dir, 'git'), 0o755);
   return dir;

@@ -323,6 +323,8 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number, stop
   const abort = stop ? AbortSignal.any([interruption, stop]) : interruption;
   const run = async (args: string[]) => {
     throwIfInterrupted();
+    // The run has already failed (its image check): no further git is started for it.
+    if (stop?.aborted) throw new Error(`git ${args[0]} not started: the run was stopped`);
     assertGnuTimeout(environment.env.PATH);
     const started = performance.now();
     let stderr = '';
