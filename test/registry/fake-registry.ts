@@ -3,12 +3,9 @@
  * does not produce on demand (5xx, silence, an untrusted certificate, malformed answers, redirects).
  * Every request is recorded with its headers, so a test can see where credentials went.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 export interface Recorded {
   method: string;
@@ -53,34 +50,7 @@ export async function startFakeRegistry(handler: Handler, tls?: { key: string; c
   };
 }
 
-/** A self-signed certificate for 127.0.0.1, made with openssl in a fresh directory. */
-export function selfSignedCertificate(): { key: string; cert: string; certFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-registry-tls-'));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
-}
+export { selfSignedCertificate } from '../support/registry-tls.js';
 
 export const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 export const DIGEST_B = `sha256:${'b'.repeat(64)}`;

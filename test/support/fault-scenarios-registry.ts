@@ -4,16 +4,13 @@
  * one and a TLS one with a certificate nobody trusts), and the inputs refused before anything is cloned.
  * The scenario's token doubles as the registry password, so the leak test looks for it too.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Expectation, Prepared, Scenario, ScenarioContext } from './fault-scenarios.js';
 import { escape, writable } from './scenario-basics.js';
 import { REGISTRY } from './gitops-repo.js';
+import { selfSignedCertificate } from './registry-tls.js';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'b'.repeat(64)}`;
@@ -97,29 +94,7 @@ function plainRegistry(): Promise<string> {
 /** host:port of a TLS registry whose certificate is self-signed and trusted by nobody. */
 function untrustedRegistry(): Promise<string> {
   tls ??= (() => {
-    const dir = mkdtempSync(join(tmpdir(), 'fault-registry-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const options = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    const options = selfSignedCertificate();
     return listen(createHttpsServer(options, answer));
   })();
   return tls;

@@ -3,8 +3,10 @@
  * 127.0.0.0/8 and localhost, as Docker does, so an HTTPS registry needs another address) and a
  * server certificate for it from a CA generated with openssl.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
@@ -89,4 +91,26 @@ export async function createServerCertificate(dir: string, address: string): Pro
 
 async function openssl(command: string, ...args: string[]): Promise<void> {
   await execa('openssl', [command, ...args], { stdin: 'ignore' });
+}
+
+/**
+ * A fresh RSA key and a self-signed certificate for it, made with openssl in a new directory: for a
+ * test server on 127.0.0.1 (an IP subjectAltName) by default, or for an issuer named `commonName` alone.
+ */
+export function selfSignedCertificate(
+  options: { commonName: string; ip?: string } = { commonName: '127.0.0.1', ip: '127.0.0.1' },
+): { key: string; cert: string; certFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'self-signed-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  const san = options.ip ? ['-addext', `subjectAltName=IP:${options.ip}`] : [];
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2'].concat(
+      ['-subj', `/CN=${options.commonName}`],
+      san,
+    ),
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
 }

@@ -5,10 +5,7 @@
  * certificates in its `rootcertbundle`.
  */
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
+import { selfSignedCertificate } from './registry-tls.js';
 
 export interface RegistryAccess {
   type: 'repository' | 'registry';
@@ -72,36 +69,10 @@ export class RegistryTokenIssuer {
   }
 }
 
-/** A fresh RSA key and a self-signed certificate for it (openssl), as a GitLab instance's registry key. */
-export async function createRegistryTokenIssuer(realm: string): Promise<RegistryTokenIssuer> {
-  const dir = await mkdtemp(join(tmpdir(), 'registry-issuer-'));
-  try {
-    const keyFile = join(dir, 'issuer.key');
-    const certFile = join(dir, 'issuer.crt');
-    await execa(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=gitlab-issuer',
-      ],
-      { stdin: 'ignore' },
-    );
-    const [key, certificate] = await Promise.all([readFile(keyFile), readFile(certFile, 'utf8')]);
-    return new RegistryTokenIssuer(realm, createPrivateKey(key), certificate);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/** A fresh RSA key and a self-signed certificate for it, as a GitLab instance's registry key. */
+export function createRegistryTokenIssuer(realm: string): Promise<RegistryTokenIssuer> {
+  const { key, cert } = selfSignedCertificate({ commonName: 'gitlab-issuer' });
+  return Promise.resolve(new RegistryTokenIssuer(realm, createPrivateKey(key), cert));
 }
 
 /**
