@@ -11,8 +11,8 @@ import type { GitLabServer } from '../support/gitlab-server.js';
 import { startGitLabServer } from '../support/gitlab-server.js';
 import { deleteManifest, pushImage, pushIndex, retag } from '../support/registry-images.js';
 import { startRegistry, tlsAvailable, type RunningRegistry } from '../support/registry.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
-import { newProject } from '../support/test-server.js';
+import type { CliResult } from '../support/run-cli.js';
+import { newProject, pushTo } from '../support/test-server.js';
 import { troubleFor } from '../../src/troubleshooting.js';
 
 let gitlab: GitLabServer;
@@ -42,20 +42,15 @@ interface Bump {
 async function bump(image: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Bump> {
   const { project, env: tokenEnv } = await newProject(gitlab, 'real');
   const before = await branchTip(gitlab, project, 'main');
-  const result = await runCli(
-    [
-      'push',
-      '--server-url',
-      gitlab.url,
-      '--project',
-      project,
-      '--target-env',
-      'prod',
-      '--image',
-      `${REGISTRY}/app1=${image}`,
-      ...extra,
-    ],
-    { env: { ...tokenEnv, IMAGE_BUMP_VERIFY_IMAGE: 'require', IMAGE_BUMP_DEBUG: '1', ...env } },
+  const result = await pushTo(
+    gitlab,
+    project,
+    { ...tokenEnv, IMAGE_BUMP_VERIFY_IMAGE: 'require', IMAGE_BUMP_DEBUG: '1', ...env },
+    '--target-env',
+    'prod',
+    '--image',
+    `${REGISTRY}/app1=${image}`,
+    ...extra,
   );
   return {
     result,
@@ -166,20 +161,15 @@ describe('anonymous registry', () => {
       const { project, env } = await newProject(gitlab, 'moving');
       gitlab.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'x.txt': 'moved\n' } });
       const image = `${proxy.host}/team/moving:5.0.0`;
-      const result = await runCli(
-        [
-          'push',
-          '--server-url',
-          gitlab.url,
-          '--project',
-          project,
-          '--target-env',
-          'prod',
-          '--image',
-          `${REGISTRY}/app1=${image}`,
-          '--pin-digest',
-        ],
-        { env: { ...env, IMAGE_BUMP_VERIFY_IMAGE: 'warn' } },
+      const result = await pushTo(
+        gitlab,
+        project,
+        { ...env, IMAGE_BUMP_VERIFY_IMAGE: 'warn' },
+        '--target-env',
+        'prod',
+        '--image',
+        `${REGISTRY}/app1=${image}`,
+        '--pin-digest',
       );
       gitlab.setFault(null);
       expect(result.exitCode, result.stderr).toBe(1);

@@ -1,8 +1,7 @@
 /** --require-platform against an index and a single-platform image, byte-exact answers from a small server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchTip, REGISTRY } from '../support/gitops-repo.js';
-import { runCli } from '../support/run-cli.js';
-import { newProject, useGitLabServer } from '../support/test-server.js';
+import { newProject, useGitLabServer, pushTo } from '../support/test-server.js';
 import { troubleFor } from '../../src/troubleshooting.js';
 import { DIGEST_A, DIGEST_B, registryError, startFakeRegistry, type FakeRegistry } from './fake-registry.js';
 
@@ -71,21 +70,16 @@ afterAll(() => registry.close());
 async function bump(tag: string, platforms: string) {
   const { project, env } = await newProject(server, 'platform');
   const before = await branchTip(server, project, 'main');
-  const result = await runCli(
-    [
-      'push',
-      '--server-url',
-      server.url,
-      '--project',
-      project,
-      '--target-env',
-      'prod',
-      '--image',
-      `${REGISTRY}/app1=${registry.host}/team/app:${tag}`,
-      '--require-platform',
-      platforms,
-    ],
-    { env: { ...env, IMAGE_BUMP_VERIFY_IMAGE: 'warn' } },
+  const result = await pushTo(
+    server,
+    project,
+    { ...env, IMAGE_BUMP_VERIFY_IMAGE: 'warn' },
+    '--target-env',
+    'prod',
+    '--image',
+    `${REGISTRY}/app1=${registry.host}/team/app:${tag}`,
+    '--require-platform',
+    platforms,
   );
   return { result, moved: (await branchTip(server, project, 'main')) !== before };
 }
