@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { branchTip, REGISTRY } from '../support/gitops-repo.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
-import { newProject, useGitLabServer } from '../support/test-server.js';
+import type { CliResult } from '../support/run-cli.js';
+import { newProject, pushTo, useGitLabServer } from '../support/test-server.js';
 import { troubleFor } from '../../src/troubleshooting.js';
 import {
   DIGEST_A,
@@ -52,29 +52,15 @@ async function bump(image: string, extra: string[] = [], env: Record<string, str
   const { project, env: tokenEnv } = await newProject(server, 'verify');
   const tipBefore = await branchTip(server, project, 'main');
   const tmp = mkdtempSync(join(tmpdir(), 'registry-faults-'));
-  const result = await runCli(
-    [
-      'push',
-      '--server-url',
-      server.url,
-      '--project',
-      project,
-      '--target-env',
-      'prod',
-      '--image',
-      `${REGISTRY}/app1=${image}`,
-      ...extra,
-    ],
-    {
-      env: {
-        ...tokenEnv,
-        IMAGE_BUMP_VERIFY_IMAGE: 'require',
-        IMAGE_BUMP_DEBUG: '1',
-        NODE_DEBUG: 'http',
-        TMPDIR: tmp,
-        ...env,
-      },
-    },
+  const result = await pushTo(
+    server,
+    project,
+    { ...tokenEnv, IMAGE_BUMP_VERIFY_IMAGE: 'require', IMAGE_BUMP_DEBUG: '1', NODE_DEBUG: 'http', TMPDIR: tmp, ...env },
+    '--target-env',
+    'prod',
+    '--image',
+    `${REGISTRY}/app1=${image}`,
+    ...extra,
   );
   return { result, tipBefore, tipAfter: await branchTip(server, project, 'main'), leftInTmp: readdirSync(tmp) };
 }
@@ -362,20 +348,15 @@ describe('--pin-digest', () => {
     const { project, env } = await newProject(server, 'moved');
     server.setFault({ kind: 'advanceBeforeNextPush', project, branch: 'main', files: { 'x.txt': 'moved\n' } });
     const image = `${registry.host}/team/app:1.4.2`;
-    const result = await runCli(
-      [
-        'push',
-        '--server-url',
-        server.url,
-        '--project',
-        project,
-        '--target-env',
-        'prod',
-        '--image',
-        `${REGISTRY}/app1=${image}`,
-        '--pin-digest',
-      ],
-      { env: { ...env, IMAGE_BUMP_VERIFY_IMAGE: 'warn' } },
+    const result = await pushTo(
+      server,
+      project,
+      { ...env, IMAGE_BUMP_VERIFY_IMAGE: 'warn' },
+      '--target-env',
+      'prod',
+      '--image',
+      `${REGISTRY}/app1=${image}`,
+      '--pin-digest',
     );
     server.setFault(null);
     expect(result.exitCode, result.stderr).toBe(1);
