@@ -61,7 +61,8 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
     }, stopClone.signal),
   );
   const workspace = await cloning.catch(async (error: unknown) => {
-    await verification?.images();
+    // A check under way that fails is the cause to show (it stopped the clone); one never started is not started now.
+    if (verification?.started) await verification.images();
     throw error;
   });
   try {

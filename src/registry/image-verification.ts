@@ -89,6 +89,11 @@ export class ImageVerification {
     return this.upFront;
   }
 
+  /** Whether the registries are being asked (the clone's git was started). */
+  get started(): boolean {
+    return this.upFront !== undefined;
+  }
+
   /** The image settings to edit with (each pinned to its digest with --pin-digest), once every registry answered. */
   async images(): Promise<ImageSetting[]> {
     const images = await this.start();
