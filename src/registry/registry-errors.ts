@@ -62,6 +62,8 @@ const TRANSPORT_HINTS: Record<TransportProblem, string> = {
   'unknown-host': 'Check the registry host in the image name; the job must resolve it in DNS.',
   refused: 'Nothing listens on that host and port: check the registry host and port in the image name.',
   network: 'The connection to the registry broke off.',
+  redirect:
+    'The registry (or a proxy in front of it) sent the request somewhere this job does not follow: only HTTPS, or plain HTTP between loopback hosts, and never from HTTPS down to HTTP. Check the registry host in the image name.',
   'too-large': 'The answer was far larger than any manifest: something other than a registry answered.',
   'plain-http':
     'The registry does not speak HTTPS; only registries on localhost and 127.0.0.0/8 are spoken to over plain HTTP, as Docker does.',

@@ -15,7 +15,8 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-export type TransportProblem = 'timeout' | 'tls' | 'plain-http' | 'unknown-host' | 'refused' | 'too-large' | 'network';
+export type TransportProblem =
+  'timeout' | 'tls' | 'plain-http' | 'unknown-host' | 'refused' | 'too-large' | 'network' | 'redirect';
 
 /** A registry that could not be asked: no answer, or one too large to be a registry's. */
 export class TransportError extends Error {

@@ -179,7 +179,7 @@ export class RegistrySession {
  * never from HTTPS down to HTTP. Anything else is a transport failure, not an error of this program.
  */
 function redirectTarget(location: string, from: URL): URL {
-  const refuse = (why: string) => new TransportError('network', withoutQuery(from), why);
+  const refuse = (why: string) => new TransportError('redirect', withoutQuery(from), why);
   let target: URL;
   try {
     target = new URL(location, from);

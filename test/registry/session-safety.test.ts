@@ -124,6 +124,10 @@ describe('a redirect that cannot be followed is a failure of the registry, not o
       expect(run.images).toEqual([image]);
       expect(run.verified).toEqual([{ image, digest: undefined, status: 'not-verified' }]);
       expect(run.stderr).toContain(`cannot reach registry ${registry.host} for image ${image}: ${detail}`);
+      const required = await verify(image, { verifyImage: 'require' });
+      expect((required.error as { hint?: string } | undefined)?.hint).toMatch(
+        /^The registry \(or a proxy in front of it\) sent the request somewhere this job does not follow/,
+      );
     });
 
   it('from HTTPS to plain HTTP: refused, and the plain-HTTP host is never asked', async () => {
