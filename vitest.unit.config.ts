@@ -8,9 +8,8 @@ export default defineConfig({
   test: {
     include: [
       'test/{settings,yaml,git,image,report,edit}/**/*.test.ts',
-      'test/{architecture,bump-branch,edit-postcondition,inputs-reader,outcome,server-url,settings-inputs,troubleshooting,yaml11-scalars}.test.ts',
+      'test/{architecture,bump-branch,inputs-reader,outcome,server-url,settings-inputs,troubleshooting}.test.ts',
       'test/registry/{challenge,docker-auth-config,platforms,registry-answer,registry-name,registry-settings,trust}.test.ts',
-      'test/{helm-values-editor,image-arg,image-reference,kustomization-editor,kustomization-properties,manifest-editor,marker-editor}{,.property}.test.ts',
     ],
   },
 });

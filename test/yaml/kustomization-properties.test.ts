@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isSeq, parse, parseAllDocuments, type Node } from 'yaml';
-import { BumpError } from '../src/failures/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
-import { setImages } from '../src/yaml/kustomization-editor.js';
-import { kustomizeSetImage, sortedByName, type ModelEntry } from '../src/yaml/kustomize-set-image.js';
-import { renderScalar } from '../src/yaml/source.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../../src/image/image-arg.js';
+import { setImages } from '../../src/yaml/kustomization-editor.js';
+import { kustomizeSetImage, sortedByName, type ModelEntry } from '../../src/yaml/kustomize-set-image.js';
+import { renderScalar } from '../../src/yaml/source.js';
 
 /**
  * Property: for kustomizations in the shapes people write and any valid --image arguments, setImages

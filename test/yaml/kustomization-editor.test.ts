@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/failures/errors.js';
-import { setImages } from '../src/yaml/kustomization-editor.js';
-import { assertKustomizationEdit } from '../src/yaml/kustomization-postcondition.js';
-import { parseImageArgs } from '../src/image/image-arg.js';
-import { renderScalar } from '../src/yaml/source.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { setImages } from '../../src/yaml/kustomization-editor.js';
+import { assertKustomizationEdit } from '../../src/yaml/kustomization-postcondition.js';
+import { parseImageArgs } from '../../src/image/image-arg.js';
+import { renderScalar } from '../../src/yaml/source.js';
 
 function edit(text: string, ...args: string[]) {
   return setImages(text, parseImageArgs(args));
@@ -212,7 +212,7 @@ describe('setImages refuses what it cannot edit safely', () => {
   });
 });
 
-const GOLDEN = join(import.meta.dirname, 'fixtures/kustomize');
+const GOLDEN = join(import.meta.dirname, '../fixtures/kustomize');
 
 describe('setImages on the golden cases (test/fixtures/kustomize)', () => {
   const cases = readdirSync(GOLDEN, { withFileTypes: true })

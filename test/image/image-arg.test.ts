@@ -1,6 +1,6 @@
 // Ported from kustomize v5 setimage_test.go and api/internal/image tests; the newest stored source predates v5.8.1 and was not run against a v5.8.1 binary.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/failures/errors.js';
+import { UsageError } from '../../src/failures/errors.js';
 import {
   applySetting,
   describeImage,
@@ -9,7 +9,7 @@ import {
   PRESERVE,
   splitImageSeparators,
   type ImageSetting,
-} from '../src/image/image-arg.js';
+} from '../../src/image/image-arg.js';
 
 const SHA = 'sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 

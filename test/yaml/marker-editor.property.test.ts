@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, isScalar, parseAllDocuments, type Scalar } from 'yaml';
-import { BumpError } from '../src/failures/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
-import { setMarkedImages } from '../src/yaml/marker-editor.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../../src/image/image-arg.js';
+import { setMarkedImages } from '../../src/yaml/marker-editor.js';
 import {
   cloneTree,
   differenceOutside,
@@ -17,8 +17,8 @@ import {
   styleDocument,
   tag,
   writtenNodeAt,
-} from './support/yaml-shapes.js';
-import { rewriteReference } from './support/image-model.js';
+} from '../support/yaml-shapes.js';
+import { rewriteReference } from '../support/image-model.js';
 
 type Path = (string | number)[];
 type Part = 'full' | 'name' | 'tag' | 'digest';

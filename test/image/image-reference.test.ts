@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/failures/errors.js';
+import { UsageError } from '../../src/failures/errors.js';
 import {
   assertValidImageArgument,
   checkImageArgument,
   checkImageReference,
   type ImageReferenceProblem,
-} from '../src/image/image-reference.js';
+} from '../../src/image/image-reference.js';
 
 const HEX64 = '24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkImageArgument, checkImageReference } from '../src/image/image-reference.js';
+import { checkImageArgument, checkImageReference } from '../../src/image/image-reference.js';
 
 // regexp.go, word for word (Go's \w and [[:xdigit:]] are ASCII).
 const alphanumeric = '[a-z0-9]+';

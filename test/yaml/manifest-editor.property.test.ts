@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Alias, type Scalar } from 'yaml';
-import { BumpError } from '../src/failures/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
-import { setManifestImages } from '../src/yaml/manifest-editor.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../../src/image/image-arg.js';
+import { setManifestImages } from '../../src/yaml/manifest-editor.js';
 import {
   cloneTree,
   differenceOutside,
@@ -14,7 +14,7 @@ import {
   setAt,
   styleDocument,
   writtenNodeAt,
-} from './support/yaml-shapes.js';
+} from '../support/yaml-shapes.js';
 
 type Path = (string | number)[];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEditsOf, assertOnlyIntendedChanges } from '../src/yaml/edit-postcondition.js';
-import { BumpError } from '../src/failures/errors.js';
+import { applyEditsOf, assertOnlyIntendedChanges } from '../../src/yaml/edit-postcondition.js';
+import { BumpError } from '../../src/failures/errors.js';
 
 const POD =
   'kind: Pod\nmetadata:\n  name: web # the web tier\nspec:\n  containers:\n  - name: main\n    image: app:1\n';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/failures/errors.js';
-import { parseImageArgs } from '../src/image/image-arg.js';
-import { assertImagesMarked, findMarkers, setMarkedImages } from '../src/yaml/marker-editor.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { parseImageArgs } from '../../src/image/image-arg.js';
+import { assertImagesMarked, findMarkers, setMarkedImages } from '../../src/yaml/marker-editor.js';
 
 function edit(text: string, ...args: string[]) {
   return setMarkedImages(text, parseImageArgs(args), 'apps/web.yaml');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError, UsageError } from '../src/failures/errors.js';
-import { parseImageArgs } from '../src/image/image-arg.js';
-import { setHelmImage, type HelmImageTarget } from '../src/yaml/helm-values-editor.js';
+import { BumpError, UsageError } from '../../src/failures/errors.js';
+import { parseImageArgs } from '../../src/image/image-arg.js';
+import { setHelmImage, type HelmImageTarget } from '../../src/yaml/helm-values-editor.js';
 
 function edit(text: string, targets: HelmImageTarget | HelmImageTarget[], ...args: string[]) {
   return setHelmImage(text, parseImageArgs(args), targets, 'charts/app/values.yaml');

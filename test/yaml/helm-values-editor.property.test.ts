@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document, parseAllDocuments, parseDocument } from 'yaml';
-import { BumpError } from '../src/failures/errors.js';
-import { parseImageArgs, type ImageSetting } from '../src/image/image-arg.js';
-import { setHelmImage, type HelmImageTarget } from '../src/yaml/helm-values-editor.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { parseImageArgs, type ImageSetting } from '../../src/image/image-arg.js';
+import { setHelmImage, type HelmImageTarget } from '../../src/yaml/helm-values-editor.js';
 import {
   cloneTree,
   digest,
@@ -18,8 +18,8 @@ import {
   styleDocument,
   tag,
   writtenNodeAt,
-} from './support/yaml-shapes.js';
-import { rewriteReference } from './support/image-model.js';
+} from '../support/yaml-shapes.js';
+import { rewriteReference } from '../support/image-model.js';
 
 type Path = (string | number)[];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { needsQuotesForYaml11 } from '../src/yaml/yaml11-scalars.js';
+import { needsQuotesForYaml11 } from '../../src/yaml/yaml11-scalars.js';
 
 describe('needsQuotesForYaml11', () => {
   it.each([

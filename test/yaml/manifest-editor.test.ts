@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/failures/errors.js';
-import { parseImageArgs, splitImage, type ImageSetting } from '../src/image/image-arg.js';
-import { matchesImageName, rewriteImage, setManifestImages } from '../src/yaml/manifest-editor.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { parseImageArgs, splitImage, type ImageSetting } from '../../src/image/image-arg.js';
+import { matchesImageName, rewriteImage, setManifestImages } from '../../src/yaml/manifest-editor.js';
 
 function edit(text: string, ...args: string[]) {
   return setManifestImages(text, parseImageArgs(args));
