@@ -7,8 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      'test/{settings,yaml,git,image,report,edit}/**/*.test.ts',
-      'test/{architecture,bump-branch,inputs-reader,outcome,server-url,settings-inputs,troubleshooting}.test.ts',
+      'test/{settings,yaml,git,image,report,edit,failures}/**/*.test.ts',
+      'test/{architecture,inputs-reader,troubleshooting}.test.ts',
       'test/registry/{challenge,docker-auth-config,platforms,registry-answer,registry-name,registry-settings,trust}.test.ts',
     ],
   },

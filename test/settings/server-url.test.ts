@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/failures/errors.js';
-import { readSettings } from '../src/settings/settings.js';
-import type { PushSettings } from '../src/settings/types.js';
-import { troubleFor } from '../src/troubleshooting.js';
+import { UsageError } from '../../src/failures/errors.js';
+import { readSettings } from '../../src/settings/settings.js';
+import type { PushSettings } from '../../src/settings/types.js';
+import { troubleFor } from '../../src/troubleshooting.js';
 
 function serverUrl(url: string): string {
   const settings = readSettings(

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BumpError } from '../src/failures/errors.js';
-import { createOutput } from '../src/failures/output.js';
-import { readOutputSettings } from '../src/settings/environment-inputs.js';
-import { guardProcessOutput, MIN_SECRET_LENGTH, redact, redactError, registerSecret } from '../src/failures/redact.js';
+import { BumpError } from '../../src/failures/errors.js';
+import { createOutput } from '../../src/failures/output.js';
+import { readOutputSettings } from '../../src/settings/environment-inputs.js';
+import {
+  guardProcessOutput,
+  MIN_SECRET_LENGTH,
+  redact,
+  redactError,
+  registerSecret,
+} from '../../src/failures/redact.js';
 
 const TOKEN = 'glpat-Rd7xQk2mW9zT4vB8nL3c';
 const ODD_TOKEN = 'tok/with+odd=chars&more?';

@@ -1,9 +1,9 @@
 /** Inputs that cannot work are refused by readSettings, before anything is cloned (exit 2, a hint, a troubleshooting entry). */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/failures/errors.js';
-import { readSettings } from '../src/settings/settings.js';
-import type { PushSettings } from '../src/settings/types.js';
-import { troubleFor } from '../src/troubleshooting.js';
+import { UsageError } from '../../src/failures/errors.js';
+import { readSettings } from '../../src/settings/settings.js';
+import type { PushSettings } from '../../src/settings/types.js';
+import { troubleFor } from '../../src/troubleshooting.js';
 
 const SERVER = 'https://gitlab.example.com';
 const HEX64 = '24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3';

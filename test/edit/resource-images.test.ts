@@ -7,9 +7,9 @@ import {
   imageNamesInResourcesWith,
   readInside,
   unmatchedImageWarning,
-} from '../src/edit/resource-images.js';
-import { commitFiles, git } from './support/git.js';
-import { defaultGitOpsFiles, REGISTRY } from './support/gitops-repo.js';
+} from '../../src/edit/resource-images.js';
+import { commitFiles, git } from '../support/git.js';
+import { defaultGitOpsFiles, REGISTRY } from '../support/gitops-repo.js';
 
 const created: string[] = [];
 afterAll(() => {

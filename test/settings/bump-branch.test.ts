@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notOurBumpCommit, targetTrailer, withoutTargetTrailer } from '../src/settings/bump-branch.js';
+import { notOurBumpCommit, targetTrailer, withoutTargetTrailer } from '../../src/settings/bump-branch.js';
 
 const HEADER =
   'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nauthor a <a@x> 1 +0000\ncommitter a <a@x> 1 +0000';
