@@ -109,8 +109,8 @@ describe('redactError', () => {
 
   it('masks an error whose stack was replaced and values that are not errors', () => {
     const error = new Error('plain');
-    error.stack = `Error: plain\n    at run (file:///work/${TOKEN}/x.js:1:1)`;
-    expect(redactError(error)).toBe('Error: plain\n    at run (file:///work/[MASKED]/x.js:1:1)');
+    error.stack = `Error: plain\n    at run (file:///app/${TOKEN}/x.js:1:1)`;
+    expect(redactError(error)).toBe('Error: plain\n    at run (file:///app/[MASKED]/x.js:1:1)');
     expect(redactError(`thrown string ${TOKEN}`)).toBe('thrown string [MASKED]');
     expect(redactError({ toString: () => base64(TOKEN) })).toBe('[MASKED]');
   });
