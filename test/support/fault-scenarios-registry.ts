@@ -7,6 +7,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { git } from './git.js';
 import type { Expectation, Prepared, Scenario, ScenarioContext } from './fault-scenarios.js';
 import { escape, writable } from './scenario-basics.js';
 import { REGISTRY } from './gitops-repo.js';
@@ -282,6 +284,12 @@ export const REGISTRY_SCENARIOS: readonly Scenario[] = [
       ),
       pushes: true,
     }),
+    check: async (ctx) => {
+      const subject = await git(['log', '-1', '--format=%s', 'refs/heads/main'], {
+        cwd: ctx.server.repoPath(ctx.project),
+      });
+      expect(subject, 'the tip is the other writer’s commit, not a bump').toBe('Concurrent change');
+    },
   },
   {
     name: 'registry: --require-platform with an index that lacks a platform',
