@@ -131,9 +131,8 @@ let tagCounter = 0;
 /** A tag higher than any set before (the downgrade guard refuses lower ones). */
 const nextTag = () => `v2.0.${++tagCounter}`;
 
-async function createRepo(gitlab: GitLabServer, project: string, files: number, label: string): Promise<Repo> {
-  await gitlab.createProject(project, { defaultBranch: BRANCH });
-  const built = await buildRepo(gitlab.repoPath(project), files, 60 * 60_000);
+/** A Developer project access token of `project` that may push and pull its images (variant 1v). */
+function addBenchToken(gitlab: GitLabServer, project: string): string {
   const token = `glpat-bench-${project.replace(/\W/g, '-')}-7f3a9c`;
   gitlab.addToken({
     value: token,
@@ -142,6 +141,13 @@ async function createRepo(gitlab: GitLabServer, project: string, files: number, 
     projects: [project],
     role: 30,
   });
+  return token;
+}
+
+async function createRepo(gitlab: GitLabServer, project: string, files: number, label: string): Promise<Repo> {
+  await gitlab.createProject(project, { defaultBranch: BRANCH });
+  const built = await buildRepo(gitlab.repoPath(project), files, 60 * 60_000);
+  const token = addBenchToken(gitlab, project);
   echo(
     `built ${project}: ${count(files)} filler files in ${built.commits} commits, tip ${mb(built.tipBytes)}, pack ${mb(built.packBytes)}, in ${built.seconds.toFixed(1)} s`,
   );
@@ -160,14 +166,7 @@ async function forkRepo(gitlab: GitLabServer, source: Repo, project: string): Pr
   writeFileSync(join(gitDir, 'objects/info/alternates'), `${join(gitlab.repoPath(source.project), 'objects')}\n`);
   const tip = await git(['rev-parse', `refs/heads/${BRANCH}`], { cwd: gitlab.repoPath(source.project) });
   await git(['update-ref', `refs/heads/${BRANCH}`, tip], { cwd: gitDir });
-  const token = `glpat-bench-${project.replace(/\W/g, '-')}-7f3a9c`;
-  gitlab.addToken({
-    value: token,
-    kind: 'project',
-    scopes: ['write_repository', 'read_registry'],
-    projects: [project],
-    role: 30,
-  });
+  const token = addBenchToken(gitlab, project);
   return { ...source, project, token, target: { ...source.target, project, token } };
 }
 
