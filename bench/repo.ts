@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { $ } from 'zx';
 import { cleanGitEnv, FIXTURE_AUTHOR } from '../test/support/git.js';
 import { REGISTRY } from '../test/support/gitops-repo.js';
+import { randomSource } from '../test/support/random-source.js';
 
 export const COMMITS = 200;
 export const APP_COUNT = 40;
@@ -24,18 +25,6 @@ const START_TIME = 1704067200;
 
 export const appName = (index: number) => `app${String(index).padStart(2, '0')}`;
 export const appImage = (index: number) => `${REGISTRY}/${appName(index)}`;
-
-/** mulberry32: a small, fast, seedable PRNG (the same repository on every machine). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'alpha bravo cache client config cluster daemon debug deploy egress endpoint env feature flag gateway ' +
@@ -74,7 +63,7 @@ function filePath(index: number, teams: number): { path: string; team: string; s
 /** A ConfigMap-like manifest of 2–12 KB (about 7 KB on average), the same for the same index and revision. */
 export function fillerFile(index: number, teams: number, revision = 0): { path: string; content: string } {
   const { path, team, service } = filePath(index, teams);
-  const random = prng(index * 7919 + revision * 104729 + 1);
+  const random = randomSource(index * 7919 + revision * 104729 + 1);
   const target = 2048 + Math.floor(random() * 10240);
   const lines = [
     'apiVersion: v1',
@@ -165,7 +154,7 @@ function fileCommand(path: string, content: string): Buffer[] {
 function* stream(files: number): Generator<Buffer> {
   const teams = Math.max(1, Math.ceil(files / (FILES_PER_SERVICE * SERVICES_PER_TEAM)));
   const tags = Object.fromEntries(OVERLAYS.map((overlay) => [overlay, Array<string>(APP_COUNT).fill('v1.0.0')]));
-  const random = prng(42);
+  const random = randomSource(42);
   const person = `${FIXTURE_AUTHOR.name} <${FIXTURE_AUTHOR.email}>`;
   for (let c = 0; c < COMMITS; c++) {
     const first = Math.floor((c * files) / COMMITS);

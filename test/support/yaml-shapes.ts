@@ -72,17 +72,7 @@ export const imageArg = fc.oneof(
   fc.tuple(imageName, imageName).map(([name, newName]) => `${name}=${newName}`),
 );
 
-/** A small deterministic random source, so one seed describes a whole layout. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { randomSource } from './random-source.js';
 
 export interface StyleOptions {
   /** Chance that a collection is written in flow style (`{…}`, `[…]`). */
