@@ -1,16 +1,5 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { SCENARIOS, runScenario, type Scenario, type ScenarioRun, type Servers } from './support/fault-scenarios.js';
 import {
@@ -21,6 +10,7 @@ import {
   UNPASSED_TRACES,
 } from './support/fault-scenarios-secrets.js';
 import { git } from './support/git.js';
+import { gitProcesses, gitShim, removeGitShims, type GitProcess } from './support/git-shim.js';
 import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js';
 
 /**
@@ -34,55 +24,19 @@ import { startGitLabServer, type GitLabServer } from './support/gitlab-server.js
  * in a git process's environment only as the one Authorization header.
  */
 
-const SHIM_ROOT = mkdtempSync(join(tmpdir(), 'image-bump-git-shim-'));
 const RANDOM = Math.random().toString(36).slice(2, 10);
 let servers: Servers;
 let other: GitLabServer;
-let realGit: string;
 
 beforeAll(async () => {
-  realGit = (await execa('sh', ['-c', 'command -v git'])).stdout.trim();
   const [main, quiet, faults] = await Promise.all([startGitLabServer(), startGitLabServer(), startGitLabServer()]);
   servers = { main, quiet, faults };
   other = await elsewhere();
 });
 afterAll(async () => {
   await Promise.all(Object.values(servers ?? {}).map((server) => server.close()));
-  rmSync(SHIM_ROOT, { recursive: true, force: true });
+  removeGitShims();
 });
-
-/**
- * A `git` first on PATH that records, per process, its environment and its arguments (NUL-separated),
- * then becomes the real git. The arguments are written last: a git stopped before it ran (a run that
- * already failed stops its clone) leaves no record rather than one without its environment.
- */
-function gitShim(index: number): string {
-  const dir = join(SHIM_ROOT, String(index));
-  mkdirSync(join(dir, 'log'), { recursive: true });
-  writeFileSync(
-    join(dir, 'git'),
-    `#!/bin/sh\nenv -0 > '${dir}/log/env-'$$\nfor arg in "$@"; do printf '%s\\0' "$arg"; done > '${dir}/log/argv-'$$\nexec '${realGit}' "$@"\n`,
-  );
-  chmodSync(join(dir, 'git'), 0o755);
-  return dir;
-}
-
-interface GitProcess {
-  argv: string[];
-  env: string[];
-}
-
-function gitProcesses(shim: string): GitProcess[] {
-  const log = join(shim, 'log');
-  return readdirSync(log)
-    .filter((name) => name.startsWith('argv-'))
-    .map((name) => ({
-      argv: readFileSync(join(log, name), 'utf8').split('\0').slice(0, -1),
-      env: readFileSync(join(log, name.replace('argv-', 'env-')), 'utf8')
-        .split('\0')
-        .filter(Boolean),
-    }));
-}
 
 /** The token and every encoding of it that would carry it as well. */
 function forms(token: string): Record<string, string> {
@@ -124,7 +78,7 @@ async function leakCheck(expect: ExpectStatic, scenario: Scenario, index: number
   const token = scenario.nameShapedToken
     ? `Zq7x${index}${RANDOM}Leak${index}Wv9k`
     : `Zq7x${index}-${RANDOM}-Leak${index}Wv9k`;
-  const shim = gitShim(index);
+  const shim = await gitShim();
   const run = await runScenario(scenario, servers, {
     token,
     extraArgs: (ctx) => ['--keep-workdir', join(ctx.cwd, 'work'), '--report', join(ctx.cwd, 'bump.env')],
@@ -176,8 +130,7 @@ const NEVER_IN_GIT_ENVIRONMENT =
   /^(GITLAB_PUSHER_TOKEN|DEBUG|NODE_DEBUG|NODE_OPTIONS|GIT_TRACE2\w*|GIT_TRACE_CURL\w*|GIT_TRACE_REDACT|GIT_TRACE_SETUP|GIT_CURL_VERBOSE|XDG_CONFIG_HOME)=/;
 
 function checkGitProcesses(expect: ExpectStatic, processes: GitProcess[], token: string, pushed: boolean): void {
-  if (pushed)
-    expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push']));
+  if (pushed) expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'commit', 'push']));
   const basic = ['oauth2', 'gitlab-ci-token'].map((user) => Buffer.from(`${user}:${token}`).toString('base64'));
   for (const { argv, env } of processes) {
     assertClean(expect, `the arguments of git ${argv[0]}`, argv.join('\0'), token);

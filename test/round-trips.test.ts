@@ -1,11 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readServerFile, REGISTRY } from './support/gitops-repo.js';
 import { requestKind, type RequestRecord } from './support/gitlab-server.js';
 import { chainLengthToLast } from './support/request-chain.js';
 import { newProject, pushTo, useGitLabServer } from './support/test-server.js';
 import { conePatterns, usualBaseDirs } from '../src/git/sparse-cone.js';
+import { gitProcesses, gitShim, removeGitShims } from './support/git-shim.js';
 
 const server = useGitLabServer();
+afterAll(removeGitShims);
 const OVERLAY = 'manifests/overlays/prod/kustomization.yaml';
 
 /** Long enough that what runs beside the push overlaps it even on a loaded machine (a commit takes less). */
@@ -115,6 +117,24 @@ describe('round trips of one bump', () => {
     expect(bump.criticalPath).toBeLessThanOrEqual(FLOOR_CRITICAL_PATH);
     expect(bump.total).toBeLessThanOrEqual(TOTAL_ALLOWED);
     expect(bump.counts).toEqual(FLOOR_AND_EXPIRY);
+  });
+
+  it('starts three git processes: the clone (which checks out the cone itself), the commit and the push', async () => {
+    const { project, env } = await newProject(server, 'rtt-processes');
+    const shim = await gitShim();
+    const result = await pushTo(
+      server,
+      project,
+      { ...env, PATH: `${shim}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+      '--target-env',
+      'prod',
+      '--image',
+      `${REGISTRY}/app1:v1.2.3`,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const commands = gitProcesses(shim).map(({ argv }) => argv.find((arg) => /^[a-z][a-z-]*$/.test(arg)));
+    expect(commands.sort()).toEqual(['clone', 'commit', 'push']);
+    expect(await readServerFile(server, project, 'main', OVERLAY)).toContain('newTag: v1.2.3');
   });
 
   it('adds the latency to every answer and counts requests by kind', async () => {
