@@ -1,7 +1,6 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { BumpError } from '../failures/errors.js';
 import { withoutQuery } from '../failures/url-shown.js';
+import { requestFunction } from './http-request.js';
 
 /**
  * git runs with `http.followRedirects=false` (see git-environment.ts): a redirect is a failure, reported
@@ -13,29 +12,26 @@ export function isRedirectRefusal(gitOutput: string): boolean {
 }
 
 /** Where the server sends a request for the repository that carries no credentials; undefined when it does not redirect (or does not answer). */
-export function redirectTarget(
+export async function redirectTarget(
   repoUrl: string,
   service: 'git-upload-pack' | 'git-receive-pack',
   timeoutMs = 3000,
 ): Promise<string | undefined> {
+  const url = new URL(`${repoUrl}/info/refs?service=${service}`);
+  const send = await requestFunction(url);
   return new Promise((resolve) => {
-    const url = new URL(`${repoUrl}/info/refs?service=${service}`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-      url,
-      { timeout: timeoutMs },
-      (response) => {
-        const location = response.headers.location;
-        response.resume();
-        request.destroy();
-        if (!response.statusCode || response.statusCode < 300 || response.statusCode > 399 || !location)
-          return resolve(undefined);
-        try {
-          resolve(new URL(location, url).href);
-        } catch {
-          resolve(undefined);
-        }
-      },
-    );
+    const request = send(url, { timeout: timeoutMs }, (response) => {
+      const location = response.headers.location;
+      response.resume();
+      request.destroy();
+      if (!response.statusCode || response.statusCode < 300 || response.statusCode > 399 || !location)
+        return resolve(undefined);
+      try {
+        resolve(new URL(location, url).href);
+      } catch {
+        resolve(undefined);
+      }
+    });
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(undefined));
     request.end();

@@ -41,13 +41,14 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   const token = checkToken(inputs.token);
   registerSecret(token);
   const abandonExpiry = new AbortController();
-  // A job token lives only as long as its job: GitLab has no expiry date to look up for it.
-  const expiry =
-    settings.expiryWarningDays > 0 && !isJobTokenVariable(settings.tokenVariable)
-      ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile)
-      : undefined;
+  let expiry: ReturnType<typeof lookUpExpiry> | undefined;
   let expiryAnswer: Awaited<typeof expiry>;
-  void expiry?.then((answer) => (expiryAnswer = answer));
+  // Asked once git clone is on its way; a job token lives only as long as its job: GitLab has no expiry date to look up for it.
+  const startExpiryLookup = () => {
+    if (settings.expiryWarningDays <= 0 || isJobTokenVariable(settings.tokenVariable)) return;
+    expiry = lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile);
+    void expiry.then((answer) => (expiryAnswer = answer));
+  };
   // Asked beside the clone; a failed verification is the error shown even when the clone failed too, and
   // it ends the run: the clone stops at once instead of finishing first.
   const stopClone = new AbortController();
@@ -57,6 +58,7 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   const cloning = output.section('clone', `Clone ${settings.project}`, () =>
     remote.clone(() => {
       void verification?.start();
+      startExpiryLookup();
       warmUpEditing(settings.images);
     }, stopClone.signal),
   );

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { guardProcessOutput } from '../failures/redact.js';
+import { requestFunction } from '../git/http-request.js';
 
 /**
  * When the token expires, asked of GitLab's `personal_access_tokens/self` (which answers for project
@@ -19,7 +18,7 @@ const BODY_CAP = 64 * 1024;
  * prints when it opens the connection do not hold it. `timeoutMs` bounds the whole exchange (a trickling
  * answer included); `signal` abandons it.
  */
-export function lookUpExpiry(
+export async function lookUpExpiry(
   serverUrl: string,
   token: string,
   timeoutMs = 3000,
@@ -31,8 +30,10 @@ export function lookUpExpiry(
   try {
     ca = caFile ? readFileSync(caFile) : undefined;
   } catch {
-    return Promise.resolve({ unknown: 'CA file unreadable' });
+    return { unknown: 'CA file unreadable' };
   }
+  const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
+  const send = await requestFunction(url);
   return new Promise((resolveOnce) => {
     let settled = false;
     const resolve = (lookup: ExpiryLookup) => {
@@ -41,8 +42,7 @@ export function lookUpExpiry(
       clearTimeout(deadline);
       resolveOnce(lookup);
     };
-    const url = new URL(`${serverUrl}/api/v4/personal_access_tokens/self`);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+    const request = send(
       url,
       { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal, ca },
       (response) => {

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { checkImageReference } from '../image/image-reference.js';
 import type { Platform } from '../settings/types.js';
 import { errorDetail, readJson } from './registry-answer.js';
@@ -61,7 +62,9 @@ function isDigest(text: string): boolean {
   return checkImageReference(`image@${text}`) === null;
 }
 
+/** node:crypto is loaded on first use: at start-up it costs milliseconds before the clone can start. */
 function sha256(body: Buffer): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof Crypto;
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 

@@ -1,7 +1,7 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { guardProcessOutput } from '../failures/redact.js';
 import { withoutQuery } from '../failures/url-shown.js';
+import { requestFunction } from '../git/http-request.js';
 
 /**
  * One HTTP exchange with a registry or its token service, and nothing more: no redirect is followed
@@ -46,7 +46,7 @@ export interface HttpRequest {
   ca?: string[];
 }
 
-export function exchange({
+export async function exchange({
   method,
   url,
   headers,
@@ -57,6 +57,7 @@ export function exchange({
 }: HttpRequest): Promise<HttpAnswer> {
   guardProcessOutput();
   const shown = withoutQuery(url);
+  const send = await requestFunction(url);
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (problem: TransportProblem, detail: string) => {
@@ -66,26 +67,22 @@ export function exchange({
       request.destroy();
       reject(new TransportError(problem, shown, detail));
     };
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-      url,
-      { method, headers, ca },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) return fail('too-large', `the answer is longer than ${maxBytes} bytes`);
-          chunks.push(chunk);
-        });
-        response.on('error', (error) => fail('network', error.message));
-        response.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(deadline);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
-        });
-      },
-    );
+    const request = send(url, { method, headers, ca }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) return fail('too-large', `the answer is longer than ${maxBytes} bytes`);
+        chunks.push(chunk);
+      });
+      response.on('error', (error) => fail('network', error.message));
+      response.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
+      });
+    });
     if (authorization) request.setHeader('Authorization', authorization);
     const deadline = setTimeout(() => fail('timeout', `no complete answer within ${deadlineMs / 1000} s`), deadlineMs);
     const connectMs = Math.min(deadlineMs, CONNECT_DEADLINE_MS);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
+import { createRequire } from 'node:module';
+import type * as Tls from 'node:tls';
 import type { RegistryEnvironment } from '../settings/types.js';
 
 /**
@@ -40,5 +41,7 @@ export function trustedCas(
   }
   if (extra.length === 0) return undefined;
   addFile(nodeExtraCaFile);
+  // node:tls is loaded only here: at start-up it costs milliseconds before the clone can start.
+  const { rootCertificates } = createRequire(import.meta.url)('node:tls') as typeof Tls;
   return [...rootCertificates, ...extra];
 }

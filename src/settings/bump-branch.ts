@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { BumpError, UsageError } from '../failures/errors.js';
 import type { PushSettings } from './types.js';
 
@@ -10,10 +11,7 @@ export function bumpBranchName(
   settings: Pick<PushSettings, 'images' | 'targets' | 'environments' | 'mergeRequest'>,
 ): string {
   const names = [...new Set(settings.images.map((image) => image.name))].sort();
-  const app =
-    names.length === 1
-      ? names[0]!.split('/').at(-1)!
-      : createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 8);
+  const app = names.length === 1 ? names[0]!.split('/').at(-1)! : sha256Hex(names.join('\n')).slice(0, 8);
   const { kustomizations, files, helm, markers } = settings.targets;
   const paths = kustomizations.filter((target) => !target.env).map((target) => target.dir);
   const places = [...settings.environments, ...paths, ...files, ...helm.files, ...markers];
@@ -25,6 +23,12 @@ export function bumpBranchName(
     .replace(/\.{2,}/g, '.')
     .replace(/\/{2,}/g, '/')
     .replace(/^[-/.]+|[-/.]+$/g, '');
+}
+
+/** node:crypto is loaded on first use: at start-up it costs milliseconds before the clone can start. */
+function sha256Hex(text: string): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /**
