@@ -1,5 +1,4 @@
 import { helpText } from './settings/help.js';
-import { runEdit } from './edit/edit.js';
 import type { Outcome } from './report/outcome.js';
 import { createOutput, type Output } from './failures/output.js';
 import { runPush } from './push/push.js';
@@ -45,6 +44,8 @@ async function run(
       return null;
     case 'edit': {
       end.configure({ json: settings.json, reportFile: undefined });
+      // Loaded here: a push loads the editors only once its clone is on its way (see push.ts).
+      const { runEdit } = await import('./edit/edit.js');
       return runEdit(settings, output, cwd);
     }
     case 'push':

@@ -10,10 +10,8 @@ import {
 import { commitMessage } from './commit-message.js';
 import { retriesExhaustedError } from '../git/failure.js';
 import type { GitWorkspace } from '../git/workspace.js';
-import { changeList, unchangedOutcome } from '../edit/edit-plan.js';
 import type { Outcome } from '../report/outcome.js';
 import type { Output } from '../failures/output.js';
-import { applyEdits, warmUpEditing } from './push-edit.js';
 import { ciOptions, mergeRequestLink, mergeRequestOptions } from './push-options.js';
 import { registerSecret } from '../failures/redact.js';
 import { Remote, type PushResult } from '../git/remote.js';
@@ -24,6 +22,18 @@ import { checkToken } from './token.js';
 import { isJobTokenVariable } from '../git/environment.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { ImageVerification } from '../registry/image-verification.js';
+
+/**
+ * The editors, the diff and the yaml library are loaded on first use: the bundle evaluates them while
+ * git clone waits on the network instead of before it can start.
+ */
+async function editing() {
+  const [{ applyEdits, warmUpEditing }, { changeList, unchangedOutcome }] = await Promise.all([
+    import('./push-edit.js'),
+    import('../edit/edit-plan.js'),
+  ]);
+  return { applyEdits, warmUpEditing, changeList, unchangedOutcome };
+}
 
 interface Run {
   settings: PushSettings;
@@ -59,7 +69,10 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
     remote.clone(() => {
       void verification?.start();
       startExpiryLookup();
-      warmUpEditing(settings.images);
+      void editing().then(
+        ({ warmUpEditing }) => warmUpEditing(settings.images),
+        () => undefined,
+      );
     }, stopClone.signal),
   );
   const workspace = await cloning.catch(async (error: unknown) => {
@@ -98,6 +111,7 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
 
 async function pushWithRetries(run: Run): Promise<Outcome> {
   const { settings, output, remote, workspace, branch } = run;
+  const { applyEdits, changeList, unchangedOutcome } = await editing();
   let mode = settings.mode;
   const backoff = new RetryBackoff();
   // When this attempt read the branch's tip (the window another writer's push can land in), and that tip.
