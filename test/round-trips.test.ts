@@ -19,7 +19,7 @@ const FLOOR_TOTAL = 7;
 /** Issue 17's bound on everything a bump sends: the floor's requests and two more. */
 const TOTAL_ALLOWED = FLOOR_TOTAL + 2;
 
-/** The floor's requests, and the token-expiry lookup (one API request, sent before the clone). */
+/** The floor's requests, and the token-expiry lookup (one API request, sent once the clone has started). */
 const FLOOR_AND_EXPIRY = { 'info/refs': 3, 'upload-pack': 3, 'receive-pack': 1, api: 1, other: 0 };
 
 const FILES = {
