@@ -1,8 +1,9 @@
 /**
  * Parses only the documents of a multi-document YAML text that mention one of some strings. Each
  * document returned reads as in `parseAllDocuments` of the whole text: the same content, and free
- * of errors only if it is free of them there. Where the text is cut is yaml's lexer's own rule, with
- * its exceptions below; the property test in test/edit/ holds it to the whole parse.
+ * of errors only if it is free of them there. The text is cut at `---` lines, where yaml's lexer
+ * starts a document, but for the cases where yaml reads across one (each handled below); the tests
+ * of this module hold every cut to the whole parse.
  */
 import { parseAllDocuments, type Document } from 'yaml';
 

@@ -90,9 +90,10 @@ export function unmatchedImageWarnings(names: readonly string[], settings: reado
 }
 
 /**
- * The warnings for every kustomization among `targets`, each prefixed with its directory. Usually every
- * entry names an image, and the few documents that mention the names show it: the rest is parsed only
- * for a warning, whose list of names needs them all.
+ * The warnings for every kustomization among `targets`, each prefixed with its directory. The names
+ * in the documents that mention an entry's name are some of all the names, so an entry found there
+ * matches: usually every entry is, and nothing else is parsed. Otherwise (a mismatch, a name reached
+ * through a rename, an escaped spelling) the full walk decides, and lists every name in the warning.
  */
 export async function unmatchedImageWarningsIn(
   targets: readonly EditTarget[],
