@@ -8,6 +8,7 @@ import { posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isRecord } from '../failures/record.js';
 import { splitImage } from '../image/image-arg.js';
+import { documentsMentioning } from './documents-mentioning.js';
 import { KUSTOMIZATION_FILE_NAMES } from './kustomization-file.js';
 import { liesBelow, normalizeBelowRoot } from '../settings/relative-path.js';
 import type { EditTarget } from './targets.js';
@@ -39,16 +40,19 @@ export function readInside(root: string): ReadRepositoryFile {
  * Local resources are followed recursively (directories through their kustomization file, files as
  * multi-document YAML); remote ones (URLs, `github.com/…`) and unreadable ones are skipped. A nested
  * kustomization's own `images:` entries rename what it passes up, as in kustomize.
+ * With `mentioning`, only the manifest documents whose text contains one of these strings are
+ * parsed: the names are then those of these documents, some of the whole walk's.
  */
 export async function imageNamesInResourcesWith(
   readFile: ReadRepositoryFile,
   kustomizationPath: string,
+  mentioning?: readonly string[],
 ): Promise<string[]> {
   const path = normalizeBelowRoot(kustomizationPath);
   if (path === undefined) return [];
   const text = await readFile(path);
   if (text === undefined) return [];
-  const walk: Walk = { readFile, chain: new Set([path]), done: new Map() };
+  const walk: Walk = { readFile, mentioning, chain: new Set([path]), done: new Map() };
   const names = await namesFromResources(walk, firstDocument(text), posix.dirname(path));
   return [...names].sort();
 }
@@ -56,6 +60,7 @@ export async function imageNamesInResourcesWith(
 /** `chain` is the path from the top to here (a resource already on it is a cycle); `done` remembers finished resources. */
 interface Walk {
   readFile: ReadRepositoryFile;
+  mentioning: readonly string[] | undefined;
   chain: Set<string>;
   done: Map<string, Set<string>>;
 }
@@ -84,15 +89,24 @@ export function unmatchedImageWarnings(names: readonly string[], settings: reado
   return settings.flatMap((setting) => unmatchedImageWarning(names, setting.name) ?? []);
 }
 
-/** The warnings for every kustomization among `targets`, each prefixed with its directory. */
+/**
+ * The warnings for every kustomization among `targets`, each prefixed with its directory. The names
+ * in the documents that mention an entry's name are some of all the names, so an entry found there
+ * matches: usually every entry is, and nothing else is parsed. Otherwise (a mismatch, a name reached
+ * through a rename, an escaped spelling) the full walk decides, and lists every name in the warning.
+ */
 export async function unmatchedImageWarningsIn(
   targets: readonly EditTarget[],
   settings: readonly { name: string }[],
   readFile: ReadRepositoryFile,
 ): Promise<string[]> {
+  const readOnce = readingOnce(readFile);
+  const wanted = settings.map((setting) => setting.name);
   const warnings: string[] = [];
   for (const target of targets.filter((candidate) => candidate.kind === 'kustomization')) {
-    const names = await imageNamesInResourcesWith(readFile, target.shown).catch(() => []);
+    const mentioned = await imageNamesInResourcesWith(readOnce, target.shown, wanted).catch((): string[] => []);
+    if (wanted.every((name) => mentioned.includes(name))) continue;
+    const names = await imageNamesInResourcesWith(readOnce, target.shown).catch(() => []);
     warnings.push(...unmatchedImageWarnings(names, settings).map((warning) => `${target.dir}: ${warning}`));
   }
   return warnings;
@@ -130,7 +144,7 @@ async function namesFromResource(walk: Walk, path: string): Promise<Set<string>>
   // Most resources are files: read one as such first instead of probing it for a kustomization.
   if (/\.(ya?ml|json)$/i.test(path)) {
     const text = await walk.readFile(path);
-    if (text !== undefined) return namesInManifests(text);
+    if (text !== undefined) return namesInManifests(text, walk.mentioning);
   }
   for (const fileName of KUSTOMIZATION_FILE_NAMES) {
     const kustomizationPath = path === '.' ? fileName : `${path}/${fileName}`;
@@ -141,7 +155,7 @@ async function namesFromResource(walk: Walk, path: string): Promise<Set<string>>
     return renamed(await namesFromResources(walk, kustomization, path), kustomization);
   }
   const text = await walk.readFile(path);
-  return text === undefined ? new Set() : namesInManifests(text);
+  return text === undefined ? new Set() : namesInManifests(text, walk.mentioning);
 }
 
 /** What a nested kustomization's own `images:` entries turn the names into before passing them up. */
@@ -155,7 +169,7 @@ function renamed(names: Set<string>, kustomization: unknown): Set<string> {
   return new Set([...names].map((name) => renames.get(name) ?? name));
 }
 
-function namesInManifests(text: string): Set<string> {
+function namesInManifests(text: string, mentioning: readonly string[] | undefined): Set<string> {
   const names = new Set<string>();
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -170,7 +184,7 @@ function namesInManifests(text: string): Set<string> {
       visit(value);
     }
   };
-  for (const document of parseAllDocuments(text)) {
+  for (const document of mentioning ? documentsMentioning(text, mentioning) : parseAllDocuments(text)) {
     if (document.errors.length === 0) visit(document.toJS());
   }
   return names;
@@ -179,6 +193,16 @@ function namesInManifests(text: string): Set<string> {
 function firstDocument(text: string): unknown {
   const [document] = parseAllDocuments(text);
   return document && document.errors.length === 0 ? document.toJS() : undefined;
+}
+
+/** Each file read once per check, however many walks ask for it. */
+function readingOnce(readFile: ReadRepositoryFile): ReadRepositoryFile {
+  const texts = new Map<string, Promise<string | undefined>>();
+  return (path) => {
+    const text = texts.get(path) ?? readFile(path);
+    texts.set(path, text);
+    return text;
+  };
 }
 
 /** URLs, scp-like and go-getter forms: kustomize fetches these, they are not in the repository. */

@@ -7,7 +7,10 @@ import {
   imageNamesInResourcesWith,
   readInside,
   unmatchedImageWarning,
+  unmatchedImageWarningsIn,
+  type ReadRepositoryFile,
 } from '../../src/edit/resource-images.js';
+import type { EditTarget } from '../../src/edit/targets.js';
 import { commitFiles, git } from '../support/git.js';
 import { defaultGitOpsFiles, REGISTRY } from '../support/gitops-repo.js';
 
@@ -174,6 +177,51 @@ describe('imageNamesInResourcesWith', () => {
     expect(names).toEqual([`${REGISTRY}/app1`, `${REGISTRY}/app2`]);
     expect(unmatchedImageWarning(names, `${REGISTRY}/app1`)).toBeUndefined();
     expect(unmatchedImageWarning(names, 'app1')).toMatch(/Did you mean "registry\.example\.com\/team\/app1"\?$/);
+  });
+});
+
+describe('unmatchedImageWarningsIn', () => {
+  const apps = Array.from({ length: 40 }, (_, index) => `${REGISTRY}/app${String(index + 1).padStart(2, '0')}`);
+  const files: Record<string, string> = {
+    'overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\n',
+    'base/kustomization.yaml': `resources:\n  - deployments.yaml\nimages:\n  - name: legacy\n    newName: ${REGISTRY}/renamed\n`,
+    'base/deployments.yaml': [
+      ...apps.map((image, index) => deployment(`app${index}`, `${image}:v1`)),
+      deployment('old', 'legacy:1'),
+    ].join('---\n'),
+  };
+  const target: EditTarget = {
+    kind: 'kustomization',
+    path: '/repo/overlays/prod/kustomization.yaml',
+    shown: 'overlays/prod/kustomization.yaml',
+    dir: 'overlays/prod',
+    editor: () => ({ text: '', changes: [] }),
+  };
+  const recording = () => {
+    const asked: string[] = [];
+    const read: ReadRepositoryFile = (path) => {
+      asked.push(path);
+      return Promise.resolve(files[path]);
+    };
+    return { asked, read };
+  };
+
+  it('finds an entry among the documents that mention its name without the names of the others', async () => {
+    const { read } = recording();
+    expect(await imageNamesInResourcesWith(read, target.shown, [`${REGISTRY}/app07`])).toEqual([`${REGISTRY}/app07`]);
+    expect(await imageNamesInResourcesWith(read, target.shown)).toHaveLength(41);
+    expect(await unmatchedImageWarningsIn([target], [{ name: `${REGISTRY}/app07` }], read)).toEqual([]);
+  });
+
+  it('walks every document for an entry found only through a rename, or for the warning, reading each file once', async () => {
+    const { asked, read } = recording();
+    expect(await unmatchedImageWarningsIn([target], [{ name: `${REGISTRY}/renamed` }], read)).toEqual([]);
+    const [warning, ...more] = await unmatchedImageWarningsIn([target], [{ name: 'app07' }, { name: apps[0]! }], read);
+    expect(more).toEqual([]);
+    expect(warning).toBe(`overlays/prod: ${unmatchedImageWarning([...apps, `${REGISTRY}/renamed`].sort(), 'app07')}`);
+    expect(warning).toContain(`found: ${apps.join(', ')}, ${REGISTRY}/renamed)`);
+    // Two checks, each falling back to the full walk: one read each.
+    expect(asked.filter((path) => path === 'base/deployments.yaml')).toHaveLength(2);
   });
 });
 
