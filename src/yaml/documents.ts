@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import { BumpError } from '../failures/errors.js';
-import { documentsIn, readYamlSource, type YamlSource } from './yaml-source.js';
+import { composeDocuments, readYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Every document of a (possibly multi-document) YAML file; the first error is a BumpError with file:line:column. */
 export function parseDocuments(text: string, file: string): Document.Parsed[] {
@@ -11,7 +11,7 @@ export function parseDocuments(text: string, file: string): Document.Parsed[] {
 export function readDocuments(text: string, file: string): { source: YamlSource; documents: Document.Parsed[] } {
   const lines = new LineCounter();
   const source = readYamlSource(text, lines.addNewLine);
-  const all = documentsIn(source, '1.2');
+  const all = composeDocuments(source, { version: '1.2', uniqueKeys: true });
   for (const doc of all) {
     const problem = doc.errors[0];
     if (!problem) continue;
@@ -29,7 +29,7 @@ export function parseSingleDocument(text: string, file: string): Document.Parsed
   return readSingleDocument(text, file).doc;
 }
 
-/** `parseSingleDocument`, also giving the text as read (its CST and its YAML 1.2 documents), for the postcondition. */
+/** `parseSingleDocument`, also giving the text's CST, for the postcondition. */
 export function readSingleDocument(text: string, file: string): { source: YamlSource; doc: Document.Parsed } {
   const { source, documents: all } = readDocuments(text, file);
   if (all.length > 1) {

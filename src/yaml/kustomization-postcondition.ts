@@ -5,7 +5,7 @@ import type { ImageSetting } from '../image/image-arg.js';
 import { kustomizeSetImage, sortedByName, type ModelEntry } from './kustomize-set-image.js';
 import { keyText } from './documents.js';
 import { scalarText } from './source.js';
-import { documentsIn, readYamlSource, type YamlSource, type YamlVersion } from './yaml-source.js';
+import { composeDocuments, readYamlSource, type YamlSource, type YamlVersion } from './yaml-source.js';
 
 const IMAGE_KEYS = ['images', 'imageTags'];
 const WRITTEN_FIELDS = ['newName', 'newTag', 'digest'] as const;
@@ -14,8 +14,8 @@ const WRITTEN_FIELDS = ['newName', 'newTag', 'digest'] as const;
  * The kustomization editor's postcondition: the new text parses with no error and no new warning, in
  * YAML 1.2 and in YAML 1.1 (what kustomize's go-yaml reads), holds as many documents, keeps every key
  * but the images deep-equal, and its images are what kustomize's set-image makes of the old ones.
- * Throws `editWouldCorrupt` otherwise. `before` may come as the editor read it (its CST and its YAML
- * 1.2 documents), so that it is not read again.
+ * Throws `editWouldCorrupt` otherwise. `before` may come as the editor read it (with its CST), so that
+ * it is not read again.
  */
 export function assertKustomizationEdit(
   before: string | YamlSource,
@@ -38,8 +38,8 @@ function differenceIn(
   settings: readonly ImageSetting[],
   version: YamlVersion,
 ): string | undefined {
-  const old = documentsIn(before, version);
-  const now = documentsIn(after, version);
+  const old = parse(before, version);
+  const now = parse(after, version);
   // The old text parses in YAML 1.2 (the editor refused it otherwise); what it already had in YAML 1.1
   // (`y:` and `yes:` are one key there) is not the edit's doing.
   const known = new Set(
@@ -65,6 +65,10 @@ function differenceIn(
     return `images would read ${JSON.stringify(actual)} in YAML ${version}, kustomize's set image gives ${JSON.stringify(expected)}`;
   }
   return undefined;
+}
+
+function parse(source: YamlSource, version: YamlVersion): Document.Parsed[] {
+  return composeDocuments(source, { version, uniqueKeys: true, logLevel: 'silent' });
 }
 
 function firstLine(message: string): string {

@@ -357,7 +357,7 @@ describe('the postcondition', () => {
   const before = 'resources:\n- ../base # shared\nimages:\n- name: app\n  newTag: v1\n';
   const settings = parseImageArgs(['app:v2']);
   const file = 'overlays/prod/kustomization.yaml';
-  /** The old text as the editor read it: its CST and its YAML 1.2 document, reused by the postcondition. */
+  /** The old text as the editor read it (with its CST), which the postcondition does not read again. */
   const asRead = (text: string): YamlSource => readSingleDocument(text, file).source;
   const corrupt =
     (after: string, given: string | YamlSource = before) =>
