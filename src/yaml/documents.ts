@@ -8,7 +8,7 @@ export function parseDocuments(text: string, file: string): Document.Parsed[] {
 }
 
 /** `parseDocuments`, also giving the text's CST, to compose it again (in YAML 1.1, say) without reading it twice. */
-export function readDocuments(text: string, file: string): { source: YamlSource; documents: Document.Parsed[] } {
+function readDocuments(text: string, file: string): { source: YamlSource; documents: Document.Parsed[] } {
   const lines = new LineCounter();
   const source = readYamlSource(text, lines.addNewLine);
   const all = composeDocuments(source, { version: '1.2', uniqueKeys: true });
