@@ -41,9 +41,11 @@ export async function applyEdits(
 
 /**
  * Runs the YAML editors, the diff and the parser of the unmatched-image check once on a small text in
- * memory, while the clone waits on the network: V8 compiles a function on its first call, and the
- * first edit in a process costs about 10 ms more than the next ones, on the way to the commit. Nothing
- * is read or written, and nothing of it is kept.
+ * memory, while the clone waits on the network: V8 compiles a function on its first call, and without
+ * this the first edit in a process costs 5 to 10 ms more, on the way to the commit. The kustomization
+ * ends with a line break and its tag changes, as in a real bump, so the edit takes the same path: the
+ * editor's CST handed to the postcondition, the new text read once, both composed in YAML 1.2 and 1.1.
+ * Nothing is read or written, and nothing of it is kept.
  */
 export function warmUpEditing(images: readonly ImageSetting[]): void {
   try {

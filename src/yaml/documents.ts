@@ -1,26 +1,37 @@
-import { isMap, isScalar, parseAllDocuments, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import { BumpError } from '../failures/errors.js';
+import { composeDocuments, readYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Every document of a (possibly multi-document) YAML file; the first error is a BumpError with file:line:column. */
 export function parseDocuments(text: string, file: string): Document.Parsed[] {
-  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
-  const all = Array.isArray(documents) ? documents : [];
+  return readDocuments(text, file).documents;
+}
+
+/** `parseDocuments`, also giving the text's CST, to compose it again (in YAML 1.1, say) without reading it twice. */
+function readDocuments(text: string, file: string): { source: YamlSource; documents: Document.Parsed[] } {
+  const lines = new LineCounter();
+  const source = readYamlSource(text, lines.addNewLine);
+  const all = composeDocuments(source, { version: '1.2', uniqueKeys: true });
   for (const doc of all) {
     const problem = doc.errors[0];
     if (!problem) continue;
-    const where = problem.linePos?.[0];
+    const where = problem.pos[0] === -1 ? undefined : lines.linePos(problem.pos[0]);
     const location = where ? `${file}:${where.line}:${where.col}` : file;
-    const message = problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new BumpError(`${location}: ${message}`, {
+    throw new BumpError(`${location}: ${problem.message.split('\n')[0]!}`, {
       hint: 'Fix the YAML in the GitOps repository (or with `edit --dir` locally), then run the bump again.',
     });
   }
-  return all;
+  return { source, documents: all };
 }
 
 /** Parses a file that must hold exactly one YAML document; errors carry file:line:column. */
 export function parseSingleDocument(text: string, file: string): Document.Parsed {
-  const all = parseDocuments(text, file);
+  return readSingleDocument(text, file).doc;
+}
+
+/** `parseSingleDocument`, also giving the text's CST, for the postcondition. */
+export function readSingleDocument(text: string, file: string): { source: YamlSource; doc: Document.Parsed } {
+  const { source, documents: all } = readDocuments(text, file);
   if (all.length > 1) {
     const second = all[1]!;
     const line = text.slice(0, second.range[0]).split('\n').length;
@@ -28,8 +39,7 @@ export function parseSingleDocument(text: string, file: string): Document.Parsed
       hint: 'Remove the extra `---` documents: kustomize reads only the first, so the others are silently ignored.',
     });
   }
-  if (all.length === 0) return parseDocument(text);
-  return all[0]!;
+  return { source, doc: all[0] ?? parseDocument(text) };
 }
 
 /** A scalar with a value (not null, not an empty `key:`), with its source range. */

@@ -26,7 +26,7 @@ import {
   positionOf,
   type TextEdit,
 } from './text-edits.js';
-import { parseSingleDocument } from './documents.js';
+import { readSingleDocument } from './documents.js';
 import { rewriteValue } from './scalar-rewrite.js';
 import { fillEmptyValue, insertPairs, pairEnd } from './pair-edits.js';
 import { plainReadsAs, renderScalar, scalarText } from './source.js';
@@ -75,7 +75,7 @@ export function setImages(
   // Edited with a final line break, so lines added at the end never need one of their own.
   const eol = lineBreakOf(original);
   const text = original !== '' && !original.endsWith('\n') ? original + eol : original;
-  const doc = parseSingleDocument(text, file);
+  const { source: parsed, doc } = readSingleDocument(text, file);
   const root = rootMap(doc, file);
   const source: Source = { text, doc, eol, file, aliases: aliasUses(doc), json: writesJson(root) };
   const imagesPair = root?.items.find((pair) => keyOf(pair) === 'images');
@@ -143,7 +143,7 @@ export function setImages(
   }
   if (text !== original && edits.every((edit) => edit.start < original.length) && result.endsWith(eol))
     result = result.slice(0, -eol.length);
-  assertKustomizationEdit(original, result, settings, file);
+  assertKustomizationEdit(text === original ? parsed : original, result, settings, file);
   return { text: result, changes };
 }
 

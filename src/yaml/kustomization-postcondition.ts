@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isAlias, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isSeq, type Document, type Node } from 'yaml';
 import { editWouldCorrupt } from './edit-check.js';
 import type { ImageSetting } from '../image/image-arg.js';
 import { kustomizeSetImage, sortedByName, type ModelEntry } from './kustomize-set-image.js';
 import { keyText } from './documents.js';
 import { scalarText } from './source.js';
+import { composeDocuments, readYamlSource, type YamlSource, type YamlVersion } from './yaml-source.js';
 
 const IMAGE_KEYS = ['images', 'imageTags'];
 const WRITTEN_FIELDS = ['newName', 'newTag', 'digest'] as const;
@@ -13,25 +14,29 @@ const WRITTEN_FIELDS = ['newName', 'newTag', 'digest'] as const;
  * The kustomization editor's postcondition: the new text parses with no error and no new warning, in
  * YAML 1.2 and in YAML 1.1 (what kustomize's go-yaml reads), holds as many documents, keeps every key
  * but the images deep-equal, and its images are what kustomize's set-image makes of the old ones.
- * Throws `editWouldCorrupt` otherwise.
+ * Throws `editWouldCorrupt` otherwise. `before` may come as the editor read it (with its CST), so that
+ * it is not read again.
  */
 export function assertKustomizationEdit(
-  before: string,
+  before: string | YamlSource,
   after: string,
   settings: readonly ImageSetting[],
   file: string,
 ): void {
+  // Each text is read into its CST once and composed in each version (only the composer depends on it).
+  const old = typeof before === 'string' ? readYamlSource(before) : before;
+  const now = after === old.text ? old : readYamlSource(after);
   for (const version of ['1.2', '1.1'] as const) {
-    const problem = differenceIn(before, after, settings, version);
+    const problem = differenceIn(old, now, settings, version);
     if (problem) throw editWouldCorrupt(file, problem);
   }
 }
 
 function differenceIn(
-  before: string,
-  after: string,
+  before: YamlSource,
+  after: YamlSource,
   settings: readonly ImageSetting[],
-  version: '1.1' | '1.2',
+  version: YamlVersion,
 ): string | undefined {
   const old = parse(before, version);
   const now = parse(after, version);
@@ -62,9 +67,8 @@ function differenceIn(
   return undefined;
 }
 
-function parse(text: string, version: '1.1' | '1.2'): Document.Parsed[] {
-  const all = parseAllDocuments(text, { version, uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
-  return Array.isArray(all) ? all : [];
+function parse(source: YamlSource, version: YamlVersion): Document.Parsed[] {
+  return composeDocuments(source, { version, uniqueKeys: true, logLevel: 'silent' });
 }
 
 function firstLine(message: string): string {

@@ -6,6 +6,8 @@ import { setImages } from '../../src/yaml/kustomization-editor.js';
 import { assertKustomizationEdit } from '../../src/yaml/kustomization-postcondition.js';
 import { parseImageArgs } from '../../src/image/image-arg.js';
 import { renderScalar } from '../../src/yaml/source.js';
+import { readSingleDocument } from '../../src/yaml/documents.js';
+import type { YamlSource } from '../../src/yaml/yaml-source.js';
 
 function edit(text: string, ...args: string[]) {
   return setImages(text, parseImageArgs(args));
@@ -354,12 +356,25 @@ describe('renderScalar quotes what a YAML 1.1 reader would not read as the same 
 describe('the postcondition', () => {
   const before = 'resources:\n- ../base # shared\nimages:\n- name: app\n  newTag: v1\n';
   const settings = parseImageArgs(['app:v2']);
-  const corrupt = (after: string) => () =>
-    assertKustomizationEdit(before, after, settings, 'overlays/prod/kustomization.yaml');
+  const file = 'overlays/prod/kustomization.yaml';
+  /** The old text as the editor read it (with its CST), which the postcondition does not read again. */
+  const asRead = (text: string): YamlSource => readSingleDocument(text, file).source;
+  const corrupt =
+    (after: string, given: string | YamlSource = before) =>
+    () =>
+      assertKustomizationEdit(given, after, settings, file);
 
   it('accepts exactly kustomize’s change', () => {
     expect(corrupt(before.replace('v1', 'v2'))).not.toThrow();
     expect(corrupt(before.replace('newTag: v1', 'newTag: "v2"'))).not.toThrow();
+    expect(corrupt(before.replace('v1', 'v2'), asRead(before))).not.toThrow();
+  });
+
+  it('compares in YAML 1.1 as well, also with the old text as the editor read it', () => {
+    // 0o17 is 15 in YAML 1.2 and the string "0o17" in YAML 1.1.
+    const old = 'replicas: 0o17\nimages:\n- name: app\n  newTag: v1\n';
+    const after = 'replicas: 15\nimages:\n- name: app\n  newTag: v2\n';
+    for (const given of [old, asRead(old)]) expect(corrupt(after, given)).toThrow(/`replicas` would differ/);
   });
 
   it.each([
@@ -386,5 +401,6 @@ describe('the postcondition', () => {
       /^internal: the edit of overlays\/prod\/kustomization\.yaml would change more than the image \(.*\); nothing was written$/,
     );
     expect(corrupt(after)).toThrow(detail);
+    expect(corrupt(after, asRead(before))).toThrow(detail);
   });
 });
