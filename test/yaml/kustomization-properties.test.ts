@@ -444,6 +444,26 @@ describe('setImages on generated kustomizations', () => {
 
 describe('renderScalar on any tag the image grammar allows', () => {
   const tag = fc.stringMatching(/^[\w][\w.-]{0,15}$/);
+  it.each([
+    ['v1.2.3', 'v1.2.3'],
+    ['release-42_b', 'release-42_b'],
+    ['yEs', 'yEs'],
+    ['e3', '"e3"'],
+    ['E-10', '"E-10"'],
+    ['on', '"on"'],
+    ['Yes', '"Yes"'],
+    ['null', '"null"'],
+    ['y', '"y"'],
+    ['False', '"False"'],
+  ])(
+    'a tag that starts with a letter, %s, is written %s: plain unless YAML 1.1 reads it as something else',
+    (value, written) => {
+      expect(renderScalar(value)).toBe(written);
+      for (const version of ['1.1', '1.2'] as const)
+        expect(parse(`newTag: ${written}`, { version })).toEqual({ newTag: value });
+    },
+  );
+
   it('gives text that reads back as the same string in YAML 1.2 and 1.1, in a block and in a flow mapping', () => {
     fc.assert(
       fc.property(tag, (value) => {
