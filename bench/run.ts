@@ -180,7 +180,7 @@ type Requests = Record<VariantName, { total: number[]; critical: number[] }>;
 /**
  * The git requests of one run the push had to wait for: the longest chain of requests, each sent only
  * after the one before it was answered, that ends with the push's upload. The API request (the token
- * expiry lookup) is left out of the chain: it is sent once the clone has started and never waited for.
+ * expiry lookup) is left out of the chain: it is sent once the clone is done and never waited for.
  */
 function roundTrips(requests: readonly RequestRecord[]): { total: number; critical: number } {
   const git = requests.filter((r) => requestKind(r) !== 'api');

@@ -50,15 +50,6 @@ interface Run {
 export async function runPush(settings: PushSettings, output: Output, inputs: PushEnvironment): Promise<Outcome> {
   const token = checkToken(inputs.token);
   registerSecret(token);
-  const abandonExpiry = new AbortController();
-  let expiry: ReturnType<typeof lookUpExpiry> | undefined;
-  let expiryAnswer: Awaited<typeof expiry>;
-  // Asked once git clone is on its way; a job token lives only as long as its job: GitLab has no expiry date to look up for it.
-  const startExpiryLookup = () => {
-    if (settings.expiryWarningDays <= 0 || isJobTokenVariable(settings.tokenVariable)) return;
-    expiry = lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile);
-    void expiry.then((answer) => (expiryAnswer = answer));
-  };
   // Asked beside the clone; a failed verification is the error shown even when the clone failed too, and
   // it ends the run: the clone stops at once instead of finishing first.
   const stopClone = new AbortController();
@@ -68,7 +59,6 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   const cloning = output.section('clone', `Clone ${settings.project}`, () =>
     remote.clone(() => {
       void verification?.start();
-      startExpiryLookup();
       void editing().then(
         ({ warmUpEditing }) => warmUpEditing(settings.images),
         () => undefined,
@@ -80,6 +70,15 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
     if (verification?.started) await verification.images();
     throw error;
   });
+  // Asked once the clone is done, when the server has nothing else to do for this run (the edit and the
+  // commit are local); a job token lives only as long as its job: GitLab has no expiry date to look up for it.
+  const abandonExpiry = new AbortController();
+  const expiry =
+    settings.expiryWarningDays > 0 && !isJobTokenVariable(settings.tokenVariable)
+      ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile)
+      : undefined;
+  let expiryAnswer: Awaited<typeof expiry>;
+  void expiry?.then((answer) => (expiryAnswer = answer));
   try {
     const images = verification ? await output.section('verify', 'Verify images', () => verification.images()) : [];
     const branch = settings.branch ?? (await workspace.currentBranch());
