@@ -128,7 +128,7 @@ describe('round trips of one bump', () => {
     expect(bump.counts).toEqual(FLOOR_AND_EXPIRY);
   });
 
-  it('starts three git processes: the clone (which checks out the cone itself), the commit and the push', async () => {
+  it('starts four git processes: the clone, the checkout of the cone (its blobs in one fetch), the commit and the push', async () => {
     const { project, env } = await newProject(server, 'rtt-processes');
     const shim = await gitShim();
     const result = await pushTo(
@@ -142,7 +142,7 @@ describe('round trips of one bump', () => {
     );
     expect(result.exitCode, result.stderr).toBe(0);
     const commands = gitProcesses(shim).map(({ argv }) => argv.find((arg) => /^[a-z][a-z-]*$/.test(arg)));
-    expect(commands.sort()).toEqual(['clone', 'commit', 'push']);
+    expect(commands.sort()).toEqual(['checkout', 'clone', 'commit', 'push']);
     expect(await readServerFile(server, project, 'main', OVERLAY)).toContain('newTag: v1.2.3');
   });
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 // Before simple-git: its bundled `debug` reads DEBUG once, when it loads.
@@ -13,7 +13,7 @@ import { conePatterns } from './sparse-cone.js';
 
 const MANIFEST_FILE = /(\.ya?ml|\.json|^Kustomization)$/i;
 
-const SPARSE_CONFIG = ['core.sparseCheckout=true', 'core.sparseCheckoutCone=true', 'index.sparse=true'];
+const SPARSE_CONFIG = '[core]\n\tsparseCheckout = true\n\tsparseCheckoutCone = true\n[index]\n\tsparse = true\n';
 
 export interface PushRequest {
   refspec: string;
@@ -30,9 +30,7 @@ export class GitWorkspace {
   private constructor(
     readonly dir: string,
     private readonly git: Git,
-    /** The temporary directory around the clone, removed on dispose; none for a clone in a directory given to keep. */
-    private readonly scratch: string | undefined,
-    private readonly untrack: () => void,
+    private readonly untrack: () => void = () => undefined,
   ) {}
 
   static async clone(options: {
@@ -49,34 +47,21 @@ export class GitWorkspace {
     timeoutMs: number;
     keepDir?: string;
   }): Promise<GitWorkspace> {
-    // One temporary directory holds the clone (unless it is to be kept elsewhere) and the template git
-    // clone copies into the new .git: holding only the cone's info/sparse-checkout, it makes the clone
-    // check out the sparse cone itself, without a second git process.
-    const scratch = await mkdtemp(join(tmpdir(), 'image-bump-'));
-    const untrack = trackDirectory(scratch);
-    const template = join(scratch, 'template');
-    const dir = options.keepDir ?? join(scratch, 'repo');
-    await mkdir(dir, { recursive: true });
+    const dir = options.keepDir
+      ? await mkdir(options.keepDir, { recursive: true }).then(() => options.keepDir!)
+      : await mkdtemp(join(tmpdir(), 'image-bump-'));
     const workspace = new GitWorkspace(
       dir,
       gitIn(dir, options.environment, options.timeoutMs, options.stop),
-      options.keepDir ? undefined : scratch,
-      untrack,
+      options.keepDir ? undefined : trackDirectory(dir),
     );
     try {
-      await mkdir(join(template, 'info'), { recursive: true });
-      await writeFile(
-        join(template, 'info', 'sparse-checkout'),
-        conePatterns(options.paths, options.filesOf).join('\n') + '\n',
-      );
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
       const cloning = workspace.git.raw([
         'clone',
-        `--template=${template}`,
-        // With a sparse index, the index lists the checked-out directories' files, not every file of the repository.
-        ...SPARSE_CONFIG.flatMap((setting) => ['--config', setting]),
         '--depth=1',
         '--filter=blob:none',
+        '--no-checkout',
         '--single-branch',
         '--no-tags',
         ...branch,
@@ -87,11 +72,18 @@ export class GitWorkspace {
       // simple-git starts the process within the current microtasks: setImmediate comes after it.
       if (options.whileCloning) setImmediate(options.whileCloning);
       await cloning;
+      // What `git sparse-checkout set --cone --sparse-index` writes, without git processes for it. With a
+      // sparse index, the index lists the checked-out directories' files, not every file of the repository.
+      await mkdir(join(dir, '.git', 'info'), { recursive: true });
+      await writeFile(
+        join(dir, '.git', 'info', 'sparse-checkout'),
+        conePatterns(options.paths, options.filesOf).join('\n') + '\n',
+      );
+      await appendFile(join(dir, '.git', 'config'), SPARSE_CONFIG);
+      await workspace.git.raw(['checkout']);
     } catch (error) {
       await workspace.dispose(options.keepDir !== undefined);
       throw error;
-    } finally {
-      await rm(options.keepDir ? scratch : template, { recursive: true, force: true });
     }
     return workspace;
   }
@@ -263,7 +255,7 @@ export class GitWorkspace {
   }
 
   async dispose(keep = false): Promise<void> {
-    if (!keep && this.scratch) await rm(this.scratch, { recursive: true, force: true });
+    if (!keep) await rm(this.dir, { recursive: true, force: true });
     this.untrack();
   }
 }
@@ -316,8 +308,7 @@ const TIMED_OUT = 124;
  *   killed git wrote nothing; here every non-zero exit fails, and one at the time limit says so.
  * - `allowEnvironment` and `unsafe`: the environment is ours and built from nothing; these settings
  *   let it switch askpass, credential helpers, hooks and the user's and system's config OFF (none of
- *   them runs or reads anything). Nothing of this process's own environment is added to it. The one
- *   template directory given to git clone is made by the clone itself, in a private temporary directory.
+ *   them runs or reads anything). Nothing of this process's own environment is added to it.
  * - `completion`: the default also waits 50 ms after each process's exit, and that timer keeps node
  *   alive at the end.
  * - No command runs with --quiet: simple-git waits an extra 50 ms after a process that wrote nothing.
@@ -348,7 +339,6 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number, stop
         allowUnsafeHooksPath: true,
         allowUnsafeAskPass: true,
         allowUnsafeConfigPaths: true,
-        allowUnsafeTemplateDir: true,
       },
       completion: { onClose: true, onExit: false },
       errors: (error, { exitCode, stdOut, stdErr }) => {
