@@ -55,10 +55,24 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
   const stopClone = new AbortController();
   const verification =
     inputs.registry && new ImageVerification(settings, inputs.registry, output, () => stopClone.abort());
+  // A job token lives only as long as its job: GitLab has no expiry date to look up for it.
+  const abandonExpiry = new AbortController();
+  let expiry: ReturnType<typeof lookUpExpiry> | undefined;
+  let expiryAnswer: Awaited<typeof expiry>;
   const remote = new Remote(settings, token, inputs);
   const cloning = output.section('clone', `Clone ${settings.project}`, () =>
     remote.clone(() => {
       void verification?.start();
+      // Made while git clone waits on the network, sent once the clone is done: its request shares the
+      // server with none of the clone's, and its JS runs while this process has nothing else to do.
+      if (settings.expiryWarningDays > 0 && !isJobTokenVariable(settings.tokenVariable)) {
+        expiry = lookUpExpiry(settings.serverUrl, token, {
+          signal: abandonExpiry.signal,
+          caFile: inputs.caFile,
+          sendAfter: cloning,
+        });
+        void expiry.then((answer) => (expiryAnswer = answer));
+      }
       void editing().then(
         ({ warmUpEditing }) => warmUpEditing(settings.images),
         () => undefined,
@@ -66,19 +80,11 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
     }, stopClone.signal),
   );
   const workspace = await cloning.catch(async (error: unknown) => {
+    abandonExpiry.abort();
     // A check under way that fails is the cause to show (it stopped the clone); one never started is not started now.
     if (verification?.started) await verification.images();
     throw error;
   });
-  // Asked once the clone is done, when the server has nothing else to do for this run (the edit and the
-  // commit are local); a job token lives only as long as its job: GitLab has no expiry date to look up for it.
-  const abandonExpiry = new AbortController();
-  const expiry =
-    settings.expiryWarningDays > 0 && !isJobTokenVariable(settings.tokenVariable)
-      ? lookUpExpiry(settings.serverUrl, token, undefined, abandonExpiry.signal, inputs.caFile)
-      : undefined;
-  let expiryAnswer: Awaited<typeof expiry>;
-  void expiry?.then((answer) => (expiryAnswer = answer));
   try {
     const images = verification ? await output.section('verify', 'Verify images', () => verification.images()) : [];
     const branch = settings.branch ?? (await workspace.currentBranch());

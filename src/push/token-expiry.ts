@@ -11,19 +11,30 @@ export type ExpiryLookup = { expiresAt: string | null } | { unknown: string };
 /** An answer is a few hundred bytes: anything much longer is not GitLab's, and is not read on. */
 const BODY_CAP = 64 * 1024;
 
+export interface ExpiryLookupOptions {
+  /** Bounds the whole exchange from when the request is sent, a trickling answer included. */
+  timeoutMs?: number;
+  /** Abandons the lookup. */
+  signal?: AbortSignal;
+  caFile?: string;
+  /**
+   * The request is made (and its connection opened) at once, and sent when this settles: the JS of a
+   * first HTTP request then runs while the process has nothing else to do, and the server answers it
+   * when it suits the run.
+   */
+  sendAfter?: Promise<unknown>;
+}
+
 /**
  * node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the
  * lookup itself. node:http follows no redirect: a 3xx is just "unknown", and the token goes to the
  * validated server only. The token is set after the request is made, so that the options NODE_DEBUG=http
- * prints when it opens the connection do not hold it. `timeoutMs` bounds the whole exchange (a trickling
- * answer included); `signal` abandons it.
+ * prints when it opens the connection do not hold it.
  */
 export async function lookUpExpiry(
   serverUrl: string,
   token: string,
-  timeoutMs = 3000,
-  signal?: AbortSignal,
-  caFile?: string,
+  { timeoutMs = 3000, signal, caFile, sendAfter }: ExpiryLookupOptions = {},
 ): Promise<ExpiryLookup> {
   guardProcessOutput();
   let ca: Buffer | undefined;
@@ -36,38 +47,34 @@ export async function lookUpExpiry(
   const send = await requestFunction(url);
   return new Promise((resolveOnce) => {
     let settled = false;
+    let deadline: NodeJS.Timeout | undefined;
     const resolve = (lookup: ExpiryLookup) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       resolveOnce(lookup);
     };
-    const request = send(
-      url,
-      { headers: { Accept: 'application/json' }, timeout: timeoutMs, signal, ca },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > BODY_CAP) return request.destroy(new Error('too large'));
-          chunks.push(chunk);
-        });
-        response.on('error', () => resolve({ unknown: 'error' }));
-        response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
-        response.on('end', () => {
-          if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
-          try {
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
-            resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
-          } catch {
-            resolve({ unknown: 'not JSON' });
-          }
-        });
-      },
-    );
+    const request = send(url, { headers: { Accept: 'application/json' }, signal, ca }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > BODY_CAP) return request.destroy(new Error('too large'));
+        chunks.push(chunk);
+      });
+      response.on('error', () => resolve({ unknown: 'error' }));
+      response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
+      response.on('end', () => {
+        if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
+          resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
+        } catch {
+          resolve({ unknown: 'not JSON' });
+        }
+      });
+    });
     request.setHeader('PRIVATE-TOKEN', token);
-    const deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error) =>
       resolve({
@@ -79,7 +86,14 @@ export async function lookUpExpiry(
               : 'error',
       }),
     );
-    request.end();
+    const sendNow = () => {
+      if (settled) return;
+      request.setTimeout(timeoutMs);
+      deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
+      request.end();
+    };
+    if (sendAfter) void sendAfter.then(sendNow, sendNow);
+    else sendNow();
   });
 }
 

@@ -43,12 +43,12 @@ afterAll(() => {
 
 describe('the token expiry lookup on a server with its own CA', () => {
   it('trusts the CA file the job names, as git does', async () => {
-    expect(await lookUpExpiry(url, 'glpat-ca-test-token-0001', 3000, undefined, caFile)).toEqual({
+    expect(await lookUpExpiry(url, 'glpat-ca-test-token-0001', { caFile })).toEqual({
       expiresAt: '2030-01-01',
     });
   });
 
   it('without it, the certificate is not trusted and the expiry stays unknown', async () => {
-    expect(await lookUpExpiry(url, 'glpat-ca-test-token-0001', 3000)).toEqual({ unknown: 'error' });
+    expect(await lookUpExpiry(url, 'glpat-ca-test-token-0001')).toEqual({ unknown: 'error' });
   });
 });
