@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -59,6 +60,9 @@ export class GitWorkspace {
       const branch = options.branch ? [`--branch=${options.branch}`] : [];
       const cloning = workspace.git.raw([
         'clone',
+        // No template: the sample hooks and the rest of git's default template are 15 files to write and
+        // to remove again, and nothing here uses them.
+        '--template=',
         '--depth=1',
         '--filter=blob:none',
         '--no-checkout',
@@ -125,9 +129,12 @@ export class GitWorkspace {
     )?.[1];
   }
 
-  /** Read from .git/HEAD: the clone has just written it, and a file read costs no git process. */
+  /**
+   * Read from .git/HEAD: the clone has just written it, and a file read costs no git process. Read at
+   * once (an asynchronous read of a few bytes took milliseconds on the way from the checkout to the edit).
+   */
   async currentBranch(): Promise<string> {
-    const head = await readFile(join(this.dir, '.git', 'HEAD'), 'utf8').catch(() => '');
+    const head = readSmallFile(join(this.dir, '.git', 'HEAD'));
     const branch = /^ref: refs\/heads\/(.+)$/m.exec(head)?.[1];
     return branch ?? (await this.git.raw(['symbolic-ref', '--short', 'HEAD'])).trim();
   }
@@ -232,8 +239,7 @@ export class GitWorkspace {
   /** HEAD's commit, from the branch's loose ref when there is one (a fresh clone writes it). */
   async head(): Promise<string> {
     const branch = await this.currentBranch().catch(() => undefined);
-    const loose =
-      branch && (await readFile(join(this.dir, '.git', 'refs', 'heads', ...branch.split('/')), 'utf8').catch(() => ''));
+    const loose = branch && readSmallFile(join(this.dir, '.git', 'refs', 'heads', ...branch.split('/')));
     return loose && /^[0-9a-f]{40,64}\n?$/.test(loose) ? loose.trim() : this.resolve('HEAD');
   }
 
@@ -308,7 +314,8 @@ const TIMED_OUT = 124;
  *   killed git wrote nothing; here every non-zero exit fails, and one at the time limit says so.
  * - `allowEnvironment` and `unsafe`: the environment is ours and built from nothing; these settings
  *   let it switch askpass, credential helpers, hooks and the user's and system's config OFF (none of
- *   them runs or reads anything). Nothing of this process's own environment is added to it.
+ *   them runs or reads anything). Nothing of this process's own environment is added to it. The clone's
+ *   template (`--template=`) is none at all.
  * - `completion`: the default also waits 50 ms after each process's exit, and that timer keeps node
  *   alive at the end.
  * - No command runs with --quiet: simple-git waits an extra 50 ms after a process that wrote nothing.
@@ -339,6 +346,7 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number, stop
         allowUnsafeHooksPath: true,
         allowUnsafeAskPass: true,
         allowUnsafeConfigPaths: true,
+        allowUnsafeTemplateDir: true,
       },
       completion: { onClose: true, onExit: false },
       errors: (error, { exitCode, stdOut, stdErr }) => {
@@ -367,6 +375,15 @@ function gitIn(dir: string, environment: GitEnvironment, timeoutMs: number, stop
     raw: async (args) => (await run(args)).stdout,
     revparse: async (args) => (await run(['rev-parse', ...args])).stdout.trim(),
   };
+}
+
+/** A file of a few bytes that git wrote in the clone, or '' when there is none. */
+function readSmallFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function parentsIn(rawCommit: string): string[] {
