@@ -130,7 +130,8 @@ const NEVER_IN_GIT_ENVIRONMENT =
   /^(GITLAB_PUSHER_TOKEN|DEBUG|NODE_DEBUG|NODE_OPTIONS|GIT_TRACE2\w*|GIT_TRACE_CURL\w*|GIT_TRACE_REDACT|GIT_TRACE_SETUP|GIT_CURL_VERBOSE|XDG_CONFIG_HOME)=/;
 
 function checkGitProcesses(expect: ExpectStatic, processes: GitProcess[], token: string, pushed: boolean): void {
-  if (pushed) expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push']));
+  if (pushed)
+    expect(processes.map((p) => p.argv[0])).toEqual(expect.arrayContaining(['clone', 'checkout', 'commit', 'push']));
   const basic = ['oauth2', 'gitlab-ci-token'].map((user) => Buffer.from(`${user}:${token}`).toString('base64'));
   for (const { argv, env } of processes) {
     assertClean(expect, `the arguments of git ${argv[0]}`, argv.join('\0'), token);
