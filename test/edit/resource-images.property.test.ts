@@ -6,8 +6,8 @@ import {
   unmatchedImageWarningsIn,
   type ReadRepositoryFile,
 } from '../../src/edit/resource-images.js';
-import type { EditTarget } from '../../src/edit/targets.js';
 import { randomSource } from '../support/random-source.js';
+import { PROD_OVERLAY_TARGET } from '../support/overlay-target.js';
 
 /** Names that contain one another, differ only by registry, or match nothing. */
 const NAMES = [
@@ -143,13 +143,7 @@ function files(generated: Layout): Record<string, string> {
   return tree;
 }
 
-const target: EditTarget = {
-  kind: 'kustomization',
-  path: '/repo/overlays/prod/kustomization.yaml',
-  shown: 'overlays/prod/kustomization.yaml',
-  dir: 'overlays/prod',
-  editor: () => ({ text: '', changes: [] }),
-};
+const target = PROD_OVERLAY_TARGET;
 
 describe('unmatchedImageWarningsIn: properties', () => {
   it('warns exactly as the full walk of every document does, reading each file once', async () => {

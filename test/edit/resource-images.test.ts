@@ -10,9 +10,9 @@ import {
   unmatchedImageWarningsIn,
   type ReadRepositoryFile,
 } from '../../src/edit/resource-images.js';
-import type { EditTarget } from '../../src/edit/targets.js';
 import { commitFiles, git } from '../support/git.js';
 import { defaultGitOpsFiles, REGISTRY } from '../support/gitops-repo.js';
+import { PROD_OVERLAY_TARGET } from '../support/overlay-target.js';
 
 const created: string[] = [];
 afterAll(() => {
@@ -190,13 +190,7 @@ describe('unmatchedImageWarningsIn', () => {
       deployment('old', 'legacy:1'),
     ].join('---\n'),
   };
-  const target: EditTarget = {
-    kind: 'kustomization',
-    path: '/repo/overlays/prod/kustomization.yaml',
-    shown: 'overlays/prod/kustomization.yaml',
-    dir: 'overlays/prod',
-    editor: () => ({ text: '', changes: [] }),
-  };
+  const target = PROD_OVERLAY_TARGET;
   const recording = () => {
     const asked: string[] = [];
     const read: ReadRepositoryFile = (path) => {
