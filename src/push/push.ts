@@ -110,6 +110,9 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
       for (const warning of (await run.unmatchedImages) ?? []) output.warn(warning);
     }
   } finally {
+    // A run that failed before its push (a verification that failed once the clone was done) has not
+    // reported the lookup: it does not wait for it either.
+    abandonExpiry.abort();
     await workspace.dispose(settings.keepWorkdir !== undefined);
   }
 }

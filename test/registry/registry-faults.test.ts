@@ -102,6 +102,22 @@ describe('a registry that cannot confirm the image stops the bump (--verify-imag
     ]);
   });
 
+  it('404 once the clone is done: the run ends without waiting for an expiry lookup that does not answer', async () => {
+    const registry = await fake((_req, res) => {
+      setTimeout(() => registryError(res, 404, 'MANIFEST_UNKNOWN', 'manifest unknown'), 500);
+    });
+    server.setFault({ kind: 'trickle', service: 'api' });
+    try {
+      const started = performance.now();
+      const refused = await bump(`${registry.host}/team/app:1.4.2`);
+      expectRefused(refused, /^error: image .* is not in registry/, /pushed this very tag/, 'image-missing');
+      // The lookup's own deadline is 3 s from its send, after the clone: the run did not sit it out.
+      expect(performance.now() - started).toBeLessThan(2700);
+    } finally {
+      server.setFault(null);
+    }
+  });
+
   it('5xx: the registry fails', async () => {
     const registry = await fake((_req, res) => {
       res.writeHead(503, { 'Content-Type': 'text/plain' });
