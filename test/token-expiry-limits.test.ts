@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { lookUpExpiry } from '../src/push/token-expiry.js';
 import { requestKind } from './support/gitlab-server.js';
@@ -78,5 +80,29 @@ describe('the token expiry lookup keeps its limits', () => {
     expect(await lookup).toEqual({ unknown: 'abandoned' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server.requests.slice(since).filter((r) => requestKind(r) === 'api')).toHaveLength(0);
+  });
+
+  it('made ahead on a connection the server closes while it waits (a header timeout): made again when it is sent', async () => {
+    let answered = 0;
+    const idleClosing = createServer(
+      { headersTimeout: 400, requestTimeout: 800, connectionsCheckingInterval: 100 },
+      (_request, response) => {
+        answered++;
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end('{"expires_at":"2031-02-03"}');
+      },
+    );
+    await new Promise<void>((resolve) => idleClosing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = idleClosing.address() as AddressInfo;
+      const sendAfter = new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await lookUpExpiry(`http://127.0.0.1:${port}`, 'some-token', { sendAfter })).toEqual({
+        expiresAt: '2031-02-03',
+      });
+      expect(answered).toBe(1);
+    } finally {
+      idleClosing.closeAllConnections();
+      await new Promise((resolve) => idleClosing.close(resolve));
+    }
   });
 });

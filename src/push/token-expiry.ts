@@ -12,7 +12,7 @@ export type ExpiryLookup = { expiresAt: string | null } | { unknown: string };
 const BODY_CAP = 64 * 1024;
 
 export interface ExpiryLookupOptions {
-  /** Bounds the whole exchange from when the request is sent, a trickling answer included. */
+  /** Bounds the whole exchange, counted from when the request is sent, a trickling answer included. */
   timeoutMs?: number;
   /** Abandons the lookup. */
   signal?: AbortSignal;
@@ -26,10 +26,11 @@ export interface ExpiryLookupOptions {
 }
 
 /**
- * node:http rather than fetch: the lookup runs beside the clone, and fetch costs more to load than the
- * lookup itself. node:http follows no redirect: a 3xx is just "unknown", and the token goes to the
- * validated server only. The token is set after the request is made, so that the options NODE_DEBUG=http
- * prints when it opens the connection do not hold it.
+ * node:http rather than fetch: fetch costs more to load than the lookup itself. node:http follows no
+ * redirect: a 3xx is just "unknown", and the token goes to the validated server only. The token is set
+ * after the request is made, so that the options NODE_DEBUG=http prints when it opens the connection do
+ * not hold it. A request made ahead (`sendAfter`) whose connection the server closes before it is sent
+ * (a front end's timeout for idle connections, during a long clone) is made once more when it is sent.
  */
 export async function lookUpExpiry(
   serverUrl: string,
@@ -47,6 +48,7 @@ export async function lookUpExpiry(
   const send = await requestFunction(url);
   return new Promise((resolveOnce) => {
     let settled = false;
+    let sent = false;
     let deadline: NodeJS.Timeout | undefined;
     const resolve = (lookup: ExpiryLookup) => {
       if (settled) return;
@@ -54,40 +56,50 @@ export async function lookUpExpiry(
       clearTimeout(deadline);
       resolveOnce(lookup);
     };
-    const request = send(url, { headers: { Accept: 'application/json' }, signal, ca }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > BODY_CAP) return request.destroy(new Error('too large'));
-        chunks.push(chunk);
+    const makeRequest = () => {
+      const request = send(url, { headers: { Accept: 'application/json' }, signal, ca }, (response) => {
+        // An answer before the request was sent is the server giving up on an idle connection.
+        if (!sent) return request.destroy();
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > BODY_CAP) return request.destroy(new Error('too large'));
+          chunks.push(chunk);
+        });
+        response.on('error', () => resolve({ unknown: 'error' }));
+        response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
+        response.on('end', () => {
+          if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
+            resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
+          } catch {
+            resolve({ unknown: 'not JSON' });
+          }
+        });
       });
-      response.on('error', () => resolve({ unknown: 'error' }));
-      response.on('close', () => resolve({ unknown: 'closed' })); // after 'end', when that came
-      response.on('end', () => {
-        if (response.statusCode !== 200) return resolve({ unknown: `HTTP ${response.statusCode}` });
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { expires_at?: unknown };
-          resolve({ expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null });
-        } catch {
-          resolve({ unknown: 'not JSON' });
-        }
+      request.setHeader('PRIVATE-TOKEN', token);
+      request.on('timeout', () => request.destroy(new Error('timeout')));
+      request.on('error', (error) => {
+        if (!sent && !signal?.aborted) return; // made again when it is sent
+        resolve({
+          unknown:
+            error.message === 'timeout' || error.message === 'too large'
+              ? error.message
+              : signal?.aborted
+                ? 'abandoned'
+                : 'error',
+        });
       });
-    });
-    request.setHeader('PRIVATE-TOKEN', token);
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) =>
-      resolve({
-        unknown:
-          error.message === 'timeout' || error.message === 'too large'
-            ? error.message
-            : signal?.aborted
-              ? 'abandoned'
-              : 'error',
-      }),
-    );
+      return request;
+    };
+    let request = makeRequest();
     const sendNow = () => {
       if (settled) return;
+      if (signal?.aborted) return resolve({ unknown: 'abandoned' });
+      if (request.destroyed) request = makeRequest();
+      sent = true;
       request.setTimeout(timeoutMs);
       deadline = setTimeout(() => request.destroy(new Error('timeout')), timeoutMs);
       request.end();
