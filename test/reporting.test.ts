@@ -166,6 +166,24 @@ describe('token-expiry warning', () => {
     );
   });
 
+  it.each([
+    ['a dry run', ['--image', `${REGISTRY}/app1:v1.1.0`, '--dry-run']],
+    ['a run with nothing to change', ['--image', `${REGISTRY}/app1:v1.0.0`]],
+  ])('warns in %s too, which ends before a lookup sent after the clone is answered', async (_run, args) => {
+    const expiresAt = isoDate(5);
+    const { project, env } = await newProject(server, 'report', {
+      token: { scopes: ['write_repository', 'read_api'], expiresAt },
+    });
+    server.setLatency(150);
+    try {
+      const result = await push(project, env, ...args);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(new RegExp(`^warning: the token in GITLAB_PUSHER_TOKEN expires on ${expiresAt}`));
+    } finally {
+      server.setLatency(0);
+    }
+  });
+
   it('says nothing when expiry is further away than --expiry-warning-days', async () => {
     const { project, env } = await newProject(server, 'report', {
       token: { scopes: ['write_repository', 'read_api'], expiresAt: isoDate(60) },

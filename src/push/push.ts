@@ -99,13 +99,17 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
     };
     try {
       const outcome = await pushWithRetries(run);
+      // A run that pushes nothing ends right after its edit, before the lookup sent after the clone is
+      // answered: it waits for the answer a little (nothing follows it in a pipeline's critical path).
+      if (expiry && outcome.kind !== 'pushed' && outcome.kind !== 'proposed')
+        await Promise.race([expiry, sleep(EXPIRY_GRACE_MS, undefined, { ref: false })]);
       return verification ? { ...outcome, verified: verification.verified() } : outcome;
     } finally {
       // The expiry lookup never holds the bump up: answered by now, or abandoned (its request destroyed).
       if (expiryAnswer) reportExpiry(expiryAnswer, settings, output);
       else if (expiry) {
         abandonExpiry.abort();
-        output.debug('token expiry lookup still unanswered after the push: abandoned');
+        output.debug('token expiry lookup still unanswered at the end of the run: abandoned');
       }
       for (const warning of (await run.unmatchedImages) ?? []) output.warn(warning);
     }
@@ -116,6 +120,9 @@ export async function runPush(settings: PushSettings, output: Output, inputs: Pu
     await workspace.dispose(settings.keepWorkdir !== undefined);
   }
 }
+
+/** How long a run that pushes nothing waits for the token-expiry answer. */
+const EXPIRY_GRACE_MS = 1000;
 
 async function pushWithRetries(run: Run): Promise<Outcome> {
   const { settings, output, remote, workspace, branch } = run;
