@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { afterEach } from 'vitest';
 
 export interface Recorded {
   method: string;
@@ -22,6 +23,19 @@ export interface FakeRegistry {
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, requests: Recorded[]) => void;
+
+/** A starter of fake registries for one test file: each is closed after the test that started it. */
+export function useFakeRegistries(): (handler: Handler, tls?: { key: string; cert: string }) => Promise<FakeRegistry> {
+  const started: FakeRegistry[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((registry) => registry.close()));
+  });
+  return async (handler, tls) => {
+    const registry = await startFakeRegistry(handler, tls);
+    started.push(registry);
+    return registry;
+  };
+}
 
 export async function startFakeRegistry(handler: Handler, tls?: { key: string; cert: string }): Promise<FakeRegistry> {
   const requests: Recorded[] = [];

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { branchTip, REGISTRY } from '../support/gitops-repo.js';
 import type { CliResult } from '../support/run-cli.js';
 import { newProject, pushTo, useGitLabServer } from '../support/test-server.js';
@@ -17,23 +17,12 @@ import {
   found,
   registryError,
   selfSignedCertificate,
-  startFakeRegistry,
+  useFakeRegistries,
   startUnacceptingPort,
-  type FakeRegistry,
-  type Handler,
 } from './fake-registry.js';
 
 const server = useGitLabServer();
-const registries: FakeRegistry[] = [];
-afterEach(async () => {
-  await Promise.all(registries.splice(0).map((registry) => registry.close()));
-});
-
-async function fake(handler: Handler, tls?: { key: string; cert: string }): Promise<FakeRegistry> {
-  const registry = await startFakeRegistry(handler, tls);
-  registries.push(registry);
-  return registry;
-}
+const fake = useFakeRegistries();
 
 const PASSWORD = 'fake-registry-password-5150';
 const USER = 'deployer';

@@ -2,32 +2,15 @@
  * The registry check against small Node servers, driven through ImageVerification directly (no clone):
  * where credentials may go, malformed redirects, answers without a digest.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOutput } from '../../src/failures/output.js';
 import { parseImageArg } from '../../src/image/image-arg.js';
 import { ImageVerification } from '../../src/registry/image-verification.js';
 import { readRegistryEnvironment } from '../../src/settings/environment-inputs.js';
 import type { RegistryEnvironment, RegistrySettings } from '../../src/settings/types.js';
-import {
-  DIGEST_A,
-  found,
-  registryError,
-  selfSignedCertificate,
-  startFakeRegistry,
-  type FakeRegistry,
-  type Handler,
-} from './fake-registry.js';
+import { DIGEST_A, found, registryError, selfSignedCertificate, useFakeRegistries } from './fake-registry.js';
 
-const registries: FakeRegistry[] = [];
-afterEach(async () => {
-  await Promise.all(registries.splice(0).map((registry) => registry.close()));
-});
-
-async function fake(handler: Handler, tls?: { key: string; cert: string }): Promise<FakeRegistry> {
-  const registry = await startFakeRegistry(handler, tls);
-  registries.push(registry);
-  return registry;
-}
+const fake = useFakeRegistries();
 
 const USER = 'deployer';
 const PASSWORD = 'session-safety-password-7731';
